@@ -1,0 +1,446 @@
+//! Markdown → document tree, handed to templates as data.
+//!
+//! Article bodies never become Typst markup: they become a small tree of
+//! blocks and inlines that the layout renders with plain text functions, so
+//! nothing an editor writes can execute as Typst code.
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::model::Photo;
+
+/// A block of an article body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Block {
+    /// A paragraph.
+    Para {
+        /// Its inline content.
+        children: Vec<Inline>,
+    },
+    /// A sub-heading.
+    Heading {
+        /// 1–6, as in Markdown.
+        level: u8,
+        /// Its inline content.
+        children: Vec<Inline>,
+    },
+    /// A block quote, set as a pull quote.
+    Quote {
+        /// Quoted blocks.
+        children: Vec<Block>,
+    },
+    /// A bulleted or numbered list.
+    List {
+        /// Numbered?
+        ordered: bool,
+        /// First number of a numbered list.
+        start: u64,
+        /// Each item's blocks.
+        items: Vec<Vec<Block>>,
+    },
+    /// A code block, shown verbatim.
+    Code {
+        /// The literal text.
+        text: String,
+    },
+    /// A thematic break.
+    Rule,
+    /// An inline photo placed in the text flow (inserted by the model, not Markdown).
+    Photo {
+        /// The photo.
+        photo: Box<Photo>,
+    },
+}
+
+/// Inline content.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Inline {
+    /// Literal text.
+    Text {
+        /// The characters, exactly as written.
+        text: String,
+    },
+    /// Emphasis (italic).
+    Emph {
+        /// Emphasised content.
+        children: Vec<Inline>,
+    },
+    /// Strong (bold).
+    Strong {
+        /// Strong content.
+        children: Vec<Inline>,
+    },
+    /// A hyperlink.
+    Link {
+        /// Target URL (`mailto:` for e-mail).
+        url: String,
+        /// Link text.
+        children: Vec<Inline>,
+    },
+    /// Inline code.
+    Code {
+        /// The literal text.
+        text: String,
+    },
+    /// A hard line break.
+    Linebreak,
+}
+
+enum BlockFrame {
+    Root,
+    Quote,
+    List { ordered: bool, start: u64, items: Vec<Vec<Block>> },
+    Item,
+}
+
+enum InlineFrame {
+    Para,
+    Heading(u8),
+    Emph,
+    Strong,
+    Link(String),
+    Code,
+    /// Inline content the output has no element for (strikethrough, image alt text…).
+    Plain,
+}
+
+struct Builder {
+    blocks: Vec<(BlockFrame, Vec<Block>)>,
+    inlines: Vec<(InlineFrame, Vec<Inline>)>,
+    code: Option<String>,
+}
+
+impl Builder {
+    fn push_block(&mut self, block: Block) {
+        self.close_implicit_para();
+        self.blocks.last_mut().expect("root frame").1.push(block);
+    }
+
+    fn push_inline(&mut self, inline: Inline) {
+        if self.inlines.is_empty() {
+            // Tight list items carry text without a paragraph.
+            self.inlines.push((InlineFrame::Para, Vec::new()));
+        }
+        let list = &mut self.inlines.last_mut().expect("inline frame").1;
+        if let (Inline::Text { text: new }, Some(Inline::Text { text })) = (&inline, list.last_mut()) {
+            text.push_str(new);
+            return;
+        }
+        list.push(inline);
+    }
+
+    fn close_implicit_para(&mut self) {
+        if let Some((InlineFrame::Para, _)) = self.inlines.last()
+            && self.inlines.len() == 1
+        {
+            let (_, children) = self.inlines.pop().expect("checked");
+            if !children.is_empty() {
+                self.blocks.last_mut().expect("root frame").1.push(Block::Para { children });
+            }
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(code) = &mut self.code {
+            code.push_str(text);
+        } else {
+            self.push_inline(Inline::Text { text: text.to_string() });
+        }
+    }
+}
+
+/// Converts Markdown to blocks. Never fails: anything Markdown does not give
+/// meaning to stays literal text.
+pub fn parse(markdown: &str) -> Vec<Block> {
+    let options = Options::ENABLE_STRIKETHROUGH;
+    let mut b = Builder { blocks: vec![(BlockFrame::Root, Vec::new())], inlines: Vec::new(), code: None };
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(tag) => match tag {
+                Tag::Paragraph => {
+                    b.close_implicit_para();
+                    b.inlines.push((InlineFrame::Para, Vec::new()));
+                }
+                Tag::Heading { level, .. } => {
+                    b.close_implicit_para();
+                    b.inlines.push((InlineFrame::Heading(heading_level(level)), Vec::new()));
+                }
+                Tag::BlockQuote(_) => {
+                    b.close_implicit_para();
+                    b.blocks.push((BlockFrame::Quote, Vec::new()));
+                }
+                Tag::List(start) => {
+                    b.close_implicit_para();
+                    let frame = BlockFrame::List {
+                        ordered: start.is_some(),
+                        start: start.unwrap_or(1),
+                        items: Vec::new(),
+                    };
+                    b.blocks.push((frame, Vec::new()));
+                }
+                Tag::Item => {
+                    b.close_implicit_para();
+                    b.blocks.push((BlockFrame::Item, Vec::new()));
+                }
+                Tag::CodeBlock(kind) => {
+                    b.close_implicit_para();
+                    let _ = matches!(kind, CodeBlockKind::Fenced(_));
+                    b.code = Some(String::new());
+                }
+                Tag::Emphasis => b.inline_open(InlineFrame::Emph),
+                Tag::Strong => b.inline_open(InlineFrame::Strong),
+                Tag::Link { dest_url, .. } => b.inline_open(InlineFrame::Link(dest_url.to_string())),
+                Tag::Image { .. } | Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
+                    b.inline_open(InlineFrame::Plain)
+                }
+                // Tables, footnotes, HTML blocks, metadata: their text still
+                // arrives as events and is kept literally.
+                _ => {}
+            },
+            Event::End(tag) => match tag {
+                TagEnd::Paragraph | TagEnd::Heading(_) => {
+                    if let Some((frame, children)) = b.inlines.pop() {
+                        let block = match frame {
+                            InlineFrame::Heading(level) => Block::Heading { level, children },
+                            _ => Block::Para { children },
+                        };
+                        if !matches!(&block, Block::Para { children } if children.is_empty()) {
+                            b.blocks.last_mut().expect("root frame").1.push(block);
+                        }
+                    }
+                }
+                TagEnd::BlockQuote(_) => {
+                    b.close_implicit_para();
+                    if let Some((_, children)) = b.blocks.pop() {
+                        b.push_block(Block::Quote { children });
+                    }
+                }
+                TagEnd::Item => {
+                    b.close_implicit_para();
+                    if let Some((_, item)) = b.blocks.pop()
+                        && let Some((BlockFrame::List { items, .. }, _)) = b.blocks.last_mut()
+                    {
+                        items.push(item);
+                    }
+                }
+                TagEnd::List(_) => {
+                    b.close_implicit_para();
+                    if let Some((BlockFrame::List { ordered, start, items }, _)) = b.blocks.pop() {
+                        b.push_block(Block::List { ordered, start, items });
+                    }
+                }
+                TagEnd::CodeBlock => {
+                    let text = b.code.take().unwrap_or_default();
+                    let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                    b.push_block(Block::Code { text });
+                }
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Link
+                | TagEnd::Image
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript => b.inline_close(),
+                _ => {}
+            },
+            Event::Text(text) => b.text(&text),
+            Event::Code(text) => b.push_inline(Inline::Code { text: text.to_string() }),
+            // HTML is not interpreted: an editor's `<label>` is printed as written.
+            Event::Html(text) | Event::InlineHtml(text) => b.text(&text),
+            Event::InlineMath(text) => b.text(&format!("${text}$")),
+            Event::DisplayMath(text) => b.text(&format!("$${text}$$")),
+            Event::SoftBreak => b.text(" "),
+            Event::HardBreak => b.push_inline(Inline::Linebreak),
+            Event::Rule => b.push_block(Block::Rule),
+            Event::FootnoteReference(name) => b.text(&format!("[^{name}]")),
+            Event::TaskListMarker(done) => b.text(if done { "[x] " } else { "[ ] " }),
+        }
+    }
+    b.close_implicit_para();
+    while b.inlines.len() > 0 {
+        b.inline_close_or_para();
+    }
+    while b.blocks.len() > 1 {
+        let (_, children) = b.blocks.pop().expect("len checked");
+        b.blocks.last_mut().expect("root").1.extend(children);
+    }
+    b.blocks.pop().map(|(_, blocks)| blocks).unwrap_or_default()
+}
+
+impl Builder {
+    fn inline_open(&mut self, frame: InlineFrame) {
+        if self.inlines.is_empty() {
+            self.inlines.push((InlineFrame::Para, Vec::new()));
+        }
+        self.inlines.push((frame, Vec::new()));
+    }
+
+    fn inline_close(&mut self) {
+        let Some((frame, children)) = self.inlines.pop() else { return };
+        let inline = match frame {
+            InlineFrame::Emph => Inline::Emph { children },
+            InlineFrame::Strong => Inline::Strong { children },
+            InlineFrame::Link(url) => Inline::Link { url, children },
+            InlineFrame::Code | InlineFrame::Plain | InlineFrame::Para | InlineFrame::Heading(_) => {
+                for child in children {
+                    self.push_inline(child);
+                }
+                return;
+            }
+        };
+        self.push_inline(inline);
+    }
+
+    fn inline_close_or_para(&mut self) {
+        if self.inlines.len() == 1 {
+            self.close_implicit_para();
+            if let Some((_, children)) = self.inlines.pop() {
+                self.blocks.last_mut().expect("root").1.push(Block::Para { children });
+            }
+        } else {
+            self.inline_close();
+        }
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// All literal text of a block list, in order (for checks and search).
+pub fn plain_text(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for block in blocks {
+        block_text(block, &mut out);
+        out.push('\n');
+    }
+    out
+}
+
+fn block_text(block: &Block, out: &mut String) {
+    match block {
+        Block::Para { children } | Block::Heading { children, .. } => inline_text(children, out),
+        Block::Quote { children } => {
+            for child in children {
+                block_text(child, out);
+                out.push('\n');
+            }
+        }
+        Block::List { items, .. } => {
+            for item in items {
+                for child in item {
+                    block_text(child, out);
+                    out.push('\n');
+                }
+            }
+        }
+        Block::Code { text } => out.push_str(text),
+        Block::Rule | Block::Photo { .. } => {}
+    }
+}
+
+/// Literal text of inline content.
+pub fn inline_text(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text { text } | Inline::Code { text } => out.push_str(text),
+            Inline::Emph { children } | Inline::Strong { children } | Inline::Link { children, .. } => {
+                inline_text(children, out)
+            }
+            Inline::Linebreak => out.push('\n'),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Inline {
+        Inline::Text { text: s.into() }
+    }
+
+    #[test]
+    fn paragraphs_emphasis_links() {
+        let blocks = parse("Hello *world* and **bold**\nnext line.\n\nSee [site](https://x.org).");
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Para {
+                    children: vec![
+                        text("Hello "),
+                        Inline::Emph { children: vec![text("world")] },
+                        text(" and "),
+                        Inline::Strong { children: vec![text("bold")] },
+                        text(" next line."),
+                    ]
+                },
+                Block::Para {
+                    children: vec![
+                        text("See "),
+                        Inline::Link { url: "https://x.org".into(), children: vec![text("site")] },
+                        text("."),
+                    ]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_quotes_headings_breaks() {
+        let blocks = parse("## Sub\n\n- a\n- b\n\n3. x\n4. y\n\n> quoted\n\nline  \nbreak");
+        assert!(matches!(&blocks[0], Block::Heading { level: 2, .. }));
+        match &blocks[1] {
+            Block::List { ordered: false, items, .. } => {
+                assert_eq!(items.len(), 2);
+                assert_eq!(items[0], vec![Block::Para { children: vec![text("a")] }]);
+            }
+            other => panic!("expected list, got {other:?}"),
+        }
+        assert!(matches!(&blocks[2], Block::List { ordered: true, start: 3, .. }));
+        assert!(matches!(&blocks[3], Block::Quote { children } if children.len() == 1));
+        assert_eq!(
+            blocks[4],
+            Block::Para { children: vec![text("line"), Inline::Linebreak, text("break")] }
+        );
+    }
+
+    #[test]
+    fn typst_syntax_stays_literal() {
+        let nasty = [
+            "#read(\"/etc/passwd\")",
+            "$x$",
+            "<label>",
+            "@ref",
+            "]",
+            "#set page(width: 1pt)",
+            "// not a comment",
+            "/* nor this",
+            "#{ 1 + 1 }",
+            "#import \"x.typ\": *",
+        ];
+        for s in nasty {
+            let out = plain_text(&parse(s));
+            assert_eq!(out.trim_end(), s, "input {s:?}");
+        }
+        // Markdown's own escapes still work; a lone backslash stays.
+        assert_eq!(plain_text(&parse("a \\ b")).trim_end(), "a \\ b");
+        assert_eq!(plain_text(&parse("5 * 3 _ 2")).trim_end(), "5 * 3 _ 2");
+    }
+
+    #[test]
+    fn html_is_text() {
+        let out = plain_text(&parse("<script>alert(1)</script>\n\nand <b>bold</b>"));
+        assert!(out.contains("<script>alert(1)</script>"), "{out}");
+        assert!(out.contains("<b>bold</b>"), "{out}");
+    }
+}

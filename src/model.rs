@@ -1,0 +1,847 @@
+//! The resolved issue: manifest + articles + photos, validated, in reading order.
+//!
+//! This is also exactly what templates receive as `/folio/data.json`
+//! (see docs/format.md, "Template data contract"); fields that only folio
+//! needs (real paths, source locations) are skipped in serialisation.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::diag::{Diag, Failure, FolioResult, SourceFile};
+use crate::manifest::{
+    self, Contacts, Fit, Manifest, PhotoRef, Placement, Signature, SpannedStr, SponsorSize,
+};
+use crate::markdown::{self, Block};
+use crate::paths::{PathProblem, resolve_inside};
+
+/// A location in a manifest or article file, for findings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Origin {
+    /// The file (canonical path).
+    pub path: PathBuf,
+    /// Its text.
+    pub text: Arc<str>,
+    /// Byte range of the value concerned.
+    pub span: Range<usize>,
+}
+
+impl Origin {
+    /// A diagnostic pointing here.
+    pub fn diag(&self, diag: Diag) -> Diag {
+        diag.in_file(SourceFile::text(&self.path, self.text.clone())).at(self.span.clone())
+    }
+}
+
+/// The whole issue as templates see it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Issue {
+    /// Metadata.
+    pub issue: Meta,
+    /// Page geometry (filled in by the build profile).
+    pub page: PageSetup,
+    /// Cover.
+    pub cover: CoverData,
+    /// Foreword, if any.
+    pub foreword: Option<ForewordData>,
+    /// Sections in order.
+    pub sections: Vec<SectionData>,
+    /// Events section.
+    pub events: Option<EventsData>,
+    /// Back-page contacts.
+    pub contacts: Option<Contacts>,
+    /// The issue folder (canonical).
+    #[serde(skip)]
+    pub dir: PathBuf,
+    /// Layout folder name.
+    #[serde(skip)]
+    pub layout: String,
+    /// Where `layout` was given (for errors).
+    #[serde(skip)]
+    pub layout_origin: Origin,
+    /// Publication date (y, m, d).
+    #[serde(skip)]
+    pub date: (i32, u8, u8),
+    /// Whether the page count should be a multiple of four.
+    #[serde(skip)]
+    pub saddle_stitch: bool,
+    /// The manifest's own location, for whole-issue findings.
+    #[serde(skip)]
+    pub manifest: Origin,
+}
+
+/// Issue metadata.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Meta {
+    /// Publication title.
+    pub publication: String,
+    /// Publisher.
+    pub publisher: String,
+    /// Short label.
+    pub label: String,
+    /// Long label.
+    pub period: String,
+    /// ISO date `YYYY-MM-DD`.
+    pub date: String,
+    /// Language code.
+    pub language: String,
+    /// Accent colour or null.
+    pub accent: Option<String>,
+}
+
+/// Page geometry.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PageSetup {
+    /// Paper name.
+    pub paper: String,
+    /// Trim width.
+    pub width_mm: f64,
+    /// Trim height.
+    pub height_mm: f64,
+    /// Bleed used for this output (0 for screen).
+    pub bleed_mm: f64,
+    /// The manifest's bleed for print.
+    #[serde(skip)]
+    pub print_bleed_mm: f64,
+    /// Output profile name.
+    pub profile: String,
+}
+
+/// Cover data.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverData {
+    /// Cover photo.
+    pub photo: Option<Photo>,
+    /// Cover lines.
+    pub headlines: Vec<String>,
+}
+
+/// Foreword data.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForewordData {
+    /// The foreword text.
+    pub article: Article,
+    /// Signature block.
+    pub signature: Signature,
+}
+
+/// A section with its items in reading order.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionData {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Opener page?
+    pub opener: bool,
+    /// Articles and sponsor blocks.
+    pub items: Vec<Item>,
+}
+
+/// One entry of a section's flow.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Item {
+    /// An article.
+    Article(Article),
+    /// A sponsor block.
+    Sponsor(SponsorData),
+}
+
+/// A resolved article.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Article {
+    /// Id (file stem).
+    pub id: String,
+    /// Headline.
+    pub title: String,
+    /// Kicker.
+    pub kicker: Option<String>,
+    /// Standfirst.
+    pub deck: Option<String>,
+    /// Dateline.
+    pub dateline: Option<String>,
+    /// Text columns.
+    pub columns: u8,
+    /// Start on a new page.
+    pub new_page: bool,
+    /// Page budget.
+    pub pages: Option<f64>,
+    /// Lead photos.
+    pub photos: Vec<Photo>,
+    /// Body blocks (inline photos included).
+    pub body: Vec<Block>,
+    /// Where the article file is.
+    #[serde(skip)]
+    pub origin: Origin,
+    /// Where the page budget was given.
+    #[serde(skip)]
+    pub pages_origin: Option<Origin>,
+}
+
+/// A photo ready for the template.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub struct Photo {
+    /// Virtual path of the processed image.
+    pub src: String,
+    /// Pixel width (after EXIF orientation).
+    pub width: u32,
+    /// Pixel height (after EXIF orientation).
+    pub height: u32,
+    /// Caption.
+    pub caption: Option<String>,
+    /// Credit.
+    pub credit: Option<String>,
+    /// Lead or inline.
+    pub placement: Placement,
+    /// Fill or fit.
+    pub fit: Fit,
+    /// Focal point.
+    pub focal: [f64; 2],
+    /// Column span.
+    pub span: Option<u8>,
+    /// Real file (canonical).
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// Where it was referenced.
+    #[serde(skip)]
+    pub origin: Origin,
+    /// Rights expiry (y, m, d).
+    #[serde(skip)]
+    pub rights_expire: Option<(i32, u8, u8)>,
+}
+
+/// A sponsor block.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SponsorData {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Size.
+    pub size: SponsorSize,
+    /// Must be on a right-hand page.
+    pub right_hand: bool,
+    /// Supplied artwork.
+    pub artwork: Option<Artwork>,
+    /// Composed ad.
+    pub ad: Option<AdData>,
+    /// Where the sponsor is declared.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Supplied sponsor artwork.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Artwork {
+    /// Virtual path.
+    pub src: String,
+    /// Pixel or point width, when known.
+    pub width: Option<f64>,
+    /// Pixel or point height, when known.
+    pub height: Option<f64>,
+    /// pdf, svg, png, jpg.
+    pub format: String,
+    /// Real file.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// A composed ad.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct AdData {
+    /// Headline.
+    pub headline: String,
+    /// Text.
+    pub text: Option<String>,
+    /// Logo virtual path.
+    pub logo: Option<String>,
+    /// Contact lines.
+    pub contacts: Vec<String>,
+    /// Language.
+    pub language: Option<String>,
+}
+
+/// The events section.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventsData {
+    /// Title.
+    pub title: String,
+    /// Tiles.
+    pub tiles: Vec<TileData>,
+}
+
+/// One events tile.
+#[derive(Debug, Clone, Serialize)]
+pub struct TileData {
+    /// Caption.
+    pub caption: String,
+    /// Photo.
+    pub photo: Photo,
+}
+
+impl Issue {
+    /// All articles (foreword first), in reading order.
+    pub fn articles(&self) -> impl Iterator<Item = &Article> {
+        self.foreword.iter().map(|f| &f.article).chain(self.sections.iter().flat_map(|s| {
+            s.items.iter().filter_map(|i| match i {
+                Item::Article(a) => Some(a),
+                Item::Sponsor(_) => None,
+            })
+        }))
+    }
+
+    /// All sponsor blocks in reading order.
+    pub fn sponsors(&self) -> impl Iterator<Item = &SponsorData> {
+        self.sections.iter().flat_map(|s| {
+            s.items.iter().filter_map(|i| match i {
+                Item::Sponsor(sp) => Some(sp),
+                Item::Article(_) => None,
+            })
+        })
+    }
+
+    /// Visits every photo (cover, articles, inline, events).
+    pub fn photos_mut(&mut self, f: &mut dyn FnMut(&mut Photo)) {
+        if let Some(p) = &mut self.cover.photo {
+            f(p);
+        }
+        let mut article = |a: &mut Article| {
+            a.photos.iter_mut().for_each(&mut *f);
+            for block in &mut a.body {
+                if let Block::Photo { photo } = block {
+                    f(photo);
+                }
+            }
+        };
+        if let Some(fw) = &mut self.foreword {
+            article(&mut fw.article);
+        }
+        for s in &mut self.sections {
+            for item in &mut s.items {
+                if let Item::Article(a) = item {
+                    article(a);
+                }
+            }
+        }
+        if let Some(ev) = &mut self.events {
+            for t in &mut ev.tiles {
+                f(&mut t.photo);
+            }
+        }
+    }
+
+    /// Every photo, in reading order.
+    pub fn photos(&self) -> Vec<&Photo> {
+        let mut out: Vec<&Photo> = Vec::new();
+        out.extend(self.cover.photo.iter());
+        for a in self.articles() {
+            out.extend(a.photos.iter());
+            for block in &a.body {
+                if let Block::Photo { photo } = block {
+                    out.push(photo);
+                }
+            }
+        }
+        if let Some(ev) = &self.events {
+            out.extend(ev.tiles.iter().map(|t| &t.photo));
+        }
+        out
+    }
+}
+
+/// Collects errors so that one run reports as many problems as it can.
+struct Resolver<'a> {
+    dir: &'a Path,
+    manifest: Origin,
+    errors: Vec<Diag>,
+}
+
+impl Resolver<'_> {
+    fn at(&self, span: Range<usize>) -> Origin {
+        Origin { span, ..self.manifest.clone() }
+    }
+
+    fn err(&mut self, origin: &Origin, diag: Diag) {
+        self.errors.push(origin.diag(diag));
+    }
+
+    /// Resolves a manifest path; on failure records an error and returns None.
+    fn file(&mut self, origin: &Origin, rel: &str, what: &str) -> Option<PathBuf> {
+        match resolve_inside(self.dir, rel) {
+            Ok(p) => Some(p),
+            Err(problem) => {
+                let (msg, hint) = problem.explain();
+                let label = match problem {
+                    PathProblem::NotFound => format!("no such {what} in the issue folder"),
+                    _ => format!("expected a {what} inside the issue folder"),
+                };
+                self.err(origin, Diag::error("path", format!("{what} `{rel}`: {msg}")).label(label).hint(hint));
+                None
+            }
+        }
+    }
+
+    fn photo(&mut self, origin_file: &Origin, r: &PhotoRef, default: Placement) -> Option<Photo> {
+        let origin = Origin { span: r.file.span(), ..origin_file.clone() };
+        let path = self.file(&origin, r.file.get_ref(), "photo")?;
+        let focal = match &r.focal {
+            Some(f) => {
+                let [x, y] = *f.get_ref();
+                if !(0.0..=1.0).contains(&x) || !(0.0..=1.0).contains(&y) {
+                    let o = Origin { span: f.span(), ..origin_file.clone() };
+                    self.err(&o, Diag::error("manifest", "focal point out of range")
+                        .label("expected two fractions between 0 and 1, e.g. [0.5, 0.35]")
+                        .hint("[0, 0] is the top-left corner, [1, 1] the bottom-right"));
+                }
+                [x.clamp(0.0, 1.0), y.clamp(0.0, 1.0)]
+            }
+            None => [0.5, 0.5],
+        };
+        let span = r.span.as_ref().map(|s| {
+            let v = *s.get_ref();
+            if !(1..=3).contains(&v) {
+                let o = Origin { span: s.span(), ..origin_file.clone() };
+                self.err(&o, Diag::error("manifest", format!("photo span {v} is out of range")).label("expected 1, 2 or 3"));
+            }
+            v.clamp(1, 3)
+        });
+        let rights_expire = r.rights_expire.as_ref().and_then(|d| {
+            let o = Origin { span: d.span(), ..origin_file.clone() };
+            self.date(&o, d.get_ref())
+        });
+        Some(Photo {
+            src: String::new(),
+            width: 0,
+            height: 0,
+            caption: r.caption.clone(),
+            credit: r.credit.clone(),
+            placement: r.placement.unwrap_or(default),
+            fit: r.fit.unwrap_or(Fit::Fill),
+            focal,
+            span,
+            path,
+            origin,
+            rights_expire,
+        })
+    }
+
+    fn date(&mut self, origin: &Origin, d: &toml::value::Datetime) -> Option<(i32, u8, u8)> {
+        match (&d.date, &d.time) {
+            (Some(date), None) => Some((date.year as i32, date.month, date.day)),
+            _ => {
+                self.err(origin, Diag::error("manifest", "expected a date without time")
+                    .label("expected a date like 2023-10-02")
+                    .hint("write the date unquoted: date = 2023-10-02"));
+                None
+            }
+        }
+    }
+
+    fn article(&mut self, r: &SpannedStr, ids: &mut HashMap<String, Origin>) -> Option<Article> {
+        let origin = self.at(r.span());
+        let path = self.file(&origin, r.get_ref(), "article")?;
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                self.err(&origin, Diag::error("io", format!("cannot read article: {e}")));
+                return None;
+            }
+        };
+        let text: Arc<str> = match String::from_utf8(bytes) {
+            Ok(t) => Arc::from(t),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let good = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+                let line = good.matches('\n').count() + 1;
+                self.errors.push(Diag::error("encoding", format!("article is not valid UTF-8 (byte {valid}, line {line})"))
+                    .in_file(SourceFile::binary(&path))
+                    .label("expected UTF-8 text")
+                    .hint("save the file as UTF-8 (most editors have an encoding option)"));
+                return None;
+            }
+        };
+        let parsed = match manifest::parse_article(&path, &text) {
+            Ok(p) => p,
+            Err(d) => {
+                self.errors.push(d);
+                return None;
+            }
+        };
+        let file_origin = Origin { path: path.clone(), text: text.clone(), span: 0..0 };
+        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if let Some(first) = ids.get(&id) {
+            let (line, _) = crate::diag::line_of(&first.text, first.span.start);
+            let d = Diag::error("manifest", format!("duplicate article id `{id}`"))
+                .label("this article has the same file name as another one")
+                .hint(format!("the first is listed at line {line}; article ids are file names without extension and must be unique"));
+            self.err(&origin, d);
+            return None;
+        }
+        ids.insert(id.clone(), origin.clone());
+        let fm = parsed.front;
+        let columns = match &fm.columns {
+            Some(c) => {
+                let v = *c.get_ref();
+                if !(1..=3).contains(&v) {
+                    let o = Origin { span: c.span(), ..file_origin.clone() };
+                    self.err(&o, Diag::error("front-matter", format!("columns = {v} is not supported")).label("expected 1, 2 or 3"));
+                }
+                v.clamp(1, 3)
+            }
+            None => 2,
+        };
+        if fm.title.trim().is_empty() {
+            let o = Origin { span: 0..3, ..file_origin.clone() };
+            self.err(&o, Diag::error("front-matter", "article title is empty").label("expected a headline in `title`"));
+        }
+        let mut lead = Vec::new();
+        let mut inline = Vec::new();
+        for (i, pr) in fm.photos.iter().enumerate() {
+            let default = if i == 0 { Placement::Lead } else { Placement::Inline };
+            if let Some(p) = self.photo(&file_origin, pr, default) {
+                match p.placement {
+                    Placement::Lead => lead.push(p),
+                    Placement::Inline => inline.push((pr.after_paragraph, p)),
+                }
+            }
+        }
+        let mut body = markdown::parse(parsed.body);
+        insert_inline_photos(&mut body, inline);
+        let pages_origin = fm.pages.as_ref().map(|p| Origin { span: p.span(), ..file_origin.clone() });
+        let pages = fm.pages.as_ref().map(|p| *p.get_ref());
+        if let (Some(p), Some(o)) = (pages, &pages_origin)
+            && !(p > 0.0 && p < 1000.0)
+        {
+            self.err(o, Diag::error("front-matter", "page budget must be positive").label("expected a number of pages, e.g. 1.5"));
+        }
+        Some(Article {
+            id,
+            title: fm.title,
+            kicker: fm.kicker,
+            deck: fm.deck,
+            dateline: fm.dateline,
+            columns,
+            new_page: fm.new_page,
+            pages,
+            photos: lead,
+            body,
+            origin: file_origin,
+            pages_origin,
+        })
+    }
+}
+
+fn insert_inline_photos(body: &mut Vec<Block>, photos: Vec<(Option<usize>, Photo)>) {
+    if photos.is_empty() {
+        return;
+    }
+    let para_ends: Vec<usize> = body
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, Block::Para { .. }))
+        .map(|(i, _)| i + 1)
+        .collect();
+    let n = photos.len();
+    let mut placed: Vec<(usize, usize, Photo)> = photos
+        .into_iter()
+        .enumerate()
+        .map(|(k, (after, photo))| {
+            let pidx = match after {
+                Some(a) => a.clamp(1, para_ends.len().max(1)),
+                None => ((k + 1) * para_ends.len()).div_ceil(n + 1).max(1),
+            };
+            let at = para_ends.get(pidx - 1).copied().unwrap_or(body.len());
+            (at, k, photo)
+        })
+        .collect();
+    // Insert from the back so earlier indices stay valid.
+    placed.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    for (at, _, photo) in placed {
+        body.insert(at.min(body.len()), Block::Photo { photo: Box::new(photo) });
+    }
+}
+
+fn valid_language(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or_default();
+    (2..=3).contains(&first.len())
+        && first.chars().all(|c| c.is_ascii_lowercase())
+        && parts.all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+fn valid_layout_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn valid_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Loads `issue.toml` from `dir` and resolves everything it references.
+///
+/// Photos are checked to exist but not decoded; see [`crate::photos`].
+pub fn load(dir: &Path) -> FolioResult<Issue> {
+    let dir = dir.canonicalize().map_err(|e| {
+        Diag::error("io", format!("cannot open issue folder {}: {e}", dir.display()))
+            .hint("pass the issue folder, e.g. `folio build issues/2023-q3`")
+    })?;
+    if !dir.is_dir() {
+        return Err(Diag::error("io", format!("{} is not a folder", dir.display()))
+            .hint("pass the issue folder (the one containing issue.toml)")
+            .into());
+    }
+    let path = dir.join("issue.toml");
+    let bytes = std::fs::read(&path).map_err(|e| {
+        Diag::error("io", format!("cannot read {}: {e}", crate::diag::display_path(&path)))
+            .hint("an issue folder needs an issue.toml; `folio new` creates one")
+    })?;
+    let text: Arc<str> = match String::from_utf8(bytes) {
+        Ok(t) => Arc::from(t),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            return Err(Diag::error("encoding", format!("issue.toml is not valid UTF-8 text (invalid byte at offset {valid})"))
+                .in_file(SourceFile::binary(&path))
+                .label("expected a UTF-8 TOML file")
+                .hint("is this really the manifest? save it as UTF-8 text")
+                .into());
+        }
+    };
+    if text.contains('\0') {
+        return Err(Diag::error("encoding", "issue.toml contains NUL bytes; it looks like a binary file")
+            .in_file(SourceFile::binary(&path))
+            .hint("issue.toml must be a TOML text file")
+            .into());
+    }
+    let m: Manifest = manifest::parse_manifest(&path, &text)?;
+    let origin = Origin { path: path.clone(), text: text.clone(), span: 0..0 };
+    let mut r = Resolver { dir: &dir, manifest: origin.clone(), errors: Vec::new() };
+
+    let date = r.date(&r.at(m.issue.date.span()), m.issue.date.get_ref()).unwrap_or((1970, 1, 1));
+    let language = match &m.issue.language {
+        Some(l) if !valid_language(l.get_ref()) => {
+            let o = r.at(l.span());
+            r.err(&o, Diag::error("manifest", format!("invalid language code `{}`", l.get_ref()))
+                .label("expected an ISO 639 code such as \"en\" or \"kk\""));
+            "en".to_string()
+        }
+        Some(l) => l.get_ref().clone(),
+        None => "en".into(),
+    };
+    let (layout, layout_origin) = match &m.issue.layout {
+        Some(l) => (l.get_ref().clone(), r.at(l.span())),
+        None => ("digest".to_string(), r.at(0..0)),
+    };
+    if !valid_layout_name(&layout) {
+        let o = layout_origin.clone();
+        r.err(&o, Diag::error("manifest", format!("invalid layout name `{layout}`"))
+            .label("expected a folder name under layouts/ (letters, digits, - and _)"));
+    }
+    if let Some(a) = &m.issue.accent
+        && !valid_colour(a.get_ref())
+    {
+        let o = r.at(a.span());
+        r.err(&o, Diag::error("manifest", format!("invalid accent colour `{}`", a.get_ref()))
+            .label("expected #rrggbb, e.g. \"#0b5d8c\""));
+    }
+    let paper = m.issue.paper.as_ref().map(|p| *p.get_ref()).unwrap_or(manifest::Paper::A4);
+    let bleed = match &m.issue.bleed_mm {
+        Some(b) if !(0.0..=20.0).contains(b.get_ref()) => {
+            let o = r.at(b.span());
+            r.err(&o, Diag::error("manifest", "bleed out of range").label("expected 0 to 20 (millimetres)"));
+            3.0
+        }
+        Some(b) => *b.get_ref(),
+        None => 3.0,
+    };
+    let (w, h) = paper.size_mm();
+
+    let cover_photo = m.cover.as_ref().and_then(|c| c.photo.as_ref()).and_then(|p| r.photo(&origin, p, Placement::Lead));
+    let headlines = m.cover.as_ref().map(|c| c.headlines.clone()).unwrap_or_default();
+
+    let mut ids: HashMap<String, Origin> = HashMap::new();
+    let foreword = m.foreword.as_ref().and_then(|f| {
+        let article = r.article(&f.article, &mut ids)?;
+        Some(ForewordData { article, signature: f.signature.clone() })
+    });
+
+    let mut section_ids = HashSet::new();
+    let mut sections = Vec::new();
+    for s in &m.sections {
+        if !section_ids.insert(s.id.get_ref().clone()) {
+            let o = r.at(s.id.span());
+            r.err(&o, Diag::error("manifest", format!("duplicate section id `{}`", s.id.get_ref())).label("section ids must be unique"));
+        }
+        let mut items = Vec::new();
+        for a in &s.articles {
+            if let Some(article) = r.article(a, &mut ids) {
+                items.push(Item::Article(article));
+            }
+        }
+        sections.push(SectionData { id: s.id.get_ref().clone(), title: s.title.clone(), opener: s.opener.unwrap_or(true), items });
+    }
+
+    // Sponsors go after an article or at the end of a section.
+    let mut sponsor_ids = HashSet::new();
+    for sp in &m.sponsors {
+        let o = r.at(sp.id.span());
+        if !sponsor_ids.insert(sp.id.get_ref().clone()) {
+            r.err(&o, Diag::error("manifest", format!("duplicate sponsor id `{}`", sp.id.get_ref())).label("sponsor ids must be unique"));
+        }
+        let artwork = sp.artwork.as_ref().and_then(|a| {
+            let ao = r.at(a.span());
+            let path = r.file(&ao, a.get_ref(), "artwork file")?;
+            match crate::photos::inspect_artwork(&path) {
+                Ok((format, width, height)) => Some(Artwork {
+                    src: format!("/issue/{}", rel_virtual(&dir, &path)),
+                    width,
+                    height,
+                    format,
+                    path,
+                }),
+                Err(msg) => {
+                    r.err(&ao, Diag::error("artwork", format!("sponsor artwork `{}`: {msg}", a.get_ref()))
+                        .label("expected a valid PDF, SVG, PNG or JPEG file")
+                        .hint("ask the sponsor for the file again, or use a composed ad ([sponsors.ad])"));
+                    None
+                }
+            }
+        });
+        let ad = sp.ad.as_ref().map(|ad| AdData {
+            headline: ad.headline.clone(),
+            text: ad.text.clone(),
+            logo: ad.logo.as_ref().and_then(|l| {
+                let lo = r.at(l.span());
+                let path = r.file(&lo, l.get_ref(), "logo file")?;
+                Some(format!("/issue/{}", rel_virtual(&dir, &path)))
+            }),
+            contacts: ad.contacts.clone(),
+            language: ad.language.clone(),
+        });
+        match (&sp.artwork, &sp.ad) {
+            (None, None) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has neither artwork nor ad", sp.id.get_ref()))
+                .label("expected `artwork = \"…\"` or an [sponsors.ad] table")),
+            (Some(_), Some(_)) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has both artwork and ad", sp.id.get_ref()))
+                .label("expected only one of `artwork` and [sponsors.ad]")),
+            _ => {}
+        }
+        let data = SponsorData {
+            id: sp.id.get_ref().clone(),
+            name: sp.name.clone(),
+            size: sp.size,
+            right_hand: sp.right_hand,
+            artwork,
+            ad,
+            origin: o.clone(),
+        };
+        match (&sp.after, &sp.section) {
+            (Some(after), None) => {
+                let pos = sections.iter().enumerate().find_map(|(si, s)| {
+                    s.items.iter().position(|i| matches!(i, Item::Article(a) if a.id == *after.get_ref())).map(|ii| (si, ii))
+                });
+                match pos {
+                    Some((si, ii)) => {
+                        // After the article and any sponsors already placed after it.
+                        let mut at = ii + 1;
+                        while matches!(sections[si].items.get(at), Some(Item::Sponsor(_))) {
+                            at += 1;
+                        }
+                        sections[si].items.insert(at, Item::Sponsor(data));
+                    }
+                    None => {
+                        let ao = r.at(after.span());
+                        let known: Vec<String> = sections.iter().flat_map(|s| s.items.iter()).filter_map(|i| match i { Item::Article(a) => Some(a.id.clone()), _ => None }).collect();
+                        r.err(&ao, Diag::error("manifest", format!("unknown article `{}`", after.get_ref()))
+                            .label("expected the id (file name without .md) of an article in a section")
+                            .hint(format!("known articles: {}", known.join(", "))));
+                    }
+                }
+            }
+            (None, Some(sec)) => match sections.iter_mut().find(|s| s.id == *sec.get_ref()) {
+                Some(s) => s.items.push(Item::Sponsor(data)),
+                None => {
+                    let so = r.at(sec.span());
+                    let known: Vec<&str> = m.sections.iter().map(|s| s.id.get_ref().as_str()).collect();
+                    r.err(&so, Diag::error("manifest", format!("unknown section `{}`", sec.get_ref()))
+                        .label("expected the id of a [[sections]] entry")
+                        .hint(format!("known sections: {}", known.join(", "))));
+                }
+            },
+            (None, None) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has no placement", sp.id.get_ref()))
+                .label("expected `after = \"article-id\"` or `section = \"section-id\"`")),
+            (Some(_), Some(_)) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has both `after` and `section`", sp.id.get_ref()))
+                .label("expected only one placement")),
+        }
+    }
+
+    let events = m.events.as_ref().map(|e| EventsData {
+        title: e.title.clone().unwrap_or_else(|| "Events".into()),
+        tiles: e.tiles.iter().filter_map(|t| {
+            let photo = r.photo(&origin, &t.photo, Placement::Inline)?;
+            Some(TileData { caption: t.caption.clone(), photo })
+        }).collect(),
+    });
+
+    let article_count = foreword.is_some() as usize
+        + sections.iter().flat_map(|s| &s.items).filter(|i| matches!(i, Item::Article(_))).count();
+    let has_content = article_count > 0
+        || sections.iter().any(|s| !s.items.is_empty())
+        || events.as_ref().is_some_and(|e| !e.tiles.is_empty());
+    if !has_content && r.errors.is_empty() {
+        let o = r.at(0..0);
+        r.err(&o, Diag::error("manifest", "the issue is empty: no articles, sponsors or events")
+            .label("expected at least one [[sections]] entry with articles")
+            .hint("add `articles = [\"articles/….md\"]` to a [[sections]] table"));
+    }
+
+    if !r.errors.is_empty() {
+        return Err(Failure(r.errors));
+    }
+    Ok(Issue {
+        issue: Meta {
+            publication: m.issue.publication.clone(),
+            publisher: m.issue.publisher.clone(),
+            label: m.issue.label.clone(),
+            period: m.issue.period.clone(),
+            date: format!("{:04}-{:02}-{:02}", date.0, date.1, date.2),
+            language,
+            accent: m.issue.accent.as_ref().map(|a| a.get_ref().clone()),
+        },
+        page: PageSetup {
+            paper: paper.name().into(),
+            width_mm: w,
+            height_mm: h,
+            bleed_mm: bleed,
+            print_bleed_mm: bleed,
+            profile: "print".into(),
+        },
+        cover: CoverData { photo: cover_photo, headlines },
+        foreword,
+        sections,
+        events,
+        contacts: m.contacts.clone(),
+        dir: dir.clone(),
+        layout,
+        layout_origin,
+        date,
+        saddle_stitch: m.issue.saddle_stitch.unwrap_or(true),
+        manifest: origin,
+    })
+}
+
+/// Path of `path` below `dir` with forward slashes.
+pub fn rel_virtual(dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}

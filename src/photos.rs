@@ -1,0 +1,275 @@
+//! The photo pipeline: every photo is read, checked and decoded once, EXIF
+//! orientation is applied, and the result is cached by content hash.
+//!
+//! Typst receives the processed bytes as virtual files under
+//! `/folio/photos/`. Originals that need no change are passed through
+//! untouched, so JPEG quality is never lost to a needless re-encode.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diag, Failure, FolioResult};
+use crate::model::{Issue, Origin};
+
+/// Largest side we accept, in pixels (a decompression bomb guard).
+pub const MAX_SIDE: u32 = 20_000;
+/// Largest pixel count we accept.
+pub const MAX_PIXELS: u64 = 120_000_000;
+
+/// A photo after processing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Processed {
+    /// File name under `/folio/photos/`.
+    pub name: String,
+    /// Width in pixels after orientation.
+    pub width: u32,
+    /// Height in pixels after orientation.
+    pub height: u32,
+    /// Whether the original was CMYK.
+    pub cmyk: bool,
+    /// Encoded bytes handed to Typst.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// Processed photos, kept across builds (memory) and runs (disk).
+#[derive(Default)]
+pub struct PhotoCache {
+    dir: Option<PathBuf>,
+    memory: Mutex<HashMap<String, Processed>>,
+    decodes: AtomicUsize,
+}
+
+impl PhotoCache {
+    /// A cache that also persists to `dir` (e.g. `.folio-cache/photos`).
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        Self { dir, ..Default::default() }
+    }
+
+    /// How many photos were decoded (cache misses) so far.
+    pub fn decodes(&self) -> usize {
+        self.decodes.load(Ordering::Relaxed)
+    }
+
+    fn get(&self, key: &str) -> Option<Processed> {
+        if let Some(p) = self.memory.lock().ok()?.get(key) {
+            return Some(p.clone());
+        }
+        let dir = self.dir.as_ref()?;
+        let meta: Processed = serde_json::from_slice(&std::fs::read(dir.join(format!("{key}.json"))).ok()?).ok()?;
+        let bytes = std::fs::read(dir.join(&meta.name)).ok()?;
+        let p = Processed { bytes, ..meta };
+        self.memory.lock().ok()?.insert(key.to_string(), p.clone());
+        Some(p)
+    }
+
+    fn put(&self, key: &str, p: &Processed) {
+        if let Ok(mut m) = self.memory.lock() {
+            m.insert(key.to_string(), p.clone());
+        }
+        if let Some(dir) = &self.dir {
+            // The cache is an optimisation: failing to write it is not an error.
+            let _ = std::fs::create_dir_all(dir);
+            let _ = crate::output::write_atomic(&dir.join(&p.name), &p.bytes);
+            if let Ok(meta) = serde_json::to_vec(p) {
+                let _ = crate::output::write_atomic(&dir.join(format!("{key}.json")), &meta);
+            }
+        }
+    }
+}
+
+/// Processes every photo of the issue, fills in their virtual paths and
+/// pixel sizes, and returns the virtual files to serve.
+pub fn process(issue: &mut Issue, cache: &PhotoCache) -> FolioResult<BTreeMap<String, Vec<u8>>> {
+    let mut unique: BTreeMap<PathBuf, Origin> = BTreeMap::new();
+    issue.photos_mut(&mut |p| {
+        unique.entry(p.path.clone()).or_insert_with(|| p.origin.clone());
+    });
+    let results: Vec<(PathBuf, Result<Processed, Diag>)> = unique
+        .par_iter()
+        .map(|(path, origin)| (path.clone(), process_one(path, cache).map_err(|msg| origin_error(origin, path, msg))))
+        .collect();
+    let mut errors = Vec::new();
+    let mut done: HashMap<PathBuf, Processed> = HashMap::new();
+    for (path, r) in results {
+        match r {
+            Ok(p) => {
+                done.insert(path, p);
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Failure(errors));
+    }
+    let mut files = BTreeMap::new();
+    issue.photos_mut(&mut |p| {
+        if let Some(d) = done.get(&p.path) {
+            p.src = format!("/folio/photos/{}", d.name);
+            p.width = d.width;
+            p.height = d.height;
+        }
+    });
+    for d in done.into_values() {
+        files.insert(format!("/folio/photos/{}", d.name), d.bytes);
+    }
+    Ok(files)
+}
+
+fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    origin.diag(
+        Diag::error("photo", format!("photo `{name}`: {msg}"))
+            .label("expected a readable JPEG, PNG, GIF, WebP, BMP or TIFF image")
+            .hint("re-export the photo from the original (JPEG or PNG), or replace the file"),
+    )
+}
+
+fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
+    if bytes.is_empty() {
+        return Err("the file is empty (0 bytes)".into());
+    }
+    let key = format!("{:x}", Sha256::digest(&bytes));
+    let key = format!("v1-{}", &key[..32]);
+    if let Some(p) = cache.get(&key) {
+        return Ok(p);
+    }
+    cache.decodes.fetch_add(1, Ordering::Relaxed);
+    let p = decode(&bytes, &key)?;
+    cache.put(&key, &p);
+    Ok(p)
+}
+
+/// Decodes an image fully (so truncation is caught), applies EXIF
+/// orientation and re-encodes only when needed.
+pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let Some(format) = reader.format() else {
+        return Err("not an image, or an unsupported image format".into());
+    };
+    if !matches!(
+        format,
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP | ImageFormat::Bmp | ImageFormat::Tiff
+    ) {
+        return Err(format!("unsupported image format {format:?}"));
+    }
+    // Header first: refuse huge declared sizes before any allocation.
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| format!("unreadable {} header: {e}", format_name(format)))?;
+    if w == 0 || h == 0 {
+        return Err(format!("image has zero size ({w}×{h})"));
+    }
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(format!(
+            "declared size {w}×{h} px is too large (limit {MAX_SIDE} px per side, {} megapixels); refusing to decode",
+            MAX_PIXELS / 1_000_000
+        ));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(1 << 30);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| format!("cannot decode: {e}"))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder)
+        .map_err(|e| format!("cannot decode (truncated or corrupt file?): {e}"))?;
+    let cmyk = format == ImageFormat::Jpeg && jpeg_components(bytes) == Some(4);
+    let passthrough = orientation == Orientation::NoTransforms
+        && !cmyk
+        && matches!(format, ImageFormat::Jpeg | ImageFormat::Png);
+    let (out, ext) = if passthrough {
+        (bytes.to_vec(), if format == ImageFormat::Jpeg { "jpg" } else { "png" })
+    } else {
+        img.apply_orientation(orientation);
+        encode(&img)?
+    };
+    Ok(Processed { name: format!("{key}.{ext}"), width: img.width(), height: img.height(), cmyk, bytes: out })
+}
+
+/// Encodes a processed image: JPEG for opaque photos, PNG with alpha.
+pub fn encode(img: &DynamicImage) -> Result<(Vec<u8>, &'static str), String> {
+    let mut out = Vec::new();
+    if img.color().has_alpha() {
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).map_err(|e| e.to_string())?;
+        Ok((out, "png"))
+    } else {
+        let rgb = img.to_rgb8();
+        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92);
+        enc.encode_image(&rgb).map_err(|e| e.to_string())?;
+        Ok((out, "jpg"))
+    }
+}
+
+fn format_name(f: ImageFormat) -> &'static str {
+    f.extensions_str().first().copied().unwrap_or("image")
+}
+
+/// Number of colour components declared in a JPEG's frame header.
+pub fn jpeg_components(bytes: &[u8]) -> Option<u8> {
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        if bytes[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let marker = bytes[i + 1];
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return bytes.get(i + 9).copied();
+        }
+        if marker == 0xD8 || marker == 0x01 || (0xD0..=0xD7).contains(&marker) || marker == 0xFF {
+            i += if marker == 0xFF { 1 } else { 2 };
+            continue;
+        }
+        let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
+        i += 2 + len;
+    }
+    None
+}
+
+/// Checks sponsor artwork: returns (format, width, height) or why it is unusable.
+pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.is_empty() {
+        return Err("the file is empty (0 bytes)".into());
+    }
+    if bytes.starts_with(b"%PDF") {
+        let doc = lopdf::Document::load_mem(&bytes).map_err(|e| format!("corrupt PDF: {e}"))?;
+        let first = doc.get_pages().into_values().next().ok_or("the PDF has no pages")?;
+        let size = doc
+            .get_dictionary(first)
+            .ok()
+            .and_then(|d| d.get(b"MediaBox").ok())
+            .and_then(|b| b.as_array().ok())
+            .and_then(|a| {
+                let n: Vec<f64> = a.iter().filter_map(|o| o.as_float().ok().map(f64::from)).collect();
+                (n.len() == 4).then(|| (n[2] - n[0], n[3] - n[1]))
+            });
+        return Ok(("pdf".into(), size.map(|s| s.0), size.map(|s| s.1)));
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_lowercase();
+    if head.contains("<svg") || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+        let text = std::str::from_utf8(&bytes).map_err(|_| "SVG is not valid UTF-8 text")?;
+        if !text.contains("<svg") || !text.trim_end().ends_with('>') {
+            return Err("not a complete SVG document".into());
+        }
+        return Ok(("svg".into(), None, None));
+    }
+    let p = decode(&bytes, "artwork")?;
+    let ext = if p.name.ends_with(".png") { "png" } else { "jpg" };
+    Ok((ext.into(), Some(f64::from(p.width)), Some(f64::from(p.height))))
+}

@@ -1,0 +1,93 @@
+//! Shared helpers for the integration tests: run the real binary, read PDFs
+//! back with poppler-utils.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The repo root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `folio` with arguments, from the repo root.
+pub fn folio(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run folio")
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs a tool and returns stdout; panics with a clear message when missing.
+pub fn tool(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd} is needed for this test (apt-get install poppler-utils qpdf): {e}"));
+    assert!(out.status.success(), "{cmd} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Text of a PDF (all pages, or one page when `page` is given).
+pub fn pdf_text(pdf: &Path, page: Option<usize>) -> String {
+    let p = pdf.to_str().unwrap();
+    match page {
+        Some(n) => {
+            let n = n.to_string();
+            tool("pdftotext", &["-f", &n, "-l", &n, "-layout", p, "-"])
+        }
+        None => tool("pdftotext", &[p, "-"]),
+    }
+}
+
+/// Page count from pdfinfo.
+pub fn page_count(pdf: &Path) -> usize {
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("pdfinfo reports pages")
+}
+
+/// Squeezes text for robust comparison: no whitespace, no hyphens, no soft hyphens.
+pub fn squeeze(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{ad}' && *c != '‐')
+        .collect::<String>()
+        .replace(['’', '‘'], "'")
+        .replace(['“', '”'], "\"")
+}
+
+/// The sample issue, built once per test binary into a temp folder.
+pub fn sample_pdf() -> &'static Path {
+    static PDF: OnceLock<PathBuf> = OnceLock::new();
+    PDF.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("folio-test-sample-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("2023-q3.pdf");
+        let o = folio(&["build", "issues/2023-q3", "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "sample build failed:\n{}", stderr(&o));
+        out
+    })
+}
+
+/// Copies a folder recursively (for fixtures that tests modify).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
