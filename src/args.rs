@@ -20,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Build an issue into PDF.
     Build(BuildArgs),
+    /// Write a standalone Typst project that compiles to the same pages.
+    Eject(EjectArgs),
 }
 
 /// Arguments of `folio build`.
@@ -39,4 +41,19 @@ pub struct BuildArgs {
     /// Also use the fonts installed on this system (output then depends on the machine).
     #[arg(long)]
     pub system_fonts: bool,
+}
+
+/// Arguments of `folio eject`.
+#[derive(Debug, Args)]
+pub struct EjectArgs {
+    /// The issue folder.
+    pub issue: PathBuf,
+    /// Folder to write the Typst project into.
+    pub dir: PathBuf,
+    /// Output profile whose page setup to use.
+    #[arg(long, value_enum, default_value = "print")]
+    pub profile: Profile,
+    /// Project root holding layouts/, fonts/ and assets/.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
 }

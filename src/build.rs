@@ -34,11 +34,17 @@ impl BuildConfig {
         profiles.sort();
         profiles.dedup();
         if args.output.is_some() && profiles.len() > 1 {
-            return Err(Diag::error("args", "-o names one file but several profiles were asked for")
-                .hint("leave out -o to get one file per profile in out/")
-                .into());
+            return Err(Diag::error(
+                "args",
+                "-o names one file but several profiles were asked for",
+            )
+            .hint("leave out -o to get one file per profile in out/")
+            .into());
         }
-        let root = args.root.clone().or_else(|| compile::find_root(&args.issue));
+        let root = args
+            .root
+            .clone()
+            .or_else(|| compile::find_root(&args.issue));
         let name = issue_name(&args.issue);
         let out_dir = root.as_deref().unwrap_or(Path::new(".")).join("out");
         let outputs = profiles
@@ -94,9 +100,18 @@ pub fn build(config: &BuildConfig) -> FolioResult<BuildReport> {
     let mut fonts = None;
     for (profile, path) in &config.outputs {
         let start = Instant::now();
-        let project = compile::prepare(&config.issue_dir, config.root.as_deref(), *profile, &cache)?;
-        let fonts = fonts.take().unwrap_or_else(|| load_fonts(&project.root.join("fonts"), config.system_fonts));
-        let world = FolioWorld::new(&project.mounts, fonts, project.files.clone(), project.issue.date, &project.root);
+        let project =
+            compile::prepare(&config.issue_dir, config.root.as_deref(), *profile, &cache)?;
+        let fonts = fonts
+            .take()
+            .unwrap_or_else(|| load_fonts(&project.root.join("fonts"), config.system_fonts));
+        let world = FolioWorld::new(
+            &project.mounts,
+            fonts,
+            project.files.clone(),
+            project.issue.date,
+            &project.root,
+        );
         let (doc, warns) = compile::compile(&world)?;
         warnings.extend(warns);
         let bytes = crate::export::pdf(&doc, &project.issue, *profile)?;

@@ -13,7 +13,9 @@ use crate::photos::{self, PhotoCache};
 use crate::world::{FolioWorld, Mounts, NamedWorld};
 
 /// Output profiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// Press: bleed, trim and bleed boxes, full-resolution photos.
@@ -38,7 +40,10 @@ impl Profile {
 /// Where the project's shared folders are.
 pub fn find_root(issue_dir: &Path) -> Option<PathBuf> {
     let start = issue_dir.canonicalize().ok()?;
-    start.ancestors().find(|a| a.join("layouts").is_dir()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|a| a.join("layouts").is_dir())
+        .map(Path::to_path_buf)
 }
 
 /// Everything needed to compile an issue.
@@ -54,7 +59,12 @@ pub struct Project {
 }
 
 /// Loads and validates the issue and builds the template inputs.
-pub fn prepare(issue_dir: &Path, root: Option<&Path>, profile: Profile, cache: &PhotoCache) -> FolioResult<Project> {
+pub fn prepare(
+    issue_dir: &Path,
+    root: Option<&Path>,
+    profile: Profile,
+    cache: &PhotoCache,
+) -> FolioResult<Project> {
     let mut issue = model::load(issue_dir)?;
     let root = match root {
         Some(r) => r.canonicalize().map_err(|e| Diag::error("io", format!("cannot open root {}: {e}", r.display())))?,
@@ -66,26 +76,56 @@ pub fn prepare(issue_dir: &Path, root: Option<&Path>, profile: Profile, cache: &
     let lib = root.join("layouts").join(&issue.layout).join("lib.typ");
     if !lib.is_file() {
         let mut available: Vec<String> = std::fs::read_dir(root.join("layouts"))
-            .map(|rd| rd.flatten().filter(|e| e.path().join("lib.typ").is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.path().join("lib.typ").is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         available.sort();
-        return Err(issue.layout_origin.diag(
-            Diag::error("layout", format!("layout `{}` does not exist", issue.layout))
-                .label(format!("expected a folder layouts/{}/ with a lib.typ", issue.layout))
+        return Err(issue
+            .layout_origin
+            .diag(
+                Diag::error(
+                    "layout",
+                    format!("layout `{}` does not exist", issue.layout),
+                )
+                .label(format!(
+                    "expected a folder layouts/{}/ with a lib.typ",
+                    issue.layout
+                ))
                 .hint(format!("available layouts: {}", available.join(", "))),
-        ).into());
+            )
+            .into());
     }
     if profile == Profile::Screen {
         issue.page.bleed_mm = 0.0;
     }
     issue.page.profile = profile.name().into();
     let photo_files = photos::process(&mut issue, cache)?;
-    let mut files: HashMap<String, Bytes> = photo_files.into_iter().map(|(k, v)| (k, Bytes::new(v))).collect();
-    let data = serde_json::to_vec_pretty(&issue).map_err(|e| Diag::error("internal", format!("cannot serialise issue data: {e}")))?;
+    let mut files: HashMap<String, Bytes> = photo_files
+        .into_iter()
+        .map(|(k, v)| (k, Bytes::new(v)))
+        .collect();
+    let data = serde_json::to_vec_pretty(&issue)
+        .map_err(|e| Diag::error("internal", format!("cannot serialise issue data: {e}")))?;
     files.insert("/folio/data.json".into(), Bytes::new(data));
-    files.insert("/folio/main.typ".into(), Bytes::from_string(main_source(&issue)));
-    let mounts = Mounts { issue: issue.dir.clone(), layouts: root.join("layouts"), assets: root.join("assets") };
-    Ok(Project { issue, root, mounts, files })
+    files.insert(
+        "/folio/main.typ".into(),
+        Bytes::from_string(main_source(&issue)),
+    );
+    let mounts = Mounts {
+        issue: issue.dir.clone(),
+        layouts: root.join("layouts"),
+        assets: root.join("assets"),
+    };
+    Ok(Project {
+        issue,
+        root,
+        mounts,
+        files,
+    })
 }
 
 /// The generated entry file. Only validated values (layout name, date
@@ -106,12 +146,23 @@ pub fn main_source(issue: &Issue) -> String {
 /// Compiles the world; returns the document and the warnings.
 pub fn compile(world: &FolioWorld) -> FolioResult<(PagedDocument, Vec<Diag>)> {
     let warned = typst::compile::<PagedDocument>(world);
-    let warnings: Vec<Diag> = warned.warnings.iter().map(|w| Diag::from_typst(world as &dyn NamedWorld, w)).collect();
+    let warnings: Vec<Diag> = warned
+        .warnings
+        .iter()
+        .map(|w| Diag::from_typst(world as &dyn NamedWorld, w))
+        .collect();
     match warned.output {
         Ok(doc) => Ok((doc, warnings)),
         Err(errors) => {
-            let mut diags: Vec<Diag> = errors.iter().map(|e| Diag::from_typst(world as &dyn NamedWorld, e)).collect();
-            diags.extend(warnings.into_iter().filter(|w| w.severity == Severity::Warning));
+            let mut diags: Vec<Diag> = errors
+                .iter()
+                .map(|e| Diag::from_typst(world as &dyn NamedWorld, e))
+                .collect();
+            diags.extend(
+                warnings
+                    .into_iter()
+                    .filter(|w| w.severity == Severity::Warning),
+            );
             Err(Failure(diags))
         }
     }

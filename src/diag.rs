@@ -14,7 +14,6 @@ use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::WriteColor};
 use serde::Serialize;
-use typst::World;
 use typst::WorldExt;
 use typst::diag::SourceDiagnostic;
 
@@ -42,12 +41,18 @@ pub struct SourceFile {
 impl SourceFile {
     /// A text file with its content.
     pub fn text(path: &Path, text: impl Into<Arc<str>>) -> Self {
-        Self { name: display_path(path), text: Some(text.into()) }
+        Self {
+            name: display_path(path),
+            text: Some(text.into()),
+        }
     }
 
     /// A binary (or unread) file: only the name is shown.
     pub fn binary(path: &Path) -> Self {
-        Self { name: display_path(path), text: None }
+        Self {
+            name: display_path(path),
+            text: None,
+        }
     }
 }
 
@@ -86,12 +91,18 @@ impl Diag {
 
     /// A warning with a message.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(code, message) }
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
     }
 
     /// An informational finding.
     pub fn info(code: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Info, ..Self::error(code, message) }
+        Self {
+            severity: Severity::Info,
+            ..Self::error(code, message)
+        }
     }
 
     /// Points the diagnostic at a file.
@@ -157,7 +168,8 @@ impl Diag {
                 && let Some(range) = world.range(point.span)
             {
                 let (line, _) = line_of(source.text(), range.start);
-                out.hints.push(format!("{} at {}:{}", point.v, world.name(id), line));
+                out.hints
+                    .push(format!("{} at {}:{}", point.v, world.name(id), line));
             }
         }
         out
@@ -203,7 +215,10 @@ pub type FolioResult<T> = Result<T, Failure>;
 
 /// Prints diagnostics in compiler style (file:line:column, source line, caret, hints).
 pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
-    let config = term::Config { tab_width: 2, ..Default::default() };
+    let config = term::Config {
+        tab_width: 2,
+        ..Default::default()
+    };
     for d in diags {
         let mut diag = match d.severity {
             Severity::Error => Diagnostic::error(),
@@ -241,8 +256,11 @@ pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
 pub fn emit_stderr(diags: &[Diag]) {
     use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
     use std::io::IsTerminal;
-    let choice =
-        if std::io::stderr().is_terminal() { ColorChoice::Auto } else { ColorChoice::Never };
+    let choice = if std::io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
     let mut out = StandardStream::stderr(choice);
     emit(&mut out, diags);
 }

@@ -28,7 +28,10 @@ pub fn pdf(doc: &PagedDocument, issue: &Issue, profile: Profile) -> FolioResult<
     };
     typst_pdf::pdf(doc, &options).map_err(|errors| {
         crate::diag::Failure(
-            errors.iter().map(|e| Diag::error("pdf", format!("PDF export failed: {}", e.message))).collect(),
+            errors
+                .iter()
+                .map(|e| Diag::error("pdf", format!("PDF export failed: {}", e.message)))
+                .collect(),
         )
     })
 }

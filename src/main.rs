@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => folio::build::run(&args),
+        Command::Eject(args) => folio::eject::run(&args),
     };
     match result {
         Ok(code) => code,

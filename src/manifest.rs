@@ -393,9 +393,13 @@ pub fn parse_article<'a>(path: &Path, text: &'a str) -> Result<ArticleSource<'a>
             .hint("add a line containing only `+++` after the front matter"));
     };
     let fm = &content[fm_start..fm_end];
-    let front: FrontMatter = toml::from_str(fm)
-        .map_err(|e| toml_diag(&e, file(), bom + fm_start, "front matter"))?;
-    Ok(ArticleSource { front, body: &content[body_start..], body_offset: bom + body_start })
+    let front: FrontMatter =
+        toml::from_str(fm).map_err(|e| toml_diag(&e, file(), bom + fm_start, "front matter"))?;
+    Ok(ArticleSource {
+        front,
+        body: &content[body_start..],
+        body_offset: bom + body_start,
+    })
 }
 
 /// The span of a spanned value, for diagnostics.

@@ -91,7 +91,11 @@ pub enum Inline {
 enum BlockFrame {
     Root,
     Quote,
-    List { ordered: bool, start: u64, items: Vec<Vec<Block>> },
+    List {
+        ordered: bool,
+        start: u64,
+        items: Vec<Vec<Block>>,
+    },
     Item,
 }
 
@@ -101,7 +105,6 @@ enum InlineFrame {
     Emph,
     Strong,
     Link(String),
-    Code,
     /// Inline content the output has no element for (strikethrough, image alt text…).
     Plain,
 }
@@ -124,7 +127,9 @@ impl Builder {
             self.inlines.push((InlineFrame::Para, Vec::new()));
         }
         let list = &mut self.inlines.last_mut().expect("inline frame").1;
-        if let (Inline::Text { text: new }, Some(Inline::Text { text })) = (&inline, list.last_mut()) {
+        if let (Inline::Text { text: new }, Some(Inline::Text { text })) =
+            (&inline, list.last_mut())
+        {
             text.push_str(new);
             return;
         }
@@ -137,7 +142,11 @@ impl Builder {
         {
             let (_, children) = self.inlines.pop().expect("checked");
             if !children.is_empty() {
-                self.blocks.last_mut().expect("root frame").1.push(Block::Para { children });
+                self.blocks
+                    .last_mut()
+                    .expect("root frame")
+                    .1
+                    .push(Block::Para { children });
             }
         }
     }
@@ -146,7 +155,9 @@ impl Builder {
         if let Some(code) = &mut self.code {
             code.push_str(text);
         } else {
-            self.push_inline(Inline::Text { text: text.to_string() });
+            self.push_inline(Inline::Text {
+                text: text.to_string(),
+            });
         }
     }
 }
@@ -155,7 +166,11 @@ impl Builder {
 /// meaning to stays literal text.
 pub fn parse(markdown: &str) -> Vec<Block> {
     let options = Options::ENABLE_STRIKETHROUGH;
-    let mut b = Builder { blocks: vec![(BlockFrame::Root, Vec::new())], inlines: Vec::new(), code: None };
+    let mut b = Builder {
+        blocks: vec![(BlockFrame::Root, Vec::new())],
+        inlines: Vec::new(),
+        code: None,
+    };
     for event in Parser::new_ext(markdown, options) {
         match event {
             Event::Start(tag) => match tag {
@@ -165,7 +180,8 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 }
                 Tag::Heading { level, .. } => {
                     b.close_implicit_para();
-                    b.inlines.push((InlineFrame::Heading(heading_level(level)), Vec::new()));
+                    b.inlines
+                        .push((InlineFrame::Heading(heading_level(level)), Vec::new()));
                 }
                 Tag::BlockQuote(_) => {
                     b.close_implicit_para();
@@ -191,7 +207,9 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 }
                 Tag::Emphasis => b.inline_open(InlineFrame::Emph),
                 Tag::Strong => b.inline_open(InlineFrame::Strong),
-                Tag::Link { dest_url, .. } => b.inline_open(InlineFrame::Link(dest_url.to_string())),
+                Tag::Link { dest_url, .. } => {
+                    b.inline_open(InlineFrame::Link(dest_url.to_string()))
+                }
                 Tag::Image { .. } | Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
                     b.inline_open(InlineFrame::Plain)
                 }
@@ -227,8 +245,20 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 }
                 TagEnd::List(_) => {
                     b.close_implicit_para();
-                    if let Some((BlockFrame::List { ordered, start, items }, _)) = b.blocks.pop() {
-                        b.push_block(Block::List { ordered, start, items });
+                    if let Some((
+                        BlockFrame::List {
+                            ordered,
+                            start,
+                            items,
+                        },
+                        _,
+                    )) = b.blocks.pop()
+                    {
+                        b.push_block(Block::List {
+                            ordered,
+                            start,
+                            items,
+                        });
                     }
                 }
                 TagEnd::CodeBlock => {
@@ -246,7 +276,9 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 _ => {}
             },
             Event::Text(text) => b.text(&text),
-            Event::Code(text) => b.push_inline(Inline::Code { text: text.to_string() }),
+            Event::Code(text) => b.push_inline(Inline::Code {
+                text: text.to_string(),
+            }),
             // HTML is not interpreted: an editor's `<label>` is printed as written.
             Event::Html(text) | Event::InlineHtml(text) => b.text(&text),
             Event::InlineMath(text) => b.text(&format!("${text}$")),
@@ -278,12 +310,14 @@ impl Builder {
     }
 
     fn inline_close(&mut self) {
-        let Some((frame, children)) = self.inlines.pop() else { return };
+        let Some((frame, children)) = self.inlines.pop() else {
+            return;
+        };
         let inline = match frame {
             InlineFrame::Emph => Inline::Emph { children },
             InlineFrame::Strong => Inline::Strong { children },
             InlineFrame::Link(url) => Inline::Link { url, children },
-            InlineFrame::Code | InlineFrame::Plain | InlineFrame::Para | InlineFrame::Heading(_) => {
+            InlineFrame::Plain | InlineFrame::Para | InlineFrame::Heading(_) => {
                 for child in children {
                     self.push_inline(child);
                 }
@@ -297,7 +331,11 @@ impl Builder {
         if self.inlines.len() == 1 {
             self.close_implicit_para();
             if let Some((_, children)) = self.inlines.pop() {
-                self.blocks.last_mut().expect("root").1.push(Block::Para { children });
+                self.blocks
+                    .last_mut()
+                    .expect("root")
+                    .1
+                    .push(Block::Para { children });
             }
         } else {
             self.inline_close();
@@ -353,9 +391,9 @@ pub fn inline_text(inlines: &[Inline], out: &mut String) {
     for inline in inlines {
         match inline {
             Inline::Text { text } | Inline::Code { text } => out.push_str(text),
-            Inline::Emph { children } | Inline::Strong { children } | Inline::Link { children, .. } => {
-                inline_text(children, out)
-            }
+            Inline::Emph { children }
+            | Inline::Strong { children }
+            | Inline::Link { children, .. } => inline_text(children, out),
             Inline::Linebreak => out.push('\n'),
         }
     }
@@ -378,16 +416,23 @@ mod tests {
                 Block::Para {
                     children: vec![
                         text("Hello "),
-                        Inline::Emph { children: vec![text("world")] },
+                        Inline::Emph {
+                            children: vec![text("world")]
+                        },
                         text(" and "),
-                        Inline::Strong { children: vec![text("bold")] },
+                        Inline::Strong {
+                            children: vec![text("bold")]
+                        },
                         text(" next line."),
                     ]
                 },
                 Block::Para {
                     children: vec![
                         text("See "),
-                        Inline::Link { url: "https://x.org".into(), children: vec![text("site")] },
+                        Inline::Link {
+                            url: "https://x.org".into(),
+                            children: vec![text("site")]
+                        },
                         text("."),
                     ]
                 },
@@ -400,17 +445,35 @@ mod tests {
         let blocks = parse("## Sub\n\n- a\n- b\n\n3. x\n4. y\n\n> quoted\n\nline  \nbreak");
         assert!(matches!(&blocks[0], Block::Heading { level: 2, .. }));
         match &blocks[1] {
-            Block::List { ordered: false, items, .. } => {
+            Block::List {
+                ordered: false,
+                items,
+                ..
+            } => {
                 assert_eq!(items.len(), 2);
-                assert_eq!(items[0], vec![Block::Para { children: vec![text("a")] }]);
+                assert_eq!(
+                    items[0],
+                    vec![Block::Para {
+                        children: vec![text("a")]
+                    }]
+                );
             }
             other => panic!("expected list, got {other:?}"),
         }
-        assert!(matches!(&blocks[2], Block::List { ordered: true, start: 3, .. }));
+        assert!(matches!(
+            &blocks[2],
+            Block::List {
+                ordered: true,
+                start: 3,
+                ..
+            }
+        ));
         assert!(matches!(&blocks[3], Block::Quote { children } if children.len() == 1));
         assert_eq!(
             blocks[4],
-            Block::Para { children: vec![text("line"), Inline::Linebreak, text("break")] }
+            Block::Para {
+                children: vec![text("line"), Inline::Linebreak, text("break")]
+            }
         );
     }
 

@@ -32,7 +32,8 @@ pub struct Origin {
 impl Origin {
     /// A diagnostic pointing here.
     pub fn diag(&self, diag: Diag) -> Diag {
-        diag.in_file(SourceFile::text(&self.path, self.text.clone())).at(self.span.clone())
+        diag.in_file(SourceFile::text(&self.path, self.text.clone()))
+            .at(self.span.clone())
     }
 }
 
@@ -294,12 +295,15 @@ pub struct TileData {
 impl Issue {
     /// All articles (foreword first), in reading order.
     pub fn articles(&self) -> impl Iterator<Item = &Article> {
-        self.foreword.iter().map(|f| &f.article).chain(self.sections.iter().flat_map(|s| {
-            s.items.iter().filter_map(|i| match i {
-                Item::Article(a) => Some(a),
-                Item::Sponsor(_) => None,
-            })
-        }))
+        self.foreword
+            .iter()
+            .map(|f| &f.article)
+            .chain(self.sections.iter().flat_map(|s| {
+                s.items.iter().filter_map(|i| match i {
+                    Item::Article(a) => Some(a),
+                    Item::Sponsor(_) => None,
+                })
+            }))
     }
 
     /// All sponsor blocks in reading order.
@@ -370,7 +374,10 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn at(&self, span: Range<usize>) -> Origin {
-        Origin { span, ..self.manifest.clone() }
+        Origin {
+            span,
+            ..self.manifest.clone()
+        }
     }
 
     fn err(&mut self, origin: &Origin, diag: Diag) {
@@ -387,23 +394,37 @@ impl Resolver<'_> {
                     PathProblem::NotFound => format!("no such {what} in the issue folder"),
                     _ => format!("expected a {what} inside the issue folder"),
                 };
-                self.err(origin, Diag::error("path", format!("{what} `{rel}`: {msg}")).label(label).hint(hint));
+                self.err(
+                    origin,
+                    Diag::error("path", format!("{what} `{rel}`: {msg}"))
+                        .label(label)
+                        .hint(hint),
+                );
                 None
             }
         }
     }
 
     fn photo(&mut self, origin_file: &Origin, r: &PhotoRef, default: Placement) -> Option<Photo> {
-        let origin = Origin { span: r.file.span(), ..origin_file.clone() };
+        let origin = Origin {
+            span: r.file.span(),
+            ..origin_file.clone()
+        };
         let path = self.file(&origin, r.file.get_ref(), "photo")?;
         let focal = match &r.focal {
             Some(f) => {
                 let [x, y] = *f.get_ref();
                 if !(0.0..=1.0).contains(&x) || !(0.0..=1.0).contains(&y) {
-                    let o = Origin { span: f.span(), ..origin_file.clone() };
-                    self.err(&o, Diag::error("manifest", "focal point out of range")
-                        .label("expected two fractions between 0 and 1, e.g. [0.5, 0.35]")
-                        .hint("[0, 0] is the top-left corner, [1, 1] the bottom-right"));
+                    let o = Origin {
+                        span: f.span(),
+                        ..origin_file.clone()
+                    };
+                    self.err(
+                        &o,
+                        Diag::error("manifest", "focal point out of range")
+                            .label("expected two fractions between 0 and 1, e.g. [0.5, 0.35]")
+                            .hint("[0, 0] is the top-left corner, [1, 1] the bottom-right"),
+                    );
                 }
                 [x.clamp(0.0, 1.0), y.clamp(0.0, 1.0)]
             }
@@ -412,13 +433,23 @@ impl Resolver<'_> {
         let span = r.span.as_ref().map(|s| {
             let v = *s.get_ref();
             if !(1..=3).contains(&v) {
-                let o = Origin { span: s.span(), ..origin_file.clone() };
-                self.err(&o, Diag::error("manifest", format!("photo span {v} is out of range")).label("expected 1, 2 or 3"));
+                let o = Origin {
+                    span: s.span(),
+                    ..origin_file.clone()
+                };
+                self.err(
+                    &o,
+                    Diag::error("manifest", format!("photo span {v} is out of range"))
+                        .label("expected 1, 2 or 3"),
+                );
             }
             v.clamp(1, 3)
         });
         let rights_expire = r.rights_expire.as_ref().and_then(|d| {
-            let o = Origin { span: d.span(), ..origin_file.clone() };
+            let o = Origin {
+                span: d.span(),
+                ..origin_file.clone()
+            };
             self.date(&o, d.get_ref())
         });
         Some(Photo {
@@ -441,9 +472,12 @@ impl Resolver<'_> {
         match (&d.date, &d.time) {
             (Some(date), None) => Some((date.year as i32, date.month, date.day)),
             _ => {
-                self.err(origin, Diag::error("manifest", "expected a date without time")
-                    .label("expected a date like 2023-10-02")
-                    .hint("write the date unquoted: date = 2023-10-02"));
+                self.err(
+                    origin,
+                    Diag::error("manifest", "expected a date without time")
+                        .label("expected a date like 2023-10-02")
+                        .hint("write the date unquoted: date = 2023-10-02"),
+                );
                 None
             }
         }
@@ -455,7 +489,10 @@ impl Resolver<'_> {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
-                self.err(&origin, Diag::error("io", format!("cannot read article: {e}")));
+                self.err(
+                    &origin,
+                    Diag::error("io", format!("cannot read article: {e}")),
+                );
                 return None;
             }
         };
@@ -465,10 +502,15 @@ impl Resolver<'_> {
                 let valid = e.utf8_error().valid_up_to();
                 let good = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
                 let line = good.matches('\n').count() + 1;
-                self.errors.push(Diag::error("encoding", format!("article is not valid UTF-8 (byte {valid}, line {line})"))
+                self.errors.push(
+                    Diag::error(
+                        "encoding",
+                        format!("article is not valid UTF-8 (byte {valid}, line {line})"),
+                    )
                     .in_file(SourceFile::binary(&path))
                     .label("expected UTF-8 text")
-                    .hint("save the file as UTF-8 (most editors have an encoding option)"));
+                    .hint("save the file as UTF-8 (most editors have an encoding option)"),
+                );
                 return None;
             }
         };
@@ -479,8 +521,15 @@ impl Resolver<'_> {
                 return None;
             }
         };
-        let file_origin = Origin { path: path.clone(), text: text.clone(), span: 0..0 };
-        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let file_origin = Origin {
+            path: path.clone(),
+            text: text.clone(),
+            span: 0..0,
+        };
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if let Some(first) = ids.get(&id) {
             let (line, _) = crate::diag::line_of(&first.text, first.span.start);
             let d = Diag::error("manifest", format!("duplicate article id `{id}`"))
@@ -495,21 +544,39 @@ impl Resolver<'_> {
             Some(c) => {
                 let v = *c.get_ref();
                 if !(1..=3).contains(&v) {
-                    let o = Origin { span: c.span(), ..file_origin.clone() };
-                    self.err(&o, Diag::error("front-matter", format!("columns = {v} is not supported")).label("expected 1, 2 or 3"));
+                    let o = Origin {
+                        span: c.span(),
+                        ..file_origin.clone()
+                    };
+                    self.err(
+                        &o,
+                        Diag::error("front-matter", format!("columns = {v} is not supported"))
+                            .label("expected 1, 2 or 3"),
+                    );
                 }
                 v.clamp(1, 3)
             }
             None => 2,
         };
         if fm.title.trim().is_empty() {
-            let o = Origin { span: 0..3, ..file_origin.clone() };
-            self.err(&o, Diag::error("front-matter", "article title is empty").label("expected a headline in `title`"));
+            let o = Origin {
+                span: 0..3,
+                ..file_origin.clone()
+            };
+            self.err(
+                &o,
+                Diag::error("front-matter", "article title is empty")
+                    .label("expected a headline in `title`"),
+            );
         }
         let mut lead = Vec::new();
         let mut inline = Vec::new();
         for (i, pr) in fm.photos.iter().enumerate() {
-            let default = if i == 0 { Placement::Lead } else { Placement::Inline };
+            let default = if i == 0 {
+                Placement::Lead
+            } else {
+                Placement::Inline
+            };
             if let Some(p) = self.photo(&file_origin, pr, default) {
                 match p.placement {
                     Placement::Lead => lead.push(p),
@@ -519,12 +586,19 @@ impl Resolver<'_> {
         }
         let mut body = markdown::parse(parsed.body);
         insert_inline_photos(&mut body, inline);
-        let pages_origin = fm.pages.as_ref().map(|p| Origin { span: p.span(), ..file_origin.clone() });
+        let pages_origin = fm.pages.as_ref().map(|p| Origin {
+            span: p.span(),
+            ..file_origin.clone()
+        });
         let pages = fm.pages.as_ref().map(|p| *p.get_ref());
         if let (Some(p), Some(o)) = (pages, &pages_origin)
             && !(p > 0.0 && p < 1000.0)
         {
-            self.err(o, Diag::error("front-matter", "page budget must be positive").label("expected a number of pages, e.g. 1.5"));
+            self.err(
+                o,
+                Diag::error("front-matter", "page budget must be positive")
+                    .label("expected a number of pages, e.g. 1.5"),
+            );
         }
         Some(Article {
             id,
@@ -569,7 +643,12 @@ fn insert_inline_photos(body: &mut Vec<Block>, photos: Vec<(Option<usize>, Photo
     // Insert from the back so earlier indices stay valid.
     placed.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
     for (at, _, photo) in placed {
-        body.insert(at.min(body.len()), Block::Photo { photo: Box::new(photo) });
+        body.insert(
+            at.min(body.len()),
+            Block::Photo {
+                photo: Box::new(photo),
+            },
+        );
     }
 }
 
@@ -578,11 +657,14 @@ fn valid_language(s: &str) -> bool {
     let first = parts.next().unwrap_or_default();
     (2..=3).contains(&first.len())
         && first.chars().all(|c| c.is_ascii_lowercase())
-        && parts.all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
+        && parts
+            .all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn valid_layout_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn valid_colour(s: &str) -> bool {
@@ -594,46 +676,76 @@ fn valid_colour(s: &str) -> bool {
 /// Photos are checked to exist but not decoded; see [`crate::photos`].
 pub fn load(dir: &Path) -> FolioResult<Issue> {
     let dir = dir.canonicalize().map_err(|e| {
-        Diag::error("io", format!("cannot open issue folder {}: {e}", dir.display()))
-            .hint("pass the issue folder, e.g. `folio build issues/2023-q3`")
+        Diag::error(
+            "io",
+            format!("cannot open issue folder {}: {e}", dir.display()),
+        )
+        .hint("pass the issue folder, e.g. `folio build issues/2023-q3`")
     })?;
     if !dir.is_dir() {
-        return Err(Diag::error("io", format!("{} is not a folder", dir.display()))
-            .hint("pass the issue folder (the one containing issue.toml)")
-            .into());
+        return Err(
+            Diag::error("io", format!("{} is not a folder", dir.display()))
+                .hint("pass the issue folder (the one containing issue.toml)")
+                .into(),
+        );
     }
     let path = dir.join("issue.toml");
     let bytes = std::fs::read(&path).map_err(|e| {
-        Diag::error("io", format!("cannot read {}: {e}", crate::diag::display_path(&path)))
-            .hint("an issue folder needs an issue.toml; `folio new` creates one")
+        Diag::error(
+            "io",
+            format!("cannot read {}: {e}", crate::diag::display_path(&path)),
+        )
+        .hint("an issue folder needs an issue.toml; `folio new` creates one")
     })?;
     let text: Arc<str> = match String::from_utf8(bytes) {
         Ok(t) => Arc::from(t),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            return Err(Diag::error("encoding", format!("issue.toml is not valid UTF-8 text (invalid byte at offset {valid})"))
-                .in_file(SourceFile::binary(&path))
-                .label("expected a UTF-8 TOML file")
-                .hint("is this really the manifest? save it as UTF-8 text")
-                .into());
+            return Err(Diag::error(
+                "encoding",
+                format!("issue.toml is not valid UTF-8 text (invalid byte at offset {valid})"),
+            )
+            .in_file(SourceFile::binary(&path))
+            .label("expected a UTF-8 TOML file")
+            .hint("is this really the manifest? save it as UTF-8 text")
+            .into());
         }
     };
     if text.contains('\0') {
-        return Err(Diag::error("encoding", "issue.toml contains NUL bytes; it looks like a binary file")
-            .in_file(SourceFile::binary(&path))
-            .hint("issue.toml must be a TOML text file")
-            .into());
+        return Err(Diag::error(
+            "encoding",
+            "issue.toml contains NUL bytes; it looks like a binary file",
+        )
+        .in_file(SourceFile::binary(&path))
+        .hint("issue.toml must be a TOML text file")
+        .into());
     }
     let m: Manifest = manifest::parse_manifest(&path, &text)?;
-    let origin = Origin { path: path.clone(), text: text.clone(), span: 0..0 };
-    let mut r = Resolver { dir: &dir, manifest: origin.clone(), errors: Vec::new() };
+    let origin = Origin {
+        path: path.clone(),
+        text: text.clone(),
+        span: 0..0,
+    };
+    let mut r = Resolver {
+        dir: &dir,
+        manifest: origin.clone(),
+        errors: Vec::new(),
+    };
 
-    let date = r.date(&r.at(m.issue.date.span()), m.issue.date.get_ref()).unwrap_or((1970, 1, 1));
+    let date = r
+        .date(&r.at(m.issue.date.span()), m.issue.date.get_ref())
+        .unwrap_or((1970, 1, 1));
     let language = match &m.issue.language {
         Some(l) if !valid_language(l.get_ref()) => {
             let o = r.at(l.span());
-            r.err(&o, Diag::error("manifest", format!("invalid language code `{}`", l.get_ref()))
-                .label("expected an ISO 639 code such as \"en\" or \"kk\""));
+            r.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!("invalid language code `{}`", l.get_ref()),
+                )
+                .label("expected an ISO 639 code such as \"en\" or \"kk\""),
+            );
             "en".to_string()
         }
         Some(l) => l.get_ref().clone(),
@@ -645,21 +757,39 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
     };
     if !valid_layout_name(&layout) {
         let o = layout_origin.clone();
-        r.err(&o, Diag::error("manifest", format!("invalid layout name `{layout}`"))
-            .label("expected a folder name under layouts/ (letters, digits, - and _)"));
+        r.err(
+            &o,
+            Diag::error("manifest", format!("invalid layout name `{layout}`"))
+                .label("expected a folder name under layouts/ (letters, digits, - and _)"),
+        );
     }
     if let Some(a) = &m.issue.accent
         && !valid_colour(a.get_ref())
     {
         let o = r.at(a.span());
-        r.err(&o, Diag::error("manifest", format!("invalid accent colour `{}`", a.get_ref()))
-            .label("expected #rrggbb, e.g. \"#0b5d8c\""));
+        r.err(
+            &o,
+            Diag::error(
+                "manifest",
+                format!("invalid accent colour `{}`", a.get_ref()),
+            )
+            .label("expected #rrggbb, e.g. \"#0b5d8c\""),
+        );
     }
-    let paper = m.issue.paper.as_ref().map(|p| *p.get_ref()).unwrap_or(manifest::Paper::A4);
+    let paper = m
+        .issue
+        .paper
+        .as_ref()
+        .map(|p| *p.get_ref())
+        .unwrap_or(manifest::Paper::A4);
     let bleed = match &m.issue.bleed_mm {
         Some(b) if !(0.0..=20.0).contains(b.get_ref()) => {
             let o = r.at(b.span());
-            r.err(&o, Diag::error("manifest", "bleed out of range").label("expected 0 to 20 (millimetres)"));
+            r.err(
+                &o,
+                Diag::error("manifest", "bleed out of range")
+                    .label("expected 0 to 20 (millimetres)"),
+            );
             3.0
         }
         Some(b) => *b.get_ref(),
@@ -667,13 +797,24 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
     };
     let (w, h) = paper.size_mm();
 
-    let cover_photo = m.cover.as_ref().and_then(|c| c.photo.as_ref()).and_then(|p| r.photo(&origin, p, Placement::Lead));
-    let headlines = m.cover.as_ref().map(|c| c.headlines.clone()).unwrap_or_default();
+    let cover_photo = m
+        .cover
+        .as_ref()
+        .and_then(|c| c.photo.as_ref())
+        .and_then(|p| r.photo(&origin, p, Placement::Lead));
+    let headlines = m
+        .cover
+        .as_ref()
+        .map(|c| c.headlines.clone())
+        .unwrap_or_default();
 
     let mut ids: HashMap<String, Origin> = HashMap::new();
     let foreword = m.foreword.as_ref().and_then(|f| {
         let article = r.article(&f.article, &mut ids)?;
-        Some(ForewordData { article, signature: f.signature.clone() })
+        Some(ForewordData {
+            article,
+            signature: f.signature.clone(),
+        })
     });
 
     let mut section_ids = HashSet::new();
@@ -681,7 +822,14 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
     for s in &m.sections {
         if !section_ids.insert(s.id.get_ref().clone()) {
             let o = r.at(s.id.span());
-            r.err(&o, Diag::error("manifest", format!("duplicate section id `{}`", s.id.get_ref())).label("section ids must be unique"));
+            r.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!("duplicate section id `{}`", s.id.get_ref()),
+                )
+                .label("section ids must be unique"),
+            );
         }
         let mut items = Vec::new();
         for a in &s.articles {
@@ -689,7 +837,12 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                 items.push(Item::Article(article));
             }
         }
-        sections.push(SectionData { id: s.id.get_ref().clone(), title: s.title.clone(), opener: s.opener.unwrap_or(true), items });
+        sections.push(SectionData {
+            id: s.id.get_ref().clone(),
+            title: s.title.clone(),
+            opener: s.opener.unwrap_or(true),
+            items,
+        });
     }
 
     // Sponsors go after an article or at the end of a section.
@@ -697,7 +850,14 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
     for sp in &m.sponsors {
         let o = r.at(sp.id.span());
         if !sponsor_ids.insert(sp.id.get_ref().clone()) {
-            r.err(&o, Diag::error("manifest", format!("duplicate sponsor id `{}`", sp.id.get_ref())).label("sponsor ids must be unique"));
+            r.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!("duplicate sponsor id `{}`", sp.id.get_ref()),
+                )
+                .label("sponsor ids must be unique"),
+            );
         }
         let artwork = sp.artwork.as_ref().and_then(|a| {
             let ao = r.at(a.span());
@@ -730,10 +890,22 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             language: ad.language.clone(),
         });
         match (&sp.artwork, &sp.ad) {
-            (None, None) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has neither artwork nor ad", sp.id.get_ref()))
-                .label("expected `artwork = \"…\"` or an [sponsors.ad] table")),
-            (Some(_), Some(_)) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has both artwork and ad", sp.id.get_ref()))
-                .label("expected only one of `artwork` and [sponsors.ad]")),
+            (None, None) => r.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!("sponsor `{}` has neither artwork nor ad", sp.id.get_ref()),
+                )
+                .label("expected `artwork = \"…\"` or an [sponsors.ad] table"),
+            ),
+            (Some(_), Some(_)) => r.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!("sponsor `{}` has both artwork and ad", sp.id.get_ref()),
+                )
+                .label("expected only one of `artwork` and [sponsors.ad]"),
+            ),
             _ => {}
         }
         let data = SponsorData {
@@ -748,7 +920,10 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         match (&sp.after, &sp.section) {
             (Some(after), None) => {
                 let pos = sections.iter().enumerate().find_map(|(si, s)| {
-                    s.items.iter().position(|i| matches!(i, Item::Article(a) if a.id == *after.get_ref())).map(|ii| (si, ii))
+                    s.items
+                        .iter()
+                        .position(|i| matches!(i, Item::Article(a) if a.id == *after.get_ref()))
+                        .map(|ii| (si, ii))
                 });
                 match pos {
                     Some((si, ii)) => {
@@ -761,7 +936,14 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                     }
                     None => {
                         let ao = r.at(after.span());
-                        let known: Vec<String> = sections.iter().flat_map(|s| s.items.iter()).filter_map(|i| match i { Item::Article(a) => Some(a.id.clone()), _ => None }).collect();
+                        let known: Vec<String> = sections
+                            .iter()
+                            .flat_map(|s| s.items.iter())
+                            .filter_map(|i| match i {
+                                Item::Article(a) => Some(a.id.clone()),
+                                _ => None,
+                            })
+                            .collect();
                         r.err(&ao, Diag::error("manifest", format!("unknown article `{}`", after.get_ref()))
                             .label("expected the id (file name without .md) of an article in a section")
                             .hint(format!("known articles: {}", known.join(", "))));
@@ -772,37 +954,73 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                 Some(s) => s.items.push(Item::Sponsor(data)),
                 None => {
                     let so = r.at(sec.span());
-                    let known: Vec<&str> = m.sections.iter().map(|s| s.id.get_ref().as_str()).collect();
-                    r.err(&so, Diag::error("manifest", format!("unknown section `{}`", sec.get_ref()))
-                        .label("expected the id of a [[sections]] entry")
-                        .hint(format!("known sections: {}", known.join(", "))));
+                    let known: Vec<&str> =
+                        m.sections.iter().map(|s| s.id.get_ref().as_str()).collect();
+                    r.err(
+                        &so,
+                        Diag::error("manifest", format!("unknown section `{}`", sec.get_ref()))
+                            .label("expected the id of a [[sections]] entry")
+                            .hint(format!("known sections: {}", known.join(", "))),
+                    );
                 }
             },
-            (None, None) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has no placement", sp.id.get_ref()))
-                .label("expected `after = \"article-id\"` or `section = \"section-id\"`")),
-            (Some(_), Some(_)) => r.err(&o, Diag::error("manifest", format!("sponsor `{}` has both `after` and `section`", sp.id.get_ref()))
-                .label("expected only one placement")),
+            (None, None) => r.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!("sponsor `{}` has no placement", sp.id.get_ref()),
+                )
+                .label("expected `after = \"article-id\"` or `section = \"section-id\"`"),
+            ),
+            (Some(_), Some(_)) => r.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!(
+                        "sponsor `{}` has both `after` and `section`",
+                        sp.id.get_ref()
+                    ),
+                )
+                .label("expected only one placement"),
+            ),
         }
     }
 
     let events = m.events.as_ref().map(|e| EventsData {
         title: e.title.clone().unwrap_or_else(|| "Events".into()),
-        tiles: e.tiles.iter().filter_map(|t| {
-            let photo = r.photo(&origin, &t.photo, Placement::Inline)?;
-            Some(TileData { caption: t.caption.clone(), photo })
-        }).collect(),
+        tiles: e
+            .tiles
+            .iter()
+            .filter_map(|t| {
+                let photo = r.photo(&origin, &t.photo, Placement::Inline)?;
+                Some(TileData {
+                    caption: t.caption.clone(),
+                    photo,
+                })
+            })
+            .collect(),
     });
 
     let article_count = foreword.is_some() as usize
-        + sections.iter().flat_map(|s| &s.items).filter(|i| matches!(i, Item::Article(_))).count();
+        + sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .filter(|i| matches!(i, Item::Article(_)))
+            .count();
     let has_content = article_count > 0
         || sections.iter().any(|s| !s.items.is_empty())
         || events.as_ref().is_some_and(|e| !e.tiles.is_empty());
     if !has_content && r.errors.is_empty() {
         let o = r.at(0..0);
-        r.err(&o, Diag::error("manifest", "the issue is empty: no articles, sponsors or events")
+        r.err(
+            &o,
+            Diag::error(
+                "manifest",
+                "the issue is empty: no articles, sponsors or events",
+            )
             .label("expected at least one [[sections]] entry with articles")
-            .hint("add `articles = [\"articles/….md\"]` to a [[sections]] table"));
+            .hint("add `articles = [\"articles/….md\"]` to a [[sections]] table"),
+        );
     }
 
     if !r.errors.is_empty() {
@@ -826,7 +1044,10 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             print_bleed_mm: bleed,
             profile: "print".into(),
         },
-        cover: CoverData { photo: cover_photo, headlines },
+        cover: CoverData {
+            photo: cover_photo,
+            headlines,
+        },
         foreword,
         sections,
         events,
@@ -843,5 +1064,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
 /// Path of `path` below `dir` with forward slashes.
 pub fn rel_virtual(dir: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(dir).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }

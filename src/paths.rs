@@ -26,7 +26,10 @@ impl PathProblem {
     /// Human explanation and a hint.
     pub fn explain(&self) -> (String, String) {
         match self {
-            Self::Empty => ("empty path".into(), "give a path relative to the issue folder".into()),
+            Self::Empty => (
+                "empty path".into(),
+                "give a path relative to the issue folder".into(),
+            ),
             Self::Absolute => (
                 "absolute paths are not allowed".into(),
                 "give the path relative to the issue folder, e.g. \"photos/cover.jpg\"".into(),
@@ -36,7 +39,10 @@ impl PathProblem {
                 "copy the file into the issue folder and refer to it from there".into(),
             ),
             Self::Escapes(target) => (
-                format!("path leads outside the issue folder (to {})", target.display()),
+                format!(
+                    "path leads outside the issue folder (to {})",
+                    target.display()
+                ),
                 "symlinks must stay inside the issue folder; copy the file instead".into(),
             ),
             Self::NotFound => (
@@ -99,14 +105,26 @@ mod tests {
         let base = dir.path().canonicalize().unwrap();
         std::fs::write(base.join("a.txt"), "x").unwrap();
         assert_eq!(resolve_inside(&base, "a.txt").unwrap(), base.join("a.txt"));
-        assert_eq!(resolve_inside(&base, "../a.txt"), Err(PathProblem::ParentDir));
-        assert_eq!(resolve_inside(&base, "/etc/hostname"), Err(PathProblem::Absolute));
+        assert_eq!(
+            resolve_inside(&base, "../a.txt"),
+            Err(PathProblem::ParentDir)
+        );
+        assert_eq!(
+            resolve_inside(&base, "/etc/hostname"),
+            Err(PathProblem::Absolute)
+        );
         assert_eq!(resolve_inside(&base, ""), Err(PathProblem::Empty));
-        assert_eq!(resolve_inside(&base, "missing.jpg"), Err(PathProblem::NotFound));
+        assert_eq!(
+            resolve_inside(&base, "missing.jpg"),
+            Err(PathProblem::NotFound)
+        );
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink("/etc/hostname", base.join("link")).unwrap();
-            assert!(matches!(resolve_inside(&base, "link"), Err(PathProblem::Escapes(_))));
+            assert!(matches!(
+                resolve_inside(&base, "link"),
+                Err(PathProblem::Escapes(_))
+            ));
         }
     }
 }

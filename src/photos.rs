@@ -52,7 +52,10 @@ pub struct PhotoCache {
 impl PhotoCache {
     /// A cache that also persists to `dir` (e.g. `.folio-cache/photos`).
     pub fn new(dir: Option<PathBuf>) -> Self {
-        Self { dir, ..Default::default() }
+        Self {
+            dir,
+            ..Default::default()
+        }
     }
 
     /// How many photos were decoded (cache misses) so far.
@@ -65,7 +68,8 @@ impl PhotoCache {
             return Some(p.clone());
         }
         let dir = self.dir.as_ref()?;
-        let meta: Processed = serde_json::from_slice(&std::fs::read(dir.join(format!("{key}.json"))).ok()?).ok()?;
+        let meta: Processed =
+            serde_json::from_slice(&std::fs::read(dir.join(format!("{key}.json"))).ok()?).ok()?;
         let bytes = std::fs::read(dir.join(&meta.name)).ok()?;
         let p = Processed { bytes, ..meta };
         self.memory.lock().ok()?.insert(key.to_string(), p.clone());
@@ -92,11 +96,18 @@ impl PhotoCache {
 pub fn process(issue: &mut Issue, cache: &PhotoCache) -> FolioResult<BTreeMap<String, Vec<u8>>> {
     let mut unique: BTreeMap<PathBuf, Origin> = BTreeMap::new();
     issue.photos_mut(&mut |p| {
-        unique.entry(p.path.clone()).or_insert_with(|| p.origin.clone());
+        unique
+            .entry(p.path.clone())
+            .or_insert_with(|| p.origin.clone());
     });
     let results: Vec<(PathBuf, Result<Processed, Diag>)> = unique
         .par_iter()
-        .map(|(path, origin)| (path.clone(), process_one(path, cache).map_err(|msg| origin_error(origin, path, msg))))
+        .map(|(path, origin)| {
+            (
+                path.clone(),
+                process_one(path, cache).map_err(|msg| origin_error(origin, path, msg)),
+            )
+        })
         .collect();
     let mut errors = Vec::new();
     let mut done: HashMap<PathBuf, Processed> = HashMap::new();
@@ -126,7 +137,10 @@ pub fn process(issue: &mut Issue, cache: &PhotoCache) -> FolioResult<BTreeMap<St
 }
 
 fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     origin.diag(
         Diag::error("photo", format!("photo `{name}`: {msg}"))
             .label("expected a readable JPEG, PNG, GIF, WebP, BMP or TIFF image")
@@ -161,7 +175,12 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
     };
     if !matches!(
         format,
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP | ImageFormat::Bmp | ImageFormat::Tiff
+        ImageFormat::Jpeg
+            | ImageFormat::Png
+            | ImageFormat::Gif
+            | ImageFormat::WebP
+            | ImageFormat::Bmp
+            | ImageFormat::Tiff
     ) {
         return Err(format!("unsupported image format {format:?}"));
     }
@@ -184,7 +203,9 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(1 << 30);
     reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| format!("cannot decode: {e}"))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("cannot decode: {e}"))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder)
         .map_err(|e| format!("cannot decode (truncated or corrupt file?): {e}"))?;
@@ -193,19 +214,33 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
         && !cmyk
         && matches!(format, ImageFormat::Jpeg | ImageFormat::Png);
     let (out, ext) = if passthrough {
-        (bytes.to_vec(), if format == ImageFormat::Jpeg { "jpg" } else { "png" })
+        (
+            bytes.to_vec(),
+            if format == ImageFormat::Jpeg {
+                "jpg"
+            } else {
+                "png"
+            },
+        )
     } else {
         img.apply_orientation(orientation);
         encode(&img)?
     };
-    Ok(Processed { name: format!("{key}.{ext}"), width: img.width(), height: img.height(), cmyk, bytes: out })
+    Ok(Processed {
+        name: format!("{key}.{ext}"),
+        width: img.width(),
+        height: img.height(),
+        cmyk,
+        bytes: out,
+    })
 }
 
 /// Encodes a processed image: JPEG for opaque photos, PNG with alpha.
 pub fn encode(img: &DynamicImage) -> Result<(Vec<u8>, &'static str), String> {
     let mut out = Vec::new();
     if img.color().has_alpha() {
-        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).map_err(|e| e.to_string())?;
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .map_err(|e| e.to_string())?;
         Ok((out, "png"))
     } else {
         let rgb = img.to_rgb8();
@@ -249,20 +284,31 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
     }
     if bytes.starts_with(b"%PDF") {
         let doc = lopdf::Document::load_mem(&bytes).map_err(|e| format!("corrupt PDF: {e}"))?;
-        let first = doc.get_pages().into_values().next().ok_or("the PDF has no pages")?;
+        let first = doc
+            .get_pages()
+            .into_values()
+            .next()
+            .ok_or("the PDF has no pages")?;
         let size = doc
             .get_dictionary(first)
             .ok()
             .and_then(|d| d.get(b"MediaBox").ok())
             .and_then(|b| b.as_array().ok())
             .and_then(|a| {
-                let n: Vec<f64> = a.iter().filter_map(|o| o.as_float().ok().map(f64::from)).collect();
+                let n: Vec<f64> = a
+                    .iter()
+                    .filter_map(|o| o.as_float().ok().map(f64::from))
+                    .collect();
                 (n.len() == 4).then(|| (n[2] - n[0], n[3] - n[1]))
             });
         return Ok(("pdf".into(), size.map(|s| s.0), size.map(|s| s.1)));
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_lowercase();
-    if head.contains("<svg") || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+    if head.contains("<svg")
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
         let text = std::str::from_utf8(&bytes).map_err(|_| "SVG is not valid UTF-8 text")?;
         if !text.contains("<svg") || !text.trim_end().ends_with('>') {
             return Err("not a complete SVG document".into());
@@ -270,6 +316,14 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
         return Ok(("svg".into(), None, None));
     }
     let p = decode(&bytes, "artwork")?;
-    let ext = if p.name.ends_with(".png") { "png" } else { "jpg" };
-    Ok((ext.into(), Some(f64::from(p.width)), Some(f64::from(p.height))))
+    let ext = if p.name.ends_with(".png") {
+        "png"
+    } else {
+        "jpg"
+    };
+    Ok((
+        ext.into(),
+        Some(f64::from(p.width)),
+        Some(f64::from(p.height)),
+    ))
 }

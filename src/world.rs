@@ -43,7 +43,11 @@ impl Sandbox {
     pub fn new(m: &Mounts) -> Self {
         let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         Self {
-            mounts: vec![("issue", canon(&m.issue)), ("layouts", canon(&m.layouts)), ("assets", canon(&m.assets))],
+            mounts: vec![
+                ("issue", canon(&m.issue)),
+                ("layouts", canon(&m.layouts)),
+                ("assets", canon(&m.assets)),
+            ],
             virtual_files: HashMap::new(),
         }
     }
@@ -68,7 +72,8 @@ impl FileLoader for Sandbox {
         let path = id.get();
         if let VirtualRoot::Package(spec) = path.root() {
             return Err(FileError::Package(PackageError::Other(Some(
-                format!("packages are not available in folio ({spec}); put the code into layouts/").into(),
+                format!("packages are not available in folio ({spec}); put the code into layouts/")
+                    .into(),
             ))));
         }
         let vpath = path.vpath().get_with_slash();
@@ -80,10 +85,21 @@ impl FileLoader for Sandbox {
                 format!("access denied: {vpath} is outside the folders folio serves (/issue, /layouts, /assets)").into(),
             )));
         };
-        let head = vpath.trim_start_matches('/').split('/').next().unwrap_or_default();
-        let base = &self.mounts.iter().find(|(n, _)| *n == head).expect("real_path checked the mount").1;
+        let head = vpath
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let base = &self
+            .mounts
+            .iter()
+            .find(|(n, _)| *n == head)
+            .expect("real_path checked the mount")
+            .1;
         // Symlinks must not lead out of the mount either.
-        let canon = real.canonicalize().map_err(|e| FileError::from_io(e, &real))?;
+        let canon = real
+            .canonicalize()
+            .map_err(|e| FileError::from_io(e, &real))?;
         if !canon.starts_with(base) {
             return Err(FileError::Other(Some(
                 format!("access denied: {vpath} leads outside its folder (symlink)").into(),
@@ -92,7 +108,9 @@ impl FileLoader for Sandbox {
         if canon.is_dir() {
             return Err(FileError::IsDirectory);
         }
-        std::fs::read(&canon).map(Bytes::new).map_err(|e| FileError::from_io(e, &canon))
+        std::fs::read(&canon)
+            .map(Bytes::new)
+            .map_err(|e| FileError::from_io(e, &canon))
     }
 }
 
@@ -102,7 +120,8 @@ pub fn load_fonts(fonts_dir: &Path, system: bool) -> FontStore {
     let mut store = FontStore::new();
     // Sorted so that font indices, and with them the output, never depend
     // on directory order.
-    let mut found: Vec<(FontPath, typst::text::FontInfo)> = typst_kit::fonts::scan(fonts_dir).collect();
+    let mut found: Vec<(FontPath, typst::text::FontInfo)> =
+        typst_kit::fonts::scan(fonts_dir).collect();
     found.sort_by(|a, b| (&a.0.path, a.0.index).cmp(&(&b.0.path, b.0.index)));
     store.extend(found);
     store.extend(typst_kit::fonts::embedded());
@@ -126,7 +145,13 @@ pub struct FolioWorld {
 
 impl FolioWorld {
     /// Creates the world; `files` are the generated `/folio/…` files.
-    pub fn new(mounts: &Mounts, fonts: FontStore, files: HashMap<String, Bytes>, date: (i32, u8, u8), root: &Path) -> Self {
+    pub fn new(
+        mounts: &Mounts,
+        fonts: FontStore,
+        files: HashMap<String, Bytes>,
+        date: (i32, u8, u8),
+        root: &Path,
+    ) -> Self {
         let mut sandbox = Sandbox::new(mounts);
         sandbox.set_virtual(files);
         let main = vid("/folio/main.typ");
@@ -135,7 +160,8 @@ impl FolioWorld {
             fonts,
             files: FileStore::new(sandbox),
             main,
-            today: Datetime::from_ymd(date.0, date.1, date.2).unwrap_or(Datetime::from_ymd(1970, 1, 1).expect("valid date")),
+            today: Datetime::from_ymd(date.0, date.1, date.2)
+                .unwrap_or(Datetime::from_ymd(1970, 1, 1).expect("valid date")),
             root: root.to_path_buf(),
         }
     }
@@ -158,7 +184,9 @@ impl FolioWorld {
     /// Real files read by the last compilation (for watch).
     pub fn dependencies(&mut self) -> Vec<PathBuf> {
         let (loader, ids) = self.files.dependencies();
-        let mut out: Vec<PathBuf> = ids.filter_map(|id| loader.real_path(id.get().vpath().get_with_slash())).collect();
+        let mut out: Vec<PathBuf> = ids
+            .filter_map(|id| loader.real_path(id.get().vpath().get_with_slash()))
+            .collect();
         out.sort();
         out
     }
@@ -166,7 +194,11 @@ impl FolioWorld {
 
 /// A project-root file id for a virtual path.
 pub fn vid(path: &str) -> FileId {
-    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("valid virtual path")).intern()
+    RootedPath::new(
+        VirtualRoot::Project,
+        VirtualPath::new(path).expect("valid virtual path"),
+    )
+    .intern()
 }
 
 impl World for FolioWorld {
@@ -204,7 +236,10 @@ impl NamedWorld for FolioWorld {
         let vpath = id.get().vpath().get_with_slash();
         match self.files.loader().real_path(vpath) {
             Some(real) => {
-                let rel = real.strip_prefix(&self.root).map(Path::to_path_buf).unwrap_or(real);
+                let rel = real
+                    .strip_prefix(&self.root)
+                    .map(Path::to_path_buf)
+                    .unwrap_or(real);
                 crate::diag::display_path(&self.root.join(rel))
             }
             None => format!("<folio>{vpath}"),

@@ -8,7 +8,10 @@ use common::*;
 
 /// Copies the minimal fixture into a temp folder and lets the test break it.
 fn broken(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix(name).tempdir_in(root().join("target")).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix(name)
+        .tempdir_in(root().join("target"))
+        .unwrap();
     copy_dir(&root().join("tests/fixtures/minimal"), dir.path());
     edit(dir.path());
     dir
@@ -24,14 +27,26 @@ fn unknown_field_names_file_and_line_and_writes_nothing() {
     });
     let out = dir.path().join("out.pdf");
     std::fs::write(&out, b"previous good output").unwrap();
-    let o = folio(&["build", dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = folio(&[
+        "build",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let err = stderr(&o);
     assert!(!o.status.success(), "must fail");
-    assert!(err.contains("issue.toml:10:1"), "error must name file and line:\n{err}");
+    assert!(
+        err.contains("issue.toml:10:1"),
+        "error must name file and line:\n{err}"
+    );
     assert!(err.contains("unknown field `colour`"), "{err}");
     assert!(err.contains("hint:"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(std::fs::read(&out).unwrap(), b"previous good output", "old output must stay");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        b"previous good output",
+        "old output must stay"
+    );
 }
 
 #[test]
@@ -40,14 +55,23 @@ fn missing_output_not_created_on_error() {
         std::fs::remove_file(d.join("articles/two.md")).unwrap();
     });
     let out = dir.path().join("new.pdf");
-    let o = folio(&["build", dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = folio(&[
+        "build",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let err = stderr(&o);
     assert!(!o.status.success());
     assert!(err.contains("articles/two.md"), "{err}");
     assert!(err.contains("issue.toml:22:"), "{err}");
     assert!(!out.exists(), "no PDF may be written on error");
     // No temp files left behind either.
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
@@ -55,7 +79,12 @@ fn missing_output_not_created_on_error() {
 fn minimal_fixture_builds() {
     let dir = broken("minimal-ok", |_| {});
     let out = dir.path().join("ok.pdf");
-    let o = folio(&["build", dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = folio(&[
+        "build",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = pdf_text(&out, None);
     assert!(text.contains("The first article"));

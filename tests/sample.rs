@@ -17,9 +17,16 @@ fn every_article_title_is_in_the_pdf() {
     let mut count = 0;
     for article in issue.articles() {
         count += 1;
-        assert!(text.contains(&squeeze(&article.title)), "title missing from PDF: {}", article.title);
+        assert!(
+            text.contains(&squeeze(&article.title)),
+            "title missing from PDF: {}",
+            article.title
+        );
     }
-    assert!(count >= 22, "expected the whole seed issue (foreword + 21 articles), found {count}");
+    assert!(
+        count >= 22,
+        "expected the whole seed issue (foreword + 21 articles), found {count}"
+    );
 }
 
 #[test]

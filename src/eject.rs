@@ -1,0 +1,73 @@
+//! `folio eject`: a standalone Typst project with the same pages.
+//!
+//! The ejected folder mirrors folio's virtual file system one to one
+//! (`folio/`, `issue/`, `layouts/`, `assets/`), so
+//! `typst compile --root DIR --font-path fonts DIR/folio/main.typ`
+//! produces the same document as `folio build`.
+
+use std::path::{Path, PathBuf};
+
+use crate::args::EjectArgs;
+use crate::compile::{self, Profile};
+use crate::diag::{Diag, FolioResult};
+use crate::photos::PhotoCache;
+
+/// Writes the project; returns the path of its main file.
+pub fn eject(
+    issue_dir: &Path,
+    root: Option<&Path>,
+    dir: &Path,
+    profile: Profile,
+) -> FolioResult<PathBuf> {
+    let cache = PhotoCache::new(
+        compile::find_root(issue_dir).map(|r| r.join(".folio-cache").join("photos")),
+    );
+    let project = compile::prepare(issue_dir, root, profile, &cache)?;
+    let io =
+        |e: std::io::Error| Diag::error("io", format!("cannot write to {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    for (vpath, bytes) in &project.files {
+        let target = dir.join(vpath.trim_start_matches('/'));
+        crate::output::write_atomic(&target, bytes.as_slice()).map_err(io)?;
+    }
+    copy_tree(&project.issue.dir, &dir.join("issue")).map_err(io)?;
+    copy_tree(&project.root.join("layouts"), &dir.join("layouts")).map_err(io)?;
+    if project.root.join("assets").is_dir() {
+        copy_tree(&project.root.join("assets"), &dir.join("assets")).map_err(io)?;
+    }
+    let fonts = project.root.join("fonts");
+    let note = format!(
+        "Ejected by folio from {}.\n\nCompile with the project's fonts only:\n\n    typst compile --root . --ignore-system-fonts --font-path {} folio/main.typ out.pdf\n",
+        project.issue.dir.display(),
+        fonts.display()
+    );
+    std::fs::write(dir.join("README.txt"), note).map_err(io)?;
+    Ok(dir.join("folio/main.typ"))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    let mut entries: Vec<_> = std::fs::read_dir(from)?.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let ty = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if ty.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if ty.is_file() {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Entry point of `folio eject`.
+pub fn run(args: &EjectArgs) -> FolioResult<std::process::ExitCode> {
+    let main = eject(&args.issue, args.root.as_deref(), &args.dir, args.profile)?;
+    eprintln!(
+        "ejected to {} (main file {})",
+        args.dir.display(),
+        crate::diag::display_path(&main)
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,227 @@
+//! Reads the laid-out document back: which page each article, photo,
+//! sponsor block and event tile landed on, with bounding boxes.
+//!
+//! Templates mark elements with `metadata(..)` labelled `<folio-…>` (see
+//! layouts/README.md); photos are recognised by their image data. Preflight,
+//! snapshots and tests all use this one reading of the document.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use typst::foundations::{Bytes, Content, Value};
+use typst::introspection::{MetadataElem, Tag};
+use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
+use typst::visualize::ImageKind;
+use typst_layout::PagedDocument;
+
+/// A rectangle on a page, in points from the trim box's top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rect {
+    /// Left.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
+}
+
+/// A marked element found on a page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mark {
+    /// Marker kind: page-kind, article, article-end, photo, sponsor, event, section.
+    pub kind: String,
+    /// The marker's id (article/sponsor id, photo src, event index, page kind value).
+    pub id: String,
+    /// The marker's full value.
+    pub value: serde_json::Value,
+    /// Where it is (photos: the image's box; others: a point).
+    pub rect: Rect,
+}
+
+/// A placed image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlacedImage {
+    /// Virtual path of the photo (when it is one of the photos).
+    pub src: Option<String>,
+    /// Pixel size.
+    pub px: (u32, u32),
+    /// Box on the page (visible part, before clipping).
+    pub rect: Rect,
+    /// Effective resolution at the placed size (pixels per inch, the lower axis).
+    pub ppi: f64,
+}
+
+/// One page's contents.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageInfo {
+    /// 1-based physical page number.
+    pub number: usize,
+    /// Trim width in points.
+    pub width: f64,
+    /// Trim height in points.
+    pub height: f64,
+    /// Marked elements in reading order.
+    pub marks: Vec<Mark>,
+    /// Images on the page.
+    pub images: Vec<PlacedImage>,
+}
+
+impl PageInfo {
+    /// The page kind marker's value (cover, contents, sponsor-full, …).
+    pub fn kind(&self) -> Option<&str> {
+        self.marks
+            .iter()
+            .find(|m| m.kind == "page-kind")
+            .map(|m| m.id.as_str())
+    }
+
+    /// Whether a mark of `kind` with `id` is on this page.
+    pub fn has(&self, kind: &str, id: &str) -> bool {
+        self.marks.iter().any(|m| m.kind == kind && m.id == id)
+    }
+}
+
+/// Walks the document. `photos` maps image data to the photo's virtual path.
+pub fn inspect(doc: &PagedDocument, photos: &HashMap<Bytes, String>) -> Vec<PageInfo> {
+    doc.pages()
+        .iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let mut info = PageInfo {
+                number: i + 1,
+                width: page.frame.width().to_pt(),
+                height: page.frame.height().to_pt(),
+                ..Default::default()
+            };
+            walk(&page.frame, Transform::identity(), photos, &mut info);
+            info
+        })
+        .collect()
+}
+
+/// Where each article starts and ends (physical page numbers).
+pub fn article_pages(pages: &[PageInfo]) -> HashMap<String, (usize, usize)> {
+    let mut out: HashMap<String, (usize, usize)> = HashMap::new();
+    for p in pages {
+        for m in &p.marks {
+            match m.kind.as_str() {
+                "article" => {
+                    out.entry(m.id.clone()).or_insert((p.number, p.number));
+                }
+                "article-end" => {
+                    if let Some(e) = out.get_mut(&m.id) {
+                        e.1 = p.number;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn walk(frame: &Frame, ts: Transform, photos: &HashMap<Bytes, String>, info: &mut PageInfo) {
+    for (pos, item) in frame.items() {
+        let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
+        match item {
+            FrameItem::Group(group) => {
+                walk(&group.frame, here.pre_concat(group.transform), photos, info)
+            }
+            FrameItem::Image(image, size, _) => {
+                let rect = bbox(here, size.x, size.y);
+                let (px, src) = match image.kind() {
+                    ImageKind::Raster(r) => {
+                        ((r.width(), r.height()), photos.get(r.data()).cloned())
+                    }
+                    _ => ((image.width() as u32, image.height() as u32), None),
+                };
+                let ppi = if rect.w > 0.0 && rect.h > 0.0 {
+                    (f64::from(px.0) / (rect.w / 72.0)).min(f64::from(px.1) / (rect.h / 72.0))
+                } else {
+                    0.0
+                };
+                info.images.push(PlacedImage { src, px, rect, ppi });
+            }
+            FrameItem::Tag(Tag::Start(content, _)) => {
+                if let Some(mark) = mark(content, here) {
+                    info.marks.push(mark);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn mark(content: &Content, ts: Transform) -> Option<Mark> {
+    let label = content.label()?;
+    let label = label.resolve();
+    let kind_label = label.as_str().strip_prefix("folio-")?;
+    let meta = content.to_packed::<MetadataElem>()?;
+    let value = serde_json::to_value(&meta.value).unwrap_or(serde_json::Value::Null);
+    let field = |k: &str| {
+        value.get(k).map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    let kind = field("kind").unwrap_or_else(|| kind_label.to_string());
+    let id = match kind.as_str() {
+        "page-kind" => field("value"),
+        "photo" => field("src"),
+        "event" => field("index"),
+        _ => field("id"),
+    }
+    .unwrap_or_default();
+    let w = length_pt(&meta.value, "w");
+    let h = length_pt(&meta.value, "h");
+    let rect = bbox(ts, Abs::pt(w), Abs::pt(h));
+    Some(Mark {
+        kind,
+        id,
+        value,
+        rect,
+    })
+}
+
+fn length_pt(value: &Value, key: &str) -> f64 {
+    match value {
+        Value::Dict(d) => match d.get(key) {
+            Ok(Value::Length(l)) => l.abs.to_pt(),
+            _ => 0.0,
+        },
+        _ => 0.0,
+    }
+}
+
+fn bbox(ts: Transform, w: Abs, h: Abs) -> Rect {
+    let corners = [
+        Point::zero(),
+        Point::new(w, Abs::zero()),
+        Point::new(Abs::zero(), h),
+        Point::new(w, h),
+    ]
+    .map(|p| p.transform(ts));
+    let xs = corners.map(|p| p.x.to_pt());
+    let ys = corners.map(|p| p.y.to_pt());
+    let minx = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let maxx = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let miny = ys.iter().copied().fold(f64::INFINITY, f64::min);
+    let maxy = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Rect {
+        x: minx,
+        y: miny,
+        w: maxx - minx,
+        h: maxy - miny,
+    }
+}
+
+/// Maps photo bytes to their virtual paths, from a project's generated files.
+pub fn photo_index(files: &HashMap<String, Bytes>) -> HashMap<Bytes, String> {
+    files
+        .iter()
+        .filter(|(k, _)| k.starts_with("/folio/photos/"))
+        .map(|(k, v)| (v.clone(), k.clone()))
+        .collect()
+}
