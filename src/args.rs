@@ -20,8 +20,22 @@ pub struct Cli {
 pub enum Command {
     /// Build an issue into PDF.
     Build(BuildArgs),
+    /// Preflight an issue: resolution, fonts, overset, page count, sponsors, bleed.
+    Check(CheckArgs),
     /// Write a standalone Typst project that compiles to the same pages.
     Eject(EjectArgs),
+    /// Render every page to PNG with an index of the layout (for layout review).
+    Snapshot(SnapshotArgs),
+    /// Compare the pages with a snapshot baseline; exit 0 = same, 1 = changed, 2 = error.
+    Diff(DiffArgs),
+    /// Rebuild the PDF whenever the manifest, an article, a photo, a font or a layout changes.
+    Watch(WatchArgs),
+    /// Live preview in the browser, rebuilt and reloaded on every change.
+    Serve(ServeArgs),
+    /// Scaffold the next quarter's issue from the last one.
+    New(NewArgs),
+    /// List the fonts folio sees; with an issue, the characters no font covers.
+    Fonts(FontsArgs),
 }
 
 /// Arguments of `folio build`.
@@ -41,6 +55,9 @@ pub struct BuildArgs {
     /// Also use the fonts installed on this system (output then depends on the machine).
     #[arg(long)]
     pub system_fonts: bool,
+    /// Print profile: add crop and registration marks in a slug outside the bleed.
+    #[arg(long)]
+    pub marks: bool,
 }
 
 /// Arguments of `folio eject`.
@@ -56,4 +73,157 @@ pub struct EjectArgs {
     /// Project root holding layouts/, fonts/ and assets/.
     #[arg(long)]
     pub root: Option<PathBuf>,
+}
+
+/// Arguments of `folio snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The issue folder.
+    pub issue: PathBuf,
+    /// Folder for the PNGs and index.json (default: out/snapshots/<issue>, or
+    /// tests/snapshots/<issue> with --update).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Pixels per inch (default 24; with --update, the existing baseline's).
+    #[arg(long)]
+    pub ppi: Option<u32>,
+    /// Replace the committed baseline (tests/snapshots/<issue>) with the current pages.
+    #[arg(long)]
+    pub update: bool,
+    /// Threads for rendering and encoding (default: one per core).
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+    /// Project root holding layouts/, fonts/ and assets/.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Output format of `folio diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// A summary for people.
+    Human,
+    /// A JSON summary on stdout, for CI tools.
+    Json,
+}
+
+/// Arguments of `folio diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The issue folder.
+    pub issue: PathBuf,
+    /// Snapshot folder to compare with (holding index.json), e.g. tests/snapshots/<issue>.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// Per-channel difference (0–255) up to which a pixel counts as unchanged.
+    #[arg(long, default_value_t = 8)]
+    pub tolerance: u8,
+    /// Fraction of a page's pixels (0–1) that may change before the page counts as changed.
+    #[arg(long, default_value_t = 0.0)]
+    pub threshold: f64,
+    /// Folder for report.html, summary.json and the images (default: out/diff/<issue>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Summary format on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: DiffFormat,
+    /// Accept the current pages: rewrite the baseline (like snapshot --update).
+    #[arg(long)]
+    pub approve: bool,
+    /// Threads for rendering and comparing (default: one per core).
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+    /// Project root holding layouts/, fonts/ and assets/.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Output format of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Compiler-style diagnostics on stderr.
+    #[default]
+    Human,
+    /// JSON on stdout.
+    Json,
+}
+
+/// Arguments of `folio check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The issue folder.
+    pub issue: PathBuf,
+    /// Profile to check for.
+    #[arg(long, value_enum, default_value = "print")]
+    pub profile: Profile,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too, for CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Project root holding layouts/, fonts/ and assets/.
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+}
+
+/// Arguments of `folio watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The issue folder (containing issue.toml).
+    pub issue: PathBuf,
+    /// Output PDF (default: out/<issue>.pdf in the project root).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Output profile.
+    #[arg(long, value_enum, default_value = "print")]
+    pub profile: Profile,
+    /// Project root holding layouts/, fonts/ and assets/ (default: found above the issue).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Also use the fonts installed on this system.
+    #[arg(long)]
+    pub system_fonts: bool,
+}
+
+/// Arguments of `folio serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The issue folder (containing issue.toml).
+    pub issue: PathBuf,
+    /// Port on 127.0.0.1 (default: the first free one from 3000; 0 = any free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Output profile whose page setup to preview.
+    #[arg(long, value_enum, default_value = "screen")]
+    pub profile: Profile,
+    /// Project root holding layouts/, fonts/ and assets/ (default: found above the issue).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Also use the fonts installed on this system.
+    #[arg(long)]
+    pub system_fonts: bool,
+}
+
+/// Arguments of `folio new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The issue folder to create, e.g. issues/2023-q4.
+    pub issue: PathBuf,
+    /// The issue to start from (default: the latest issue beside the new one).
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+}
+
+/// Arguments of `folio fonts`.
+#[derive(Debug, Args)]
+pub struct FontsArgs {
+    /// An issue whose text to check for characters no font covers.
+    pub issue: Option<PathBuf>,
+    /// Project root holding fonts/ (default: found above the issue, or the current folder).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Also use the fonts installed on this system.
+    #[arg(long)]
+    pub system_fonts: bool,
 }

@@ -8,6 +8,7 @@ use crate::compile::{self, Profile};
 use crate::diag::{Diag, FolioResult};
 use crate::photos::PhotoCache;
 use crate::world::{FolioWorld, load_fonts};
+use typst_kit::fonts::FontStore;
 
 /// Normalised settings for a build.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct BuildConfig {
     pub system_fonts: bool,
     /// Photo cache folder.
     pub cache_dir: Option<PathBuf>,
+    /// Profile output options.
+    pub options: OutputOptions,
 }
 
 impl BuildConfig {
@@ -63,6 +66,7 @@ impl BuildConfig {
             outputs,
             system_fonts: args.system_fonts,
             cache_dir: root.map(|r| r.join(".folio-cache").join("photos")),
+            options: OutputOptions { marks: args.marks },
         })
     }
 }
@@ -86,48 +90,135 @@ pub fn issue_name(dir: &Path) -> String {
 /// What a successful build produced.
 #[derive(Debug)]
 pub struct BuildReport {
-    /// Files written, with page counts.
+    /// Files written: profile, path, pages, bytes.
     pub written: Vec<(Profile, PathBuf, usize, usize)>,
-    /// Warnings (Typst and preflight).
+    /// Typst warnings and preflight findings.
     pub warnings: Vec<Diag>,
 }
 
-/// Builds the PDFs. Nothing is written unless everything succeeded.
+/// One profile's finished document.
+pub struct Rendered {
+    /// The profile.
+    pub profile: Profile,
+    /// The compiled project (model and generated files, photos resampled).
+    pub project: compile::Project,
+    /// The laid-out document.
+    pub document: typst_layout::PagedDocument,
+    /// What is on each page.
+    pub pages: Vec<crate::inspect::PageInfo>,
+    /// Typst warnings and preflight findings (no errors).
+    pub findings: Vec<Diag>,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+}
+
+/// Options that shape a profile's output.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputOptions {
+    /// Crop and registration marks (print).
+    pub marks: bool,
+}
+
+/// Compiles one profile: lay out, right-size photos for the profile, lay
+/// out again if needed, preflight, and export. Writes nothing.
+pub fn produce(
+    issue_dir: &Path,
+    root: Option<&Path>,
+    profile: Profile,
+    options: OutputOptions,
+    cache: &PhotoCache,
+    fonts: FontStore,
+) -> FolioResult<(Rendered, FontStore)> {
+    let mut project = compile::prepare(issue_dir, root, profile, cache)?;
+    let mut world = FolioWorld::new(&project.mounts, fonts, project.files.clone(), project.issue.date, &project.root);
+    let (mut document, mut warnings) = compile::compile(&world)?;
+    let index = crate::inspect::photo_index(&project.files);
+    let mut pages = crate::inspect::inspect(&document, &index);
+
+    // Photos far above the resolution the profile needs are downsampled at
+    // their placed size. Pixel sizes in data.json stay the same, so the
+    // layout does not move.
+    let (max_ppi, target_ppi, quality) = match profile {
+        Profile::Print => (450.0, 300.0, 92),
+        Profile::Screen | Profile::Archive => (225.0, 150.0, 82),
+    };
+    let plan = crate::photos::resample_plan(&pages, max_ppi, target_ppi);
+    if !plan.is_empty() {
+        for (src, size) in &plan {
+            let Some(original) = project.files.get(src) else { continue };
+            let small = crate::photos::resample(cache, original.as_slice(), *size, quality, src.ends_with(".png"))
+                .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}")))?;
+            project.files.insert(src.clone(), typst::foundations::Bytes::new(small));
+        }
+        world.reset(project.files.clone(), project.issue.date);
+        let (doc, warns) = compile::compile(&world)?;
+        document = doc;
+        warnings = warns;
+        let index = crate::inspect::photo_index(&project.files);
+        pages = crate::inspect::inspect(&document, &index);
+    }
+
+    let today = today();
+    let mut findings = warnings;
+    findings.extend(crate::preflight::check(&project.issue, &pages, profile, today));
+    let errors: Vec<Diag> = findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).cloned().collect();
+    if !errors.is_empty() {
+        return Err(crate::diag::Failure(findings));
+    }
+    let mut pdf = crate::export::pdf(&document, &project.issue, profile)?;
+    if profile == Profile::Print {
+        pdf = crate::export::print_boxes(&pdf, project.issue.page.bleed_mm, options.marks)?;
+    }
+    let fonts = world.into_fonts();
+    Ok((Rendered { profile, project, document, pages, findings, pdf }, fonts))
+}
+
+/// Today's date from the clock, for rights-expiry checks only (never in output).
+pub fn today() -> (i32, u8, u8) {
+    use chrono::Datelike;
+    let now = chrono::Utc::now().date_naive();
+    (now.year(), now.month() as u8, now.day() as u8)
+}
+
+/// Builds the PDFs. Nothing is written unless every profile succeeded.
 pub fn build(config: &BuildConfig) -> FolioResult<BuildReport> {
     let cache = PhotoCache::new(config.cache_dir.clone());
+    let mut fonts = None;
     let mut rendered = Vec::new();
     let mut warnings = Vec::new();
-    let mut fonts = None;
     for (profile, path) in &config.outputs {
-        let start = Instant::now();
-        let project =
-            compile::prepare(&config.issue_dir, config.root.as_deref(), *profile, &cache)?;
-        let fonts = fonts
-            .take()
-            .unwrap_or_else(|| load_fonts(&project.root.join("fonts"), config.system_fonts));
-        let world = FolioWorld::new(
-            &project.mounts,
-            fonts,
-            project.files.clone(),
-            project.issue.date,
-            &project.root,
-        );
-        let (doc, warns) = compile::compile(&world)?;
-        warnings.extend(warns);
-        let bytes = crate::export::pdf(&doc, &project.issue, *profile)?;
-        let _ = start;
-        rendered.push((*profile, path.clone(), doc.pages().len(), bytes));
+        let store = match fonts.take() {
+            Some(f) => f,
+            None => load_fonts(&font_dir(config), config.system_fonts),
+        };
+        let (r, store) = produce(&config.issue_dir, config.root.as_deref(), *profile, config.options, &cache, store)?;
+        fonts = Some(store);
+        for f in &r.findings {
+            if !warnings.iter().any(|w: &Diag| w.message == f.message) {
+                warnings.push(f.clone());
+            }
+        }
+        rendered.push((path.clone(), r));
     }
-    // All profiles succeeded: only now touch the output files.
     let mut written = Vec::new();
-    for (profile, path, pages, bytes) in rendered {
-        crate::output::write_atomic(&path, &bytes).map_err(|e| {
+    for (path, r) in rendered {
+        crate::output::write_atomic(&path, &r.pdf).map_err(|e| {
             Diag::error("io", format!("cannot write {}: {e}", path.display()))
                 .hint("check that the output folder exists and is writable")
         })?;
-        written.push((profile, path, pages, bytes.len()));
+        written.push((r.profile, path, r.document.pages().len(), r.pdf.len()));
     }
     Ok(BuildReport { written, warnings })
+}
+
+/// The fonts folder of the project.
+pub fn font_dir(config: &BuildConfig) -> PathBuf {
+    config
+        .root
+        .clone()
+        .or_else(|| compile::find_root(&config.issue_dir))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("fonts")
 }
 
 /// Entry point of `folio build`: builds and reports to the terminal.

@@ -73,6 +73,8 @@ pub struct Diag {
     pub label: Option<String>,
     /// Hints on how to fix it.
     pub hints: Vec<String>,
+    /// The output page it concerns (1-based), for layout findings.
+    pub page: Option<usize>,
 }
 
 impl Diag {
@@ -86,6 +88,7 @@ impl Diag {
             span: None,
             label: None,
             hints: Vec::new(),
+            page: None,
         }
     }
 
@@ -123,6 +126,12 @@ impl Diag {
         self
     }
 
+    /// Notes the output page concerned.
+    pub fn on_page(mut self, page: usize) -> Self {
+        self.page = Some(page);
+        self
+    }
+
     /// Adds a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
@@ -149,6 +158,7 @@ impl Diag {
             span: None,
             label: None,
             hints: Vec::new(),
+            page: None,
         };
         if let Some(id) = diag.span.id()
             && let Ok(source) = world.source(id)
@@ -161,6 +171,16 @@ impl Diag {
         }
         for hint in &diag.hints {
             out.hints.push(hint.v.to_string());
+        }
+        if out.message == "unresolved import"
+            && out
+                .file
+                .as_ref()
+                .is_some_and(|f| f.name.ends_with("folio/main.typ"))
+        {
+            out.hints.push(
+                "the layout's lib.typ must define the entry point `#let issue(data) = …` (see layouts/README.md)".into(),
+            );
         }
         for point in &diag.trace {
             if let Some(id) = point.span.id()
@@ -226,7 +246,13 @@ pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
             Severity::Info => Diagnostic::note(),
         }
         .with_message(&d.message)
-        .with_notes(d.hints.iter().map(|h| format!("hint: {h}")).collect());
+        .with_notes(
+            d.page
+                .map(|p| format!("on page {p}"))
+                .into_iter()
+                .chain(d.hints.iter().map(|h| format!("hint: {h}")))
+                .collect(),
+        );
         let name = d.file.as_ref().map(|f| f.name.clone()).unwrap_or_default();
         let text = d.file.as_ref().and_then(|f| f.text.clone());
         match (&text, &d.span) {
@@ -243,7 +269,12 @@ pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
                     diag.message = format!("{}: {}", name, d.message);
                 }
                 if let Some(label) = &d.label {
-                    diag.notes.insert(0, format!("expected: {label}"));
+                    // Labels usually say "expected …" already.
+                    let note = match label.strip_prefix("expected ") {
+                        Some(rest) => format!("expected: {rest}"),
+                        None => format!("expected: {label}"),
+                    };
+                    diag.notes.insert(0, note);
                 }
                 let file = SimpleFile::new(String::new(), "");
                 let _ = term::emit(dest, &config, &file, &diag);

@@ -35,3 +35,110 @@ pub fn pdf(doc: &PagedDocument, issue: &Issue, profile: Profile) -> FolioResult<
         )
     })
 }
+
+/// Millimetres to PDF points.
+pub fn mm(v: f64) -> f64 {
+    v * 72.0 / 25.4
+}
+
+/// Space around the bleed box that holds crop and registration marks.
+pub const SLUG_MM: f64 = 12.0;
+
+/// Adds what a printer needs that Typst does not write: a BleedBox on every
+/// page (Typst writes MediaBox = trim + bleed and a TrimBox) and, with
+/// `marks`, crop and registration marks in a slug outside the bleed, with
+/// the MediaBox enlarged to hold them (TrimBox and BleedBox unchanged).
+pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8>> {
+    use lopdf::{Dictionary, Object, Stream};
+    let fail = |e: lopdf::Error| Diag::error("pdf", format!("cannot post-process the PDF: {e}"));
+    let mut doc = lopdf::Document::load_mem(pdf).map_err(fail)?;
+    let bleed = mm(bleed_mm);
+    let slug = mm(SLUG_MM);
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    for id in pages {
+        let media = {
+            let dict = doc.get_dictionary(id).map_err(fail)?;
+            read_box(dict.get(b"MediaBox").ok()).ok_or_else(|| Diag::error("pdf", "a page has no MediaBox"))?
+        };
+        let trim = [media[0] + bleed, media[1] + bleed, media[2] - bleed, media[3] - bleed];
+        let mut extra = None;
+        if marks {
+            let ops = mark_ops(trim, bleed, slug);
+            extra = Some(doc.add_object(Stream::new(Dictionary::new(), ops.into_bytes())));
+        }
+        let (open, close) = if marks {
+            (
+                Some(doc.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec()))),
+                Some(doc.add_object(Stream::new(Dictionary::new(), b"\nQ\n".to_vec()))),
+            )
+        } else {
+            (None, None)
+        };
+        let dict = doc.get_object_mut(id).and_then(Object::as_dict_mut).map_err(fail)?;
+        let to_obj = |b: [f64; 4]| Object::Array(b.iter().map(|v| Object::Real(*v as f32)).collect());
+        dict.set("TrimBox", to_obj(trim));
+        dict.set("BleedBox", to_obj(media));
+        if let (Some(extra), Some(open), Some(close)) = (extra, open, close) {
+            let outer = [media[0] - slug, media[1] - slug, media[2] + slug, media[3] + slug];
+            dict.set("MediaBox", to_obj(outer));
+            dict.set("CropBox", to_obj(outer));
+            // Wrap the page's own content in q/Q so the marks start from a clean graphics state.
+            let mut contents = match dict.get(b"Contents") {
+                Ok(Object::Array(a)) => a.clone(),
+                Ok(other) => vec![other.clone()],
+                Err(_) => Vec::new(),
+            };
+            contents.insert(0, Object::Reference(open));
+            contents.push(Object::Reference(close));
+            contents.push(Object::Reference(extra));
+            dict.set("Contents", Object::Array(contents));
+        }
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|e| Diag::error("pdf", format!("cannot write the PDF: {e}")))?;
+    Ok(out)
+}
+
+fn read_box(obj: Option<&lopdf::Object>) -> Option<[f64; 4]> {
+    let arr = obj?.as_array().ok()?;
+    let v: Vec<f64> = arr.iter().filter_map(|o| o.as_float().ok().map(f64::from)).collect();
+    (v.len() == 4).then(|| [v[0], v[1], v[2], v[3]])
+}
+
+/// Crop marks at the four trim corners (starting just outside the bleed),
+/// and registration targets centred on each side, in registration colour.
+fn mark_ops(trim: [f64; 4], bleed: f64, slug: f64) -> String {
+    use std::fmt::Write;
+    let [x0, y0, x1, y1] = trim;
+    let gap = bleed + mm(1.0);
+    let len = (slug + bleed - gap - mm(1.0)).max(mm(3.0));
+    let mut s = String::from("q\n1 1 1 1 K\n0.25 w\n");
+    for (x, dx) in [(x0, -1.0), (x1, 1.0)] {
+        for (y, dy) in [(y0, -1.0), (y1, 1.0)] {
+            // Horizontal mark on the trim line, vertical mark on the trim line.
+            let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x + dx * gap, y, x + dx * (gap + len), y);
+            let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x, y + dy * gap, x, y + dy * (gap + len));
+        }
+    }
+    let r = mm(2.5);
+    let mid_off = bleed + slug / 2.0;
+    let cx = (x0 + x1) / 2.0;
+    let cy = (y0 + y1) / 2.0;
+    for (x, y) in [(cx, y1 + mid_off), (cx, y0 - mid_off), (x0 - mid_off, cy), (x1 + mid_off, cy)] {
+        let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x - r * 1.4, y, x + r * 1.4, y);
+        let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x, y - r * 1.4, x, y + r * 1.4);
+        // A circle from four Bézier arcs.
+        let k = 0.5523 * r;
+        let _ = writeln!(
+            s,
+            "{:.3} {:.3} m {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c S",
+            x + r, y,
+            x + r, y + k, x + k, y + r, x, y + r,
+            x - k, y + r, x - r, y + k, x - r, y,
+            x - r, y - k, x - k, y - r, x, y - r,
+            x + k, y - r, x + r, y - k, x + r, y
+        );
+    }
+    s.push_str("Q\n");
+    s
+}

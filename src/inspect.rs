@@ -66,6 +66,21 @@ pub struct PageInfo {
     pub marks: Vec<Mark>,
     /// Images on the page.
     pub images: Vec<PlacedImage>,
+    /// Characters no font in the stack could draw (drawn as .notdef).
+    pub missing_glyphs: Vec<MissingGlyph>,
+    /// Text runs that cross the trim edge.
+    pub text_outside: Vec<String>,
+}
+
+/// Text drawn with the .notdef glyph because no font covers it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MissingGlyph {
+    /// The characters.
+    pub text: String,
+    /// The text run they are in.
+    pub context: String,
+    /// How many marks on this page precede it (to find the article).
+    pub after_marks: usize,
 }
 
 impl PageInfo {
@@ -143,6 +158,26 @@ fn walk(frame: &Frame, ts: Transform, photos: &HashMap<Bytes, String>, info: &mu
                     0.0
                 };
                 info.images.push(PlacedImage { src, px, rect, ppi });
+            }
+            FrameItem::Text(text) => {
+                let mut missing = String::new();
+                for g in text.glyphs.iter().filter(|g| g.id == 0) {
+                    if let Some(s) = text.text.get(g.range()) {
+                        missing.push_str(s);
+                    }
+                }
+                let missing: String = missing.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+                if !missing.is_empty() {
+                    info.missing_glyphs.push(MissingGlyph {
+                        text: missing,
+                        context: text.text.to_string(),
+                        after_marks: info.marks.len(),
+                    });
+                }
+                let r = bbox(here, text.width(), Abs::zero());
+                if r.x < -0.5 || r.x + r.w > info.width + 0.5 {
+                    info.text_outside.push(text.text.to_string());
+                }
             }
             FrameItem::Tag(Tag::Start(content, _)) => {
                 if let Some(mark) = mark(content, here) {

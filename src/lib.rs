@@ -7,15 +7,24 @@
 
 pub mod args;
 pub mod build;
+pub mod check;
 pub mod compile;
+pub mod diff;
 pub mod diag;
 pub mod eject;
 pub mod export;
+pub mod fonts;
 pub mod inspect;
 pub mod manifest;
 pub mod markdown;
 pub mod model;
+pub mod new;
 pub mod output;
 pub mod paths;
+pub mod preflight;
 pub mod photos;
+pub mod report;
+pub mod serve;
+pub mod snapshot;
+pub mod watch;
 pub mod world;

@@ -8,7 +8,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => folio::build::run(&args),
+        Command::Check(args) => folio::check::run(&args),
         Command::Eject(args) => folio::eject::run(&args),
+        Command::Snapshot(args) => folio::snapshot::run(&args),
+        Command::Diff(args) => folio::diff::run(&args),
+        Command::Watch(args) => folio::watch::run(&args),
+        Command::Serve(args) => folio::serve::run(&args),
+        Command::New(args) => folio::new::run(&args),
+        Command::Fonts(args) => folio::fonts::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -324,6 +324,12 @@ fn toml_diag(err: &toml::de::Error, file: SourceFile, offset: usize, what: &str)
     } else {
         diag = diag.at(offset..offset);
     }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        diag = diag.label(format!("expected a `{field}` key in this table"));
+    }
     diag.hints.push(schema_hint(&message, what));
     diag
 }
@@ -335,6 +341,10 @@ fn schema_hint(message: &str, what: &str) -> String {
         format!("add the field to the {what} (see the manifest reference in README.md)")
     } else if message.contains("invalid type") {
         "check the value's type: strings need quotes, dates are written 2023-10-02".into()
+    } else if message.contains("unknown variant") {
+        "use one of the values listed (see the manifest reference in README.md)".into()
+    } else if message.contains("invalid value") {
+        "the number is out of range for this key (see the manifest reference in README.md)".into()
     } else {
         "see the manifest reference in README.md".into()
     }
@@ -345,6 +355,7 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, Diag> {
     if text.trim().is_empty() {
         return Err(Diag::error("manifest", "issue.toml is empty")
             .in_file(SourceFile::text(path, text))
+            .at(0..0)
             .label("expected an [issue] table")
             .hint("start from issues/2023-q3/issue.toml or run `folio new`"));
     }
@@ -392,9 +403,16 @@ pub fn parse_article<'a>(path: &Path, text: &'a str) -> Result<ArticleSource<'a>
             .label("this `+++` is never closed")
             .hint("add a line containing only `+++` after the front matter"));
     };
-    let fm = &content[fm_start..fm_end];
+    // Parse the front matter in place: the lines before it are blanked out
+    // (same byte length), so that the spans of spanned values (photo files,
+    // columns, focal points…) are offsets into the article file itself.
+    let padded: String = text[..bom + fm_start]
+        .bytes()
+        .map(|b| if b == b'\n' { '\n' } else { ' ' })
+        .chain(content[fm_start..fm_end].chars())
+        .collect();
     let front: FrontMatter =
-        toml::from_str(fm).map_err(|e| toml_diag(&e, file(), bom + fm_start, "front matter"))?;
+        toml::from_str(&padded).map_err(|e| toml_diag(&e, file(), 0, "front matter"))?;
     Ok(ArticleSource {
         front,
         body: &content[body_start..],

@@ -392,7 +392,7 @@ impl Resolver<'_> {
                 let (msg, hint) = problem.explain();
                 let label = match problem {
                     PathProblem::NotFound => format!("no such {what} in the issue folder"),
-                    _ => format!("expected a {what} inside the issue folder"),
+                    _ => format!("expected a file inside the issue folder ({what})"),
                 };
                 self.err(
                     origin,
@@ -440,7 +440,8 @@ impl Resolver<'_> {
                 self.err(
                     &o,
                     Diag::error("manifest", format!("photo span {v} is out of range"))
-                        .label("expected 1, 2 or 3"),
+                        .label("expected 1, 2 or 3")
+                        .hint("span is the number of text columns the photo covers"),
                 );
             }
             v.clamp(1, 3)
@@ -507,7 +508,12 @@ impl Resolver<'_> {
                         "encoding",
                         format!("article is not valid UTF-8 (byte {valid}, line {line})"),
                     )
-                    .in_file(SourceFile::binary(&path))
+                    // Shown at the bad byte (replaced by U+FFFD for display).
+                    .in_file(SourceFile::text(
+                        &path,
+                        String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    ))
+                    .at(valid..valid + '\u{fffd}'.len_utf8())
                     .label("expected UTF-8 text")
                     .hint("save the file as UTF-8 (most editors have an encoding option)"),
                 );
@@ -551,7 +557,8 @@ impl Resolver<'_> {
                     self.err(
                         &o,
                         Diag::error("front-matter", format!("columns = {v} is not supported"))
-                            .label("expected 1, 2 or 3"),
+                            .label("expected 1, 2 or 3")
+                            .hint("use `columns = 1` for a single wide column"),
                     );
                 }
                 v.clamp(1, 3)
@@ -566,7 +573,8 @@ impl Resolver<'_> {
             self.err(
                 &o,
                 Diag::error("front-matter", "article title is empty")
-                    .label("expected a headline in `title`"),
+                    .label("expected a headline in `title`")
+                    .hint("write the headline in the front matter: title = \"…\""),
             );
         }
         let mut lead = Vec::new();
@@ -597,7 +605,8 @@ impl Resolver<'_> {
             self.err(
                 o,
                 Diag::error("front-matter", "page budget must be positive")
-                    .label("expected a number of pages, e.g. 1.5"),
+                    .label("expected a number of pages, e.g. 1.5")
+                    .hint("leave `pages` out if the article has no page budget"),
             );
         }
         Some(Article {
@@ -717,6 +726,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             "issue.toml contains NUL bytes; it looks like a binary file",
         )
         .in_file(SourceFile::binary(&path))
+        .label("expected a TOML text file")
         .hint("issue.toml must be a TOML text file")
         .into());
     }
@@ -744,7 +754,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                     "manifest",
                     format!("invalid language code `{}`", l.get_ref()),
                 )
-                .label("expected an ISO 639 code such as \"en\" or \"kk\""),
+                .label("expected an ISO 639 code such as \"en\" or \"kk\"")
+                .hint("use the two- or three-letter lower-case code, optionally with a region: \"en\", \"zh-Hans\""),
             );
             "en".to_string()
         }
@@ -760,7 +771,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         r.err(
             &o,
             Diag::error("manifest", format!("invalid layout name `{layout}`"))
-                .label("expected a folder name under layouts/ (letters, digits, - and _)"),
+                .label("expected a folder name under layouts/ (letters, digits, - and _)")
+                .hint("name the folder only, e.g. layout = \"digest\""),
         );
     }
     if let Some(a) = &m.issue.accent
@@ -773,7 +785,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                 "manifest",
                 format!("invalid accent colour `{}`", a.get_ref()),
             )
-            .label("expected #rrggbb, e.g. \"#0b5d8c\""),
+            .label("expected #rrggbb, e.g. \"#0b5d8c\"")
+            .hint("write the colour as six hexadecimal digits after `#`, or leave `accent` out for the layout's default"),
         );
     }
     let paper = m
@@ -788,7 +801,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             r.err(
                 &o,
                 Diag::error("manifest", "bleed out of range")
-                    .label("expected 0 to 20 (millimetres)"),
+                    .label("expected 0 to 20 (millimetres)")
+                    .hint("printers usually ask for 3 mm; leave `bleed-mm` out for that"),
             );
             3.0
         }
@@ -828,7 +842,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                     "manifest",
                     format!("duplicate section id `{}`", s.id.get_ref()),
                 )
-                .label("section ids must be unique"),
+                .label("section ids must be unique")
+                .hint("rename one of the sections' `id`"),
             );
         }
         let mut items = Vec::new();
@@ -856,7 +871,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                     "manifest",
                     format!("duplicate sponsor id `{}`", sp.id.get_ref()),
                 )
-                .label("sponsor ids must be unique"),
+                .label("sponsor ids must be unique")
+                .hint("rename one of the sponsors' `id`"),
             );
         }
         let artwork = sp.artwork.as_ref().and_then(|a| {
@@ -896,7 +912,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                     "manifest",
                     format!("sponsor `{}` has neither artwork nor ad", sp.id.get_ref()),
                 )
-                .label("expected `artwork = \"…\"` or an [sponsors.ad] table"),
+                .label("expected `artwork = \"…\"` or an [sponsors.ad] table")
+                .hint("give the sponsor's file as `artwork`, or compose an ad with [sponsors.ad] and a `headline`"),
             ),
             (Some(_), Some(_)) => r.err(
                 &o,
@@ -904,7 +921,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                     "manifest",
                     format!("sponsor `{}` has both artwork and ad", sp.id.get_ref()),
                 )
-                .label("expected only one of `artwork` and [sponsors.ad]"),
+                .label("expected only one of `artwork` and [sponsors.ad]")
+                .hint("remove `artwork` to print the composed ad, or remove [sponsors.ad] to print the artwork"),
             ),
             _ => {}
         }
@@ -970,7 +988,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                     "manifest",
                     format!("sponsor `{}` has no placement", sp.id.get_ref()),
                 )
-                .label("expected `after = \"article-id\"` or `section = \"section-id\"`"),
+                .label("expected `after = \"article-id\"` or `section = \"section-id\"`")
+                .hint("say where the sponsor goes: after an article (its file name without .md) or at the end of a section"),
             ),
             (Some(_), Some(_)) => r.err(
                 &o,
@@ -981,7 +1000,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                         sp.id.get_ref()
                     ),
                 )
-                .label("expected only one placement"),
+                .label("expected only one placement")
+                .hint("keep either `after` or `section`"),
             ),
         }
     }

@@ -76,12 +76,21 @@ pub fn resolve_inside(base: &Path, rel: &str) -> Result<PathBuf, PathProblem> {
     let canon = match joined.canonicalize() {
         Ok(c) => c,
         Err(_) => {
-            // A dangling symlink still must not point outside.
+            // A dangling symlink still must not point outside, nor may a
+            // missing file's (symlinked) folder.
             if let Ok(target) = std::fs::read_link(&joined) {
-                let target = joined.parent().unwrap_or(base).join(target);
+                let target = normalise(&joined.parent().unwrap_or(base).join(target));
                 if !target.starts_with(base) {
                     return Err(PathProblem::Escapes(target));
                 }
+            }
+            if let Some(folder) = joined
+                .ancestors()
+                .skip(1)
+                .find_map(|a| a.canonicalize().ok())
+                && !folder.starts_with(base)
+            {
+                return Err(PathProblem::Escapes(folder));
             }
             return Err(PathProblem::NotFound);
         }
@@ -93,6 +102,21 @@ pub fn resolve_inside(base: &Path, rel: &str) -> Result<PathBuf, PathProblem> {
         return Err(PathProblem::IsDirectory);
     }
     Ok(canon)
+}
+
+/// Resolves `.` and `..` components lexically (for paths that do not exist).
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in path.components() {
+        match comp {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

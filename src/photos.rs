@@ -154,7 +154,8 @@ fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
         return Err("the file is empty (0 bytes)".into());
     }
     let key = format!("{:x}", Sha256::digest(&bytes));
-    let key = format!("v1-{}", &key[..32]);
+    // v2: truncated JPEGs are refused (v1 entries may hold accepted ones).
+    let key = format!("v2-{}", &key[..32]);
     if let Some(p) = cache.get(&key) {
         return Ok(p);
     }
@@ -196,6 +197,14 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
             "declared size {w}×{h} px is too large (limit {MAX_SIDE} px per side, {} megapixels); refusing to decode",
             MAX_PIXELS / 1_000_000
         ));
+    }
+    // The JPEG decoder fills a truncated scan with grey instead of failing,
+    // and the original bytes would be embedded as they are: check the end.
+    if format == ImageFormat::Jpeg && jpeg_truncated(bytes) {
+        return Err(
+            "the JPEG file is truncated (it has no end-of-image marker after its image data)"
+                .into(),
+        );
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
@@ -252,6 +261,17 @@ pub fn encode(img: &DynamicImage) -> Result<(Vec<u8>, &'static str), String> {
 
 fn format_name(f: ImageFormat) -> &'static str {
     f.extensions_str().first().copied().unwrap_or("image")
+}
+
+/// Whether a JPEG ends before its image data does: no end-of-image marker
+/// (FF D9) after the last start-of-scan marker (FF DA). Entropy-coded data
+/// cannot contain either marker (0xFF is stuffed), so a file cut anywhere
+/// inside its scans is caught; data appended after the image is fine.
+pub fn jpeg_truncated(bytes: &[u8]) -> bool {
+    let Some(sos) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else {
+        return true;
+    };
+    !bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// Number of colour components declared in a JPEG's frame header.
@@ -326,4 +346,60 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
         Some(f64::from(p.width)),
         Some(f64::from(p.height)),
     ))
+}
+
+/// Photos to shrink: those placed well above the target resolution.
+///
+/// Returns, per virtual path, the pixel size that gives `target_ppi` at the
+/// largest size the photo is placed at. Only photos above `max_ppi` everywhere
+/// are listed.
+pub fn resample_plan(pages: &[crate::inspect::PageInfo], max_ppi: f64, target_ppi: f64) -> BTreeMap<String, (u32, u32)> {
+    let mut need: BTreeMap<String, (f64, (u32, u32), f64, f64)> = BTreeMap::new();
+    for page in pages {
+        for img in &page.images {
+            let Some(src) = &img.src else { continue };
+            let e = need.entry(src.clone()).or_insert((f64::INFINITY, img.px, 0.0, 0.0));
+            e.0 = e.0.min(img.ppi);
+            e.2 = e.2.max(img.rect.w);
+            e.3 = e.3.max(img.rect.h);
+        }
+    }
+    need.into_iter()
+        .filter(|(_, (ppi, _, _, _))| *ppi > max_ppi && ppi.is_finite())
+        .map(|(src, (ppi, (w, h), _, _))| {
+            let scale = target_ppi / ppi;
+            let nw = ((f64::from(w) * scale).round() as u32).max(1);
+            let nh = ((f64::from(h) * scale).round() as u32).max(1);
+            (src, (nw, nh))
+        })
+        .collect()
+}
+
+/// Downsamples a processed photo to `size`, cached by content and size.
+///
+/// The result keeps the original's format (`png` stays PNG), since Typst
+/// picks the decoder from the virtual file's extension.
+pub fn resample(cache: &PhotoCache, bytes: &[u8], size: (u32, u32), quality: u8, png: bool) -> Result<Vec<u8>, String> {
+    let digest = format!("{:x}", Sha256::digest(bytes));
+    let key = format!("v1-{}-{}x{}q{quality}{}", &digest[..32], size.0, size.1, if png { "p" } else { "" });
+    if let Some(p) = cache.get(&key) {
+        return Ok(p.bytes);
+    }
+    cache.decodes.fetch_add(1, Ordering::Relaxed);
+    let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
+    let small = img.resize_exact(size.0, size.1, image::imageops::FilterType::CatmullRom);
+    let mut out = Vec::new();
+    let ext = if png {
+        small.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).map_err(|e| e.to_string())?;
+        "png"
+    } else {
+        let rgb = small.to_rgb8();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+            .encode_image(&rgb)
+            .map_err(|e| e.to_string())?;
+        "jpg"
+    };
+    let p = Processed { name: format!("{key}.{ext}"), width: size.0, height: size.1, cmyk: false, bytes: out };
+    cache.put(&key, &p);
+    Ok(p.bytes)
 }

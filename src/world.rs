@@ -176,6 +176,11 @@ impl FolioWorld {
         }
     }
 
+    /// Gives the fonts back (to reuse them for another profile).
+    pub fn into_fonts(self) -> FontStore {
+        self.fonts
+    }
+
     /// The fonts this world sees.
     pub fn font_store(&self) -> &FontStore {
         &self.fonts

@@ -36,7 +36,7 @@ fn unknown_field_names_file_and_line_and_writes_nothing() {
     let err = stderr(&o);
     assert!(!o.status.success(), "must fail");
     assert!(
-        err.contains("issue.toml:10:1"),
+        err.contains("issue.toml:9:1"),
         "error must name file and line:\n{err}"
     );
     assert!(err.contains("unknown field `colour`"), "{err}");
@@ -86,7 +86,8 @@ fn minimal_fixture_builds() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let text = pdf_text(&out, None);
-    assert!(text.contains("The first article"));
-    assert!(text.contains("Only text here."));
+    // Compared case-insensitively: a layout may set the lead-in in capitals.
+    let text = pdf_text(&out, None).to_lowercase();
+    assert!(text.contains("the first article"), "{text}");
+    assert!(text.contains("only text here."), "{text}");
 }

@@ -44,7 +44,7 @@ pub fn pdf_text(pdf: &Path, page: Option<usize>) -> String {
     match page {
         Some(n) => {
             let n = n.to_string();
-            tool("pdftotext", &["-f", &n, "-l", &n, "-layout", p, "-"])
+            tool("pdftotext", &["-f", &n, "-l", &n, p, "-"])
         }
         None => tool("pdftotext", &[p, "-"]),
     }
