@@ -131,9 +131,7 @@ pub fn produce(
 ) -> FolioResult<(Rendered, FontStore)> {
     let mut project = compile::prepare(issue_dir, root, profile, cache)?;
     let mut world = FolioWorld::new(&project.mounts, fonts, project.files.clone(), project.issue.date, &project.root);
-    let (mut document, mut warnings) = compile::compile(&world)?;
-    let index = crate::inspect::photo_index(&project.files);
-    let mut pages = crate::inspect::inspect(&document, &index);
+    let (mut document, mut warnings, mut pages) = lay_out(&mut world, &mut project)?;
 
     // Photos far above the resolution the profile needs are downsampled at
     // their placed size. Pixel sizes in data.json stay the same, so the
@@ -171,6 +169,31 @@ pub fn produce(
     }
     let fonts = world.into_fonts();
     Ok((Rendered { profile, project, document, pages, findings, pdf }, fonts))
+}
+
+/// Compiles a project in a world that already serves its files, then
+/// copyfits (pulls short tails back by shrinking lead photos, a few rounds at
+/// most). Shared with `folio watch`, which passes the world it keeps alive.
+pub fn lay_out(
+    world: &mut FolioWorld,
+    project: &mut compile::Project,
+) -> FolioResult<(typst_layout::PagedDocument, Vec<Diag>, Vec<crate::inspect::PageInfo>)> {
+    let (mut document, mut warnings) = compile::compile(world)?;
+    let index = crate::inspect::photo_index(&project.files);
+    let mut pages = crate::inspect::inspect(&document, &index);
+    for _ in 0..3 {
+        let plan = crate::copyfit::plan(&project.issue, &pages);
+        if !crate::copyfit::apply(&mut project.issue, &plan) {
+            break;
+        }
+        project.refresh_inputs()?;
+        world.reset(project.files.clone(), project.issue.date);
+        let (doc, warns) = compile::compile(world)?;
+        document = doc;
+        warnings = warns;
+        pages = crate::inspect::inspect(&document, &index);
+    }
+    Ok((document, warnings, pages))
 }
 
 /// Today's date from the clock, for rights-expiry checks only (never in output).

@@ -104,28 +104,38 @@ pub fn prepare(
     }
     issue.page.profile = profile.name().into();
     let photo_files = photos::process(&mut issue, cache)?;
-    let mut files: HashMap<String, Bytes> = photo_files
+    let files: HashMap<String, Bytes> = photo_files
         .into_iter()
         .map(|(k, v)| (k, Bytes::new(v)))
         .collect();
-    let data = serde_json::to_vec_pretty(&issue)
-        .map_err(|e| Diag::error("internal", format!("cannot serialise issue data: {e}")))?;
-    files.insert("/folio/data.json".into(), Bytes::new(data));
-    files.insert(
-        "/folio/main.typ".into(),
-        Bytes::from_string(main_source(&issue)),
-    );
     let mounts = Mounts {
         issue: issue.dir.clone(),
         layouts: root.join("layouts"),
         assets: root.join("assets"),
     };
-    Ok(Project {
+    let mut project = Project {
         issue,
         root,
         mounts,
         files,
-    })
+    };
+    project.refresh_inputs()?;
+    Ok(project)
+}
+
+impl Project {
+    /// Regenerates `/folio/data.json` and `/folio/main.typ` from the model
+    /// (after copyfitting changed it).
+    pub fn refresh_inputs(&mut self) -> FolioResult<()> {
+        let data = serde_json::to_vec_pretty(&self.issue)
+            .map_err(|e| Diag::error("internal", format!("cannot serialise issue data: {e}")))?;
+        self.files.insert("/folio/data.json".into(), Bytes::new(data));
+        self.files.insert(
+            "/folio/main.typ".into(),
+            Bytes::from_string(main_source(&self.issue)),
+        );
+        Ok(())
+    }
 }
 
 /// The generated entry file. Only validated values (layout name, date

@@ -38,6 +38,8 @@ pub struct Mark {
     pub value: serde_json::Value,
     /// Where it is (photos: the image's box; others: a point).
     pub rect: Rect,
+    /// The marker's length fields, in points (e.g. a photo frame's `h`).
+    pub lengths: std::collections::BTreeMap<String, f64>,
 }
 
 /// A placed image.
@@ -212,11 +214,22 @@ fn mark(content: &Content, ts: Transform) -> Option<Mark> {
     let w = length_pt(&meta.value, "w");
     let h = length_pt(&meta.value, "h");
     let rect = bbox(ts, Abs::pt(w), Abs::pt(h));
+    let lengths = match &meta.value {
+        Value::Dict(d) => d
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::Length(l) => Some((k.to_string(), l.abs.to_pt())),
+                _ => None,
+            })
+            .collect(),
+        _ => Default::default(),
+    };
     Some(Mark {
         kind,
         id,
         value,
         rect,
+        lengths,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod args;
 pub mod build;
 pub mod check;
 pub mod compile;
+pub mod copyfit;
 pub mod diff;
 pub mod diag;
 pub mod eject;

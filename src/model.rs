@@ -1,7 +1,7 @@
 //! The resolved issue: manifest + articles + photos, validated, in reading order.
 //!
 //! This is also exactly what templates receive as `/folio/data.json`
-//! (see docs/format.md, "Template data contract"); fields that only folio
+//! (see layouts/README.md, "Data contract"); fields that only folio
 //! needs (real paths, source locations) are skipped in serialisation.
 
 use std::collections::{HashMap, HashSet};
@@ -209,6 +209,8 @@ pub struct Photo {
     pub focal: [f64; 2],
     /// Column span.
     pub span: Option<u8>,
+    /// Size factor set by copyfitting (1 = the layout's natural size).
+    pub scale: f64,
     /// Real file (canonical).
     #[serde(skip)]
     pub path: PathBuf,
@@ -463,6 +465,7 @@ impl Resolver<'_> {
             fit: r.fit.unwrap_or(Fit::Fill),
             focal,
             span,
+            scale: 1.0,
             path,
             origin,
             rights_expire,

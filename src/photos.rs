@@ -100,15 +100,16 @@ pub fn process(issue: &mut Issue, cache: &PhotoCache) -> FolioResult<BTreeMap<St
             .entry(p.path.clone())
             .or_insert_with(|| p.origin.clone());
     });
+    let progress = Progress::new(unique.len());
     let results: Vec<(PathBuf, Result<Processed, Diag>)> = unique
         .par_iter()
         .map(|(path, origin)| {
-            (
-                path.clone(),
-                process_one(path, cache).map_err(|msg| origin_error(origin, path, msg)),
-            )
+            let r = process_one(path, cache).map_err(|msg| origin_error(origin, path, msg));
+            progress.tick();
+            (path.clone(), r)
         })
         .collect();
+    progress.finish();
     let mut errors = Vec::new();
     let mut done: HashMap<PathBuf, Processed> = HashMap::new();
     for (path, r) in results {
@@ -402,4 +403,46 @@ pub fn resample(cache: &PhotoCache, bytes: &[u8], size: (u32, u32), quality: u8,
     let p = Processed { name: format!("{key}.{ext}"), width: size.0, height: size.1, cmyk: false, bytes: out };
     cache.put(&key, &p);
     Ok(p.bytes)
+}
+
+/// A progress bar for photo processing that only appears when it takes a
+/// while (a warm cache finishes in milliseconds and should print nothing)
+/// and only on a terminal (indicatif hides it otherwise).
+struct Progress {
+    bar: indicatif::ProgressBar,
+    start: std::time::Instant,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    /// Time after which the bar appears.
+    const DELAY: std::time::Duration = std::time::Duration::from_millis(500);
+
+    fn new(len: usize) -> Self {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_length(len as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {elapsed}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix("processing photos");
+        Self {
+            bar,
+            start: std::time::Instant::now(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn tick(&self) {
+        self.bar.inc(1);
+        if self.start.elapsed() > Self::DELAY && !self.shown.swap(true, Ordering::Relaxed) {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }

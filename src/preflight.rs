@@ -222,7 +222,10 @@ fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
     if issue.saddle_stitch && n % 4 != 0 {
         let add = 4 - n % 4;
         let remove = n % 4;
-        out.push(issue.manifest.diag(
+        // Point at the [issue] table, where `saddle-stitch` would go.
+        let at = issue.manifest.text.find("[issue]").map_or(0..0, |i| i..i + 7);
+        let origin = Origin { span: at, ..issue.manifest.clone() };
+        out.push(origin.diag(
             Diag::warning("page-count", format!(
                 "{n} pages: saddle-stitch binding needs a multiple of 4 — add {add} or remove {remove} page{}",
                 if remove == 1 { "" } else { "s" }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -95,6 +96,24 @@ struct Preview {
 struct Shared {
     preview: Mutex<Preview>,
     changed: Condvar,
+    /// Open event streams (browsers showing the preview).
+    listeners: AtomicUsize,
+}
+
+/// Counts an event stream while it is open.
+struct Listener<'a>(&'a AtomicUsize);
+
+impl<'a> Listener<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Listener<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Shared {
@@ -192,6 +211,7 @@ fn handle(req: Request, shared: &Arc<Shared>) -> io::Result<()> {
                     "pages": p.pages.len(),
                     "error": p.error,
                     "status": p.status,
+                    "listeners": shared.listeners.load(Ordering::SeqCst),
                 })
                 .to_string()
             };
@@ -239,6 +259,7 @@ fn handle(req: Request, shared: &Arc<Shared>) -> io::Result<()> {
 /// hand: tiny_http would use chunked encoding without a length, which
 /// browsers dislike for event streams (typst-cli does the same).
 fn events(req: Request, shared: &Shared) -> io::Result<()> {
+    let _listener = Listener::new(&shared.listeners);
     let mut writer = req.into_writer();
     write!(
         writer,

@@ -409,13 +409,21 @@ pub fn photo_names(issue: &crate::model::Issue) -> HashMap<String, String> {
 /// Index entries (without files and hashes) from the inspected pages;
 /// `names` maps photo sources to their file names (see [`photo_names`]).
 pub fn entries(infos: &[PageInfo], names: &HashMap<String, String>) -> Vec<PageEntry> {
-    let mut kind: Option<String> = None;
+    // Layouts mark only the first page of each page type; flowing kinds
+    // (content, foreword, events) go on over the following pages, also
+    // after an interruption by a one-page kind such as a full-page ad.
+    let mut flowing: Option<String> = None;
     infos
         .iter()
         .map(|info| {
-            if let Some(k) = info.kind() {
-                kind = Some(k.to_string());
-            }
+            let kind = match info.kind() {
+                Some(k) if SINGLE_PAGE_KINDS.contains(&k) => Some(k.to_string()),
+                Some(k) => {
+                    flowing = Some(k.to_string());
+                    flowing.clone()
+                }
+                None => flowing.clone(),
+            };
             PageEntry {
                 number: info.number,
                 file: String::new(),
@@ -424,13 +432,16 @@ pub fn entries(infos: &[PageInfo], names: &HashMap<String, String>) -> Vec<PageE
                 height_pt: round(info.height),
                 width_px: 0,
                 height_px: 0,
-                kind: kind.clone(),
+                kind,
                 side: side(info.number).into(),
                 boxes: boxes(info, names),
             }
         })
         .collect()
 }
+
+/// Page kinds that are one page each (see layouts/README.md).
+const SINGLE_PAGE_KINDS: [&str; 5] = ["cover", "contents", "opener", "sponsor-full", "back"];
 
 /// Odd pages are right-hand pages (page 1 is the cover, a recto).
 pub fn side(number: usize) -> &'static str {
@@ -495,7 +506,7 @@ pub fn encode_png(image: &RgbImage) -> FolioResult<Vec<u8>> {
         oxipng::BitDepth::Eight,
         image.as_raw().clone(),
     )
-    .and_then(|raw| raw.create_optimized_png(&oxipng::Options::from_preset(2)));
+    .and_then(|raw| raw.create_optimized_png(&oxipng::Options::from_preset(std::env::var("FOLIO_TMP_PRESET").ok().and_then(|v| v.parse().ok()).unwrap_or(2))));
     raw.map_err(|e| Diag::error("internal", format!("cannot encode PNG: {e}")).into())
 }
 
@@ -542,13 +553,67 @@ pub fn write(rendered: &Rendered, dir: &Path) -> FolioResult<Index> {
         ppi: rendered.ppi,
         pages,
     };
-    let mut json = serde_json::to_string_pretty(&index)
-        .map_err(|e| Diag::error("internal", format!("cannot serialise the index: {e}")))?;
-    json.push('\n');
-    write_file(&dir.join(INDEX_FILE), json.as_bytes())?;
+    write_file(&dir.join(INDEX_FILE), index_json(&index).as_bytes())?;
     let keep: Vec<&str> = index.pages.iter().map(|p| p.file.as_str()).collect();
     remove_stale_pages(dir, &keep)?;
     Ok(index)
+}
+
+/// The index as JSON with one line per page header and per layout box: the
+/// index is committed, and a reviewer reads its diff, where one number per
+/// line would hide which box moved.
+pub fn index_json(index: &Index) -> String {
+    /// A page entry without its boxes (field order as in [`PageEntry`]).
+    #[derive(Serialize)]
+    struct Head<'a> {
+        number: usize,
+        file: &'a str,
+        sha256: &'a str,
+        width_pt: f64,
+        height_pt: f64,
+        width_px: u32,
+        height_px: u32,
+        kind: &'a Option<String>,
+        side: &'a str,
+    }
+    let mut out = format!(
+        "{{\n  \"format\": {},\n  \"issue\": {},\n  \"profile\": {},\n  \"ppi\": {},\n  \"pages\": [",
+        index.format,
+        compact(&index.issue),
+        compact(&index.profile),
+        index.ppi
+    );
+    for (i, p) in index.pages.iter().enumerate() {
+        let head = Head {
+            number: p.number,
+            file: &p.file,
+            sha256: &p.sha256,
+            width_pt: p.width_pt,
+            height_pt: p.height_pt,
+            width_px: p.width_px,
+            height_px: p.height_px,
+            kind: &p.kind,
+            side: &p.side,
+        };
+        let head = compact(&head);
+        // `{…}` → `{…, "boxes": [` so that the boxes follow on their own lines.
+        out.push_str(if i > 0 { ",\n    " } else { "\n    " });
+        out.push_str(&head[..head.len() - 1]);
+        out.push_str(",\"boxes\":[");
+        for (j, b) in p.boxes.iter().enumerate() {
+            out.push_str(if j > 0 { ",\n      " } else { "\n      " });
+            out.push_str(&compact(b));
+        }
+        out.push_str(if p.boxes.is_empty() { "]}" } else { "\n    ]}" });
+    }
+    out.push_str("\n  ]\n}\n");
+    out
+}
+
+/// Compact JSON of plain data (strings, numbers and structs of them, which
+/// cannot fail to serialise).
+fn compact<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
 }
 
 /// Removes `page-*.png` files in `dir` that are not in `keep`.

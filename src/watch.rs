@@ -212,14 +212,13 @@ impl Session {
                 &project.root,
             )),
         };
-        let result = compile::compile(world);
-        // As typst-cli's watch: drop memoised results unused for 10 compilations.
+        // The same layout passes as `folio build` (compile, copyfit).
+        let result = build::lay_out(world, &mut project);
+        // As typst-cli's watch: drop memoised results unused for 10 rebuilds.
         typst::comemo::evict(10);
-        let (doc, mut warnings) = result?;
+        let (doc, mut warnings, pages) = result?;
         let typeset = start.elapsed();
         let start = Instant::now();
-        let index = crate::inspect::photo_index(&project.files);
-        let pages = crate::inspect::inspect(&doc, &index);
         warnings.extend(crate::preflight::check(
             &project.issue,
             &pages,

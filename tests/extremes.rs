@@ -1,0 +1,374 @@
+//! Extremes that must work: very long articles, words that cannot break, many
+//! photos, articles without text, scripts from right to left and without
+//! spaces, issues with only sponsors. Each build runs with a time limit: a hang
+//! is a failure, and so is an unclear error.
+
+mod common;
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Time limit for one build.
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// The minimal fixture copied to `target/`, with its photos pointing at a
+/// known file `photos/base.jpg`.
+fn issue(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("extreme-{name}-"))
+        .tempdir_in(root().join("target"))
+        .unwrap();
+    let d = tmp.path();
+    copy_dir(&root().join("tests/fixtures/minimal"), d);
+    let photos = root().join("tests/fixtures/minimal/photos");
+    let mut jpegs: Vec<PathBuf> = std::fs::read_dir(&photos)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    jpegs.sort();
+    std::fs::copy(&jpegs[0], d.join("photos/base.jpg")).unwrap();
+    for f in ["issue.toml", "articles/one.md"] {
+        let text = std::fs::read_to_string(d.join(f)).unwrap();
+        let text: Vec<String> = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("file = \"photos/") {
+                    "file = \"photos/base.jpg\"".to_string()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        std::fs::write(d.join(f), text.join("\n") + "\n").unwrap();
+    }
+    tmp
+}
+
+fn write(d: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let p = d.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn append(d: &Path, rel: &str, more: &str) {
+    let mut text = std::fs::read_to_string(d.join(rel)).unwrap();
+    text.push_str(more);
+    std::fs::write(d.join(rel), text).unwrap();
+}
+
+/// Builds with a time limit; returns the output and the PDF path.
+fn build(d: &Path) -> (Output, PathBuf) {
+    let out = d.join("out.pdf");
+    let args = [
+        "build",
+        d.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run folio");
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = so.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("folio build {} did not finish within {LIMIT:?}", d.display());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let o = Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    };
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    (o, out)
+}
+
+fn built(d: &Path) -> (PathBuf, String) {
+    let (o, out) = build(d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "build failed:\n{err}");
+    (out, err)
+}
+
+/// Pseudo-random words, reproducible.
+fn words(seed: u32, n: usize) -> String {
+    const W: &[&str] = &[
+        "the", "of", "and", "to", "in", "cooperation", "regional", "security", "ministers",
+        "delegation", "conference", "economic", "transformation", "dialogue", "a", "is",
+        "was", "with", "for", "partners", "agreed", "on", "new", "measures",
+    ];
+    let mut s = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            W[(s as usize) % W.len()]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A small PNG of one colour with a diagonal, different for every `i`.
+fn png(i: u32, w: u32, h: u32) -> Vec<u8> {
+    let [a, b, c, _] = (i.wrapping_mul(2_654_435_761)).to_le_bytes();
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        if x == y % w {
+            image::Rgb([255, 255, 255])
+        } else {
+            image::Rgb([a, b, c])
+        }
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Number of images in the PDF (pdfimages -list).
+fn image_count(pdf: &Path) -> usize {
+    tool("pdfimages", &["-list", pdf.to_str().unwrap()])
+        .lines()
+        .skip(2)
+        .filter(|l| l.split_whitespace().nth(2) == Some("image"))
+        .count()
+}
+
+#[test]
+fn a_150_page_article() {
+    let tmp = issue("long");
+    let d = tmp.path();
+    let paras: Vec<String> = (0..1500)
+        .map(|i| {
+            let mut p = words(i, 110);
+            if i == 0 {
+                p.insert_str(0, "FIRSTMARKER ");
+            }
+            if i == 1499 {
+                p.push_str(" LASTMARKER");
+            }
+            p + "."
+        })
+        .collect();
+    write(
+        d,
+        "articles/two.md",
+        format!(
+            "+++\ntitle = \"A very long article\"\n+++\n\n{}\n",
+            paras.join("\n\n")
+        ),
+    );
+    let (out, _) = built(d);
+    let pages = page_count(&out);
+    assert!(pages >= 150, "only {pages} pages");
+    let text = pdf_text(&out, None);
+    assert!(text.contains("FIRSTMARKER"));
+    assert!(text.contains("LASTMARKER"), "the end of the article is missing");
+}
+
+#[test]
+fn words_and_urls_that_cannot_break() {
+    let tmp = issue("unbreakable");
+    let d = tmp.path();
+    let word: String = "Rechtsschutzversicherungsgesellschaften"
+        .chars()
+        .cycle()
+        .take(300)
+        .collect();
+    let url = format!(
+        "https://example.org/{}",
+        "a1b2c3d4e5".chars().cycle().take(280).collect::<String>()
+    );
+    assert_eq!(word.chars().count(), 300);
+    assert_eq!(url.chars().count(), 300);
+    write(
+        d,
+        "articles/two.md",
+        format!(
+            "+++\ntitle = \"{word}\"\ndeck = \"{url}\"\ncolumns = 3\n[[photos]]\nfile = \"photos/base.jpg\"\ncaption = \"{word}\"\ncredit = \"{url}\"\n+++\n\n\
+             Before {word} after.\n\nSee <{url}> and [the link]({url}) and {url} too.\n\n> {word}\n\n- {url}\n"
+        ),
+    );
+    append(d, "issue.toml", &format!("web = \"{url}\"\n"));
+    let (out, _) = built(d);
+    let pages = page_count(&out);
+    assert!(pages < 20, "{pages} pages for a short issue");
+    let text = squeeze(&pdf_text(&out, None));
+    // Squeezed: line breaks and hyphens inserted by the layout do not count.
+    assert!(text.contains(&squeeze(&word)), "the long word is missing");
+    assert!(text.contains(&squeeze(&url)), "the long URL is missing");
+}
+
+#[test]
+fn two_hundred_photos() {
+    let tmp = issue("photos200");
+    let d = tmp.path();
+    let mut manifest = String::from("\n[events]\ntitle = \"Two hundred\"\n");
+    for i in 0..200 {
+        write(d, &format!("photos/tiles/{i:03}.png"), png(i, 400, 300));
+        manifest.push_str(&format!(
+            "[[events.tiles]]\ncaption = \"Tile {i:03}\"\n[events.tiles.photo]\nfile = \"photos/tiles/{i:03}.png\"\ncredit = \"Generated\"\n"
+        ));
+    }
+    append(d, "issue.toml", &manifest);
+    let (out, _) = built(d);
+    assert!(
+        image_count(&out) >= 200,
+        "{} images in the PDF",
+        image_count(&out)
+    );
+    let text = pdf_text(&out, None);
+    for i in [0, 1, 99, 150, 199] {
+        assert!(text.contains(&format!("Tile {i:03}")), "caption {i} missing");
+    }
+}
+
+#[test]
+fn an_article_with_only_photos() {
+    let tmp = issue("photos-only");
+    let d = tmp.path();
+    for i in 0..3 {
+        write(d, &format!("photos/p{i}.png"), png(1000 + i, 1800, 1200));
+    }
+    write(
+        d,
+        "articles/two.md",
+        "+++\ntitle = \"Pictures only\"\n\
+         [[photos]]\nfile = \"photos/p0.png\"\ncaption = \"First\"\ncredit = \"Generated\"\n\
+         [[photos]]\nfile = \"photos/p1.png\"\ncaption = \"Second\"\ncredit = \"Generated\"\nplacement = \"inline\"\n\
+         [[photos]]\nfile = \"photos/p2.png\"\ncaption = \"Third\"\ncredit = \"Generated\"\nplacement = \"inline\"\n\
+         +++\n",
+    );
+    let (out, _) = built(d);
+    let text = pdf_text(&out, None);
+    assert!(text.contains("Pictures only"));
+    for c in ["First", "Second", "Third"] {
+        assert!(text.contains(c), "caption {c} missing:\n{text}");
+    }
+    // The fixture's own photo(s) plus the three.
+    assert!(image_count(&out) >= 4, "{} images", image_count(&out));
+}
+
+/// Names in Kazakh, Chinese, Arabic and Hebrew.
+const NAMES: &[(&str, &str)] = &[
+    ("kk", "Қасым-Жомарт Тоқаев"),
+    ("zh", "王毅外交部长"),
+    ("ar", "محمد بن سلمان"),
+    ("he", "יצחק הרצוג"),
+];
+
+fn multilingual(d: &Path, extra: &str) {
+    let all: Vec<&str> = NAMES.iter().map(|(_, n)| *n).collect();
+    write(
+        d,
+        "articles/two.md",
+        format!(
+            "+++\ntitle = \"{}\"\nkicker = \"{}\"\ndeck = \"{}\"\n+++\n\nMeeting of {} with {}.\n\n{}{extra}\n",
+            all[0], all[1], all[2], all[3], all[0], all.join(" · ")
+        ),
+    );
+    append(
+        d,
+        "issue.toml",
+        &format!(
+            "\n[foreword]\narticle = \"articles/fw.md\"\n[foreword.signature]\nname = \"{}\"\nposition = \"{}\"\norganisation = \"{}\"\n",
+            all[0], all[2], all[3]
+        ),
+    );
+    write(
+        d,
+        "articles/fw.md",
+        format!(
+            "+++\ntitle = \"{}\"\n+++\n\n{}\n",
+            all[1],
+            all.join(", ")
+        ),
+    );
+}
+
+#[test]
+fn names_in_kazakh_chinese_arabic_and_hebrew() {
+    let tmp = issue("scripts");
+    let d = tmp.path();
+    multilingual(d, "");
+    let (out, err) = built(d);
+    assert!(!err.contains("no font can draw"), "{err}");
+    assert!(!err.contains("missing-glyph"), "{err}");
+    let text = squeeze(&pdf_text(&out, None));
+    for (lang, name) in NAMES {
+        let name = squeeze(name);
+        let reversed: String = name.chars().rev().collect();
+        assert!(
+            text.contains(&name) || text.contains(&reversed),
+            "{lang} name {name} missing"
+        );
+    }
+    let fonts = tool("pdffonts", &[out.to_str().unwrap()]);
+    for family in ["NotoSansArabic", "NotoSansHebrew", "WenQuanYi"] {
+        assert!(fonts.contains(family), "{family} not used:\n{fonts}");
+    }
+
+    // The control: a script no bundled font covers is reported, not printed as boxes.
+    let tmp = issue("scripts-missing");
+    let d = tmp.path();
+    multilingual(d, " Hieroglyph: 𓀀.");
+    let (o, _) = build(d);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "a missing glyph must fail the build");
+    assert!(err.contains("no font can draw `𓀀`"), "{err}");
+    assert!(err.contains("U+13000"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+}
+
+#[test]
+fn an_issue_with_only_sponsors() {
+    let tmp = issue("sponsors-only");
+    let d = tmp.path();
+    let text = std::fs::read_to_string(d.join("issue.toml")).unwrap();
+    let start = text.find("articles = [").expect("articles list");
+    let end = start + text[start..].find('\n').unwrap();
+    let mut text = format!("{}articles = []{}", &text[..start], &text[end..]);
+    write(d, "sponsors/full.png", png(7, 1240, 1754));
+    text.push_str(
+        "\n[[sponsors]]\nid = \"full\"\nname = \"Full Sponsor\"\nsize = \"full\"\nsection = \"news\"\nartwork = \"sponsors/full.png\"\n\
+         \n[[sponsors]]\nid = \"half\"\nname = \"Half Sponsor\"\nsize = \"half\"\nsection = \"news\"\n[sponsors.ad]\nheadline = \"HALFHEADLINE\"\ncontacts = [\"www.half.example\"]\n\
+         \n[[sponsors]]\nid = \"quarter\"\nname = \"Quarter Sponsor\"\nsize = \"quarter\"\nsection = \"news\"\n[sponsors.ad]\nheadline = \"QUARTERHEADLINE\"\n",
+    );
+    write(d, "issue.toml", text);
+    let (out, _) = built(d);
+    let text = pdf_text(&out, None);
+    for s in ["HALFHEADLINE", "QUARTERHEADLINE"] {
+        assert!(text.contains(s), "{s} missing:\n{text}");
+    }
+    // The full-page artwork (and the cover photo).
+    assert!(image_count(&out) >= 2, "{} images", image_count(&out));
+}
