@@ -130,7 +130,13 @@ pub fn produce(
     fonts: FontStore,
 ) -> FolioResult<(Rendered, FontStore)> {
     let mut project = compile::prepare(issue_dir, root, profile, cache)?;
-    let mut world = FolioWorld::new(&project.mounts, fonts, project.files.clone(), project.issue.date, &project.root);
+    let mut world = FolioWorld::new(
+        &project.mounts,
+        fonts,
+        project.files.clone(),
+        project.issue.date,
+        &project.root,
+    );
     let (mut document, mut warnings, mut pages) = lay_out(&mut world, &mut project)?;
 
     // Photos far above the resolution the profile needs are downsampled at
@@ -143,10 +149,20 @@ pub fn produce(
     let plan = crate::photos::resample_plan(&pages, max_ppi, target_ppi);
     if !plan.is_empty() {
         for (src, size) in &plan {
-            let Some(original) = project.files.get(src) else { continue };
-            let small = crate::photos::resample(cache, original.as_slice(), *size, quality, src.ends_with(".png"))
-                .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}")))?;
-            project.files.insert(src.clone(), typst::foundations::Bytes::new(small));
+            let Some(original) = project.files.get(src) else {
+                continue;
+            };
+            let small = crate::photos::resample(
+                cache,
+                original.as_slice(),
+                *size,
+                quality,
+                src.ends_with(".png"),
+            )
+            .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}")))?;
+            project
+                .files
+                .insert(src.clone(), typst::foundations::Bytes::new(small));
         }
         world.reset(project.files.clone(), project.issue.date);
         let (doc, warns) = compile::compile(&world)?;
@@ -158,8 +174,17 @@ pub fn produce(
 
     let today = today();
     let mut findings = warnings;
-    findings.extend(crate::preflight::check(&project.issue, &pages, profile, today));
-    let errors: Vec<Diag> = findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).cloned().collect();
+    findings.extend(crate::preflight::check(
+        &project.issue,
+        &pages,
+        profile,
+        today,
+    ));
+    let errors: Vec<Diag> = findings
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .cloned()
+        .collect();
     if !errors.is_empty() {
         return Err(crate::diag::Failure(findings));
     }
@@ -168,7 +193,17 @@ pub fn produce(
         pdf = crate::export::print_boxes(&pdf, project.issue.page.bleed_mm, options.marks)?;
     }
     let fonts = world.into_fonts();
-    Ok((Rendered { profile, project, document, pages, findings, pdf }, fonts))
+    Ok((
+        Rendered {
+            profile,
+            project,
+            document,
+            pages,
+            findings,
+            pdf,
+        },
+        fonts,
+    ))
 }
 
 /// Compiles a project in a world that already serves its files, then
@@ -177,7 +212,11 @@ pub fn produce(
 pub fn lay_out(
     world: &mut FolioWorld,
     project: &mut compile::Project,
-) -> FolioResult<(typst_layout::PagedDocument, Vec<Diag>, Vec<crate::inspect::PageInfo>)> {
+) -> FolioResult<(
+    typst_layout::PagedDocument,
+    Vec<Diag>,
+    Vec<crate::inspect::PageInfo>,
+)> {
     let (mut document, mut warnings) = compile::compile(world)?;
     let index = crate::inspect::photo_index(&project.files);
     let mut pages = crate::inspect::inspect(&document, &index);
@@ -214,7 +253,14 @@ pub fn build(config: &BuildConfig) -> FolioResult<BuildReport> {
             Some(f) => f,
             None => load_fonts(&font_dir(config), config.system_fonts),
         };
-        let (r, store) = produce(&config.issue_dir, config.root.as_deref(), *profile, config.options, &cache, store)?;
+        let (r, store) = produce(
+            &config.issue_dir,
+            config.root.as_deref(),
+            *profile,
+            config.options,
+            &cache,
+            store,
+        )?;
         fonts = Some(store);
         for f in &r.findings {
             if !warnings.iter().any(|w: &Diag| w.message == f.message) {

@@ -40,10 +40,20 @@ impl CheckConfig {
 
 /// Runs preflight; returns every finding (errors included).
 pub fn check(config: &CheckConfig) -> Vec<Diag> {
-    let root = config.root.clone().or_else(|| compile::find_root(&config.issue_dir));
+    let root = config
+        .root
+        .clone()
+        .or_else(|| compile::find_root(&config.issue_dir));
     let cache = PhotoCache::new(root.as_ref().map(|r| r.join(".folio-cache").join("photos")));
     let fonts = load_fonts(&root.unwrap_or_default().join("fonts"), false);
-    match build::produce(&config.issue_dir, config.root.as_deref(), config.profile, OutputOptions::default(), &cache, fonts) {
+    match build::produce(
+        &config.issue_dir,
+        config.root.as_deref(),
+        config.profile,
+        OutputOptions::default(),
+        &cache,
+        fonts,
+    ) {
         Ok((rendered, _)) => rendered.findings,
         Err(failure) => failure.0,
     }
@@ -67,11 +77,21 @@ pub fn run(args: &CheckArgs) -> FolioResult<ExitCode> {
         }
         Format::Human => crate::diag::emit_stderr(&findings),
     }
-    let errors = findings.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = findings.iter().filter(|d| d.severity == Severity::Warning).count();
+    let errors = findings
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = findings
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     if config.format == Format::Human {
         eprintln!("preflight: {errors} error(s), {warnings} warning(s)");
     }
     let failed = errors > 0 || (config.deny_warnings && warnings > 0);
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -129,7 +129,8 @@ impl Project {
     pub fn refresh_inputs(&mut self) -> FolioResult<()> {
         let data = serde_json::to_vec_pretty(&self.issue)
             .map_err(|e| Diag::error("internal", format!("cannot serialise issue data: {e}")))?;
-        self.files.insert("/folio/data.json".into(), Bytes::new(data));
+        self.files
+            .insert("/folio/data.json".into(), Bytes::new(data));
         self.files.insert(
             "/folio/main.typ".into(),
             Bytes::from_string(main_source(&self.issue)),

@@ -25,7 +25,9 @@ pub fn plan(issue: &Issue, pages: &[PageInfo]) -> BTreeMap<String, f64> {
     for section in &issue.sections {
         for item in &section.items {
             let Item::Article(a) = item else { continue };
-            let Some(lead) = a.photos.first() else { continue };
+            let Some(lead) = a.photos.first() else {
+                continue;
+            };
             if let Some(scale) = tail_fix(&a.id, &lead.src, lead.scale, pages) {
                 out.insert(a.id.clone(), scale);
             }
@@ -35,10 +37,16 @@ pub fn plan(issue: &Issue, pages: &[PageInfo]) -> BTreeMap<String, f64> {
 }
 
 fn tail_fix(id: &str, src: &str, scale: f64, pages: &[PageInfo]) -> Option<f64> {
-    let first = pages.iter().find(|p| p.marks.iter().any(|m| m.kind == "article" && m.id == id))?;
+    let first = pages
+        .iter()
+        .find(|p| p.marks.iter().any(|m| m.kind == "article" && m.id == id))?;
     // The article's block ends at its `after` marker (a balanced column block
     // can spill a few points past the last line onto an otherwise empty page).
-    let end_kind = |p: &PageInfo| p.marks.iter().rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id);
+    let end_kind = |p: &PageInfo| {
+        p.marks
+            .iter()
+            .rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id)
+    };
     let last = pages.iter().rev().find(|p| end_kind(p).is_some())?;
     if last.number <= first.number {
         return None;
@@ -47,13 +55,21 @@ fn tail_fix(id: &str, src: &str, scale: f64, pages: &[PageInfo]) -> Option<f64> 
     let end_y = last.marks[end_idx].rect.y;
     // Another article, section or the events start after the tail on the same
     // page: no hole to close. (A sponsor block after the tail still moves up.)
-    let followed = last.marks[end_idx + 1..]
-        .iter()
-        .any(|m| matches!(m.kind.as_str(), "article" | "section" | "event" | "page-kind"));
+    let followed = last.marks[end_idx + 1..].iter().any(|m| {
+        matches!(
+            m.kind.as_str(),
+            "article" | "section" | "event" | "page-kind"
+        )
+    });
     if followed {
         return None;
     }
-    let top = last.marks.iter().find(|m| m.kind == "running-head").and_then(|m| m.lengths.get("body-top")).copied()?;
+    let top = last
+        .marks
+        .iter()
+        .find(|m| m.kind == "running-head")
+        .and_then(|m| m.lengths.get("body-top"))
+        .copied()?;
     let text_height = last.height - 2.0 * top;
     let tail = end_y - top;
     if tail <= 0.0 || tail > SHORT_TAIL * text_height {

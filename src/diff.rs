@@ -297,14 +297,26 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
         } else {
             format!("pages {}–{} added", nb + 1, nc)
         };
-        out.push(change("page", &nc.to_string(), "added", nb + 1, format!("{what} ({nb} → {nc} pages)")));
+        out.push(change(
+            "page",
+            &nc.to_string(),
+            "added",
+            nb + 1,
+            format!("{what} ({nb} → {nc} pages)"),
+        ));
     } else if nb > nc {
         let what = if nb - nc == 1 {
             format!("page {} removed", nb)
         } else {
             format!("pages {}–{} removed", nc + 1, nb)
         };
-        out.push(change("page", &nb.to_string(), "removed", nc + 1, format!("{what} ({nb} → {nc} pages)")));
+        out.push(change(
+            "page",
+            &nb.to_string(),
+            "removed",
+            nc + 1,
+            format!("{what} ({nb} → {nc} pages)"),
+        ));
     }
     for (b, c) in base.pages.iter().zip(&cur.pages) {
         if moved(b.width_pt, c.width_pt) || moved(b.height_pt, c.height_pt) {
@@ -333,17 +345,47 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
             m.get(id).and_then(|v| v.last()).map(|(p, _)| *p)
         };
         match (b, c) {
-            (Some((pb, _)), None) => out.push(change("article", id, "removed", *pb, format!("article '{id}' removed (was on page {pb})"))),
-            (None, Some((pc, _))) => out.push(change("article", id, "added", *pc, format!("article '{id}' added on page {pc}"))),
+            (Some((pb, _)), None) => out.push(change(
+                "article",
+                id,
+                "removed",
+                *pb,
+                format!("article '{id}' removed (was on page {pb})"),
+            )),
+            (None, Some((pc, _))) => out.push(change(
+                "article",
+                id,
+                "added",
+                *pc,
+                format!("article '{id}' added on page {pc}"),
+            )),
             (Some((pb, bb)), Some((pc, bc))) => {
                 if pb != pc {
-                    out.push(change("article", id, "moved", *pc, format!("article '{id}' moved from page {pb} to page {pc}")));
+                    out.push(change(
+                        "article",
+                        id,
+                        "moved",
+                        *pc,
+                        format!("article '{id}' moved from page {pb} to page {pc}"),
+                    ));
                 } else if let (Some(eb), Some(ec)) = (end(&ends_b), end(&ends_c))
                     && eb != ec
                 {
-                    out.push(change("article", id, "length", *pc, format!("article '{id}' now ends on page {ec} (was {eb})")));
+                    out.push(change(
+                        "article",
+                        id,
+                        "length",
+                        *pc,
+                        format!("article '{id}' now ends on page {ec} (was {eb})"),
+                    ));
                 } else if shifted(bb, bc) {
-                    out.push(change("article", id, "shifted", *pc, format!("article '{id}' shifted on page {pc} ({})", shift(bb, bc))));
+                    out.push(change(
+                        "article",
+                        id,
+                        "shifted",
+                        *pc,
+                        format!("article '{id}' shifted on page {pc} ({})", shift(bb, bc)),
+                    ));
                 }
             }
             (None, None) => {}
@@ -357,13 +399,37 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
         let b = sb.get(id).and_then(|v| v.first());
         let c = sc.get(id).and_then(|v| v.first());
         match (b, c) {
-            (Some((pb, _)), None) => out.push(change("sponsor", id, "removed", *pb, format!("sponsor '{id}' removed (was on page {pb})"))),
-            (None, Some((pc, _))) => out.push(change("sponsor", id, "added", *pc, format!("sponsor '{id}' added on page {pc}"))),
+            (Some((pb, _)), None) => out.push(change(
+                "sponsor",
+                id,
+                "removed",
+                *pb,
+                format!("sponsor '{id}' removed (was on page {pb})"),
+            )),
+            (None, Some((pc, _))) => out.push(change(
+                "sponsor",
+                id,
+                "added",
+                *pc,
+                format!("sponsor '{id}' added on page {pc}"),
+            )),
             (Some((pb, bb)), Some((pc, bc))) => {
                 if pb != pc {
-                    out.push(change("sponsor", id, "moved", *pc, format!("sponsor '{id}' moved from page {pb} to page {pc}")));
+                    out.push(change(
+                        "sponsor",
+                        id,
+                        "moved",
+                        *pc,
+                        format!("sponsor '{id}' moved from page {pb} to page {pc}"),
+                    ));
                 } else if shifted(bb, bc) {
-                    out.push(change("sponsor", id, "shifted", *pc, format!("sponsor '{id}' shifted on page {pc} ({})", shift(bb, bc))));
+                    out.push(change(
+                        "sponsor",
+                        id,
+                        "shifted",
+                        *pc,
+                        format!("sponsor '{id}' shifted on page {pc} ({})", shift(bb, bc)),
+                    ));
                 }
                 let (side_b, side_c) = (snapshot::side(*pb), snapshot::side(*pc));
                 if side_b != side_c {
@@ -387,20 +453,53 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
             };
             for i in 0..vb.len().max(vc.len()) {
                 match (vb.get(i), vc.get(i)) {
-                    (Some((pb, _)), None) => out.push(change(kind, id, "removed", *pb, format!("{name} removed from page {pb}"))),
-                    (None, Some((pc, _))) => out.push(change(kind, id, "added", *pc, format!("{name} added on page {pc}"))),
+                    (Some((pb, _)), None) => out.push(change(
+                        kind,
+                        id,
+                        "removed",
+                        *pb,
+                        format!("{name} removed from page {pb}"),
+                    )),
+                    (None, Some((pc, _))) => out.push(change(
+                        kind,
+                        id,
+                        "added",
+                        *pc,
+                        format!("{name} added on page {pc}"),
+                    )),
                     (Some((pb, bb)), Some((pc, bc))) => {
                         let (rb, rc) = (bb.rect, bc.rect);
                         if moved(rb[2], rc[2]) || moved(rb[3], rc[3]) {
-                            out.push(change(kind, id, "resized", *pc, format!(
-                                "{name} resized from {} × {} pt to {} × {} pt (page {pc})",
-                                rb[2].round(), rb[3].round(), rc[2].round(), rc[3].round()
-                            )));
+                            out.push(change(
+                                kind,
+                                id,
+                                "resized",
+                                *pc,
+                                format!(
+                                    "{name} resized from {} × {} pt to {} × {} pt (page {pc})",
+                                    rb[2].round(),
+                                    rb[3].round(),
+                                    rc[2].round(),
+                                    rc[3].round()
+                                ),
+                            ));
                         }
                         if pb != pc {
-                            out.push(change(kind, id, "moved", *pc, format!("{name} moved from page {pb} to page {pc}")));
+                            out.push(change(
+                                kind,
+                                id,
+                                "moved",
+                                *pc,
+                                format!("{name} moved from page {pb} to page {pc}"),
+                            ));
                         } else if shifted(bb, bc) {
-                            out.push(change(kind, id, "shifted", *pc, format!("{name} shifted on page {pc} ({})", shift(bb, bc))));
+                            out.push(change(
+                                kind,
+                                id,
+                                "shifted",
+                                *pc,
+                                format!("{name} shifted on page {pc} ({})", shift(bb, bc)),
+                            ));
                         }
                     }
                     (None, None) => {}
@@ -416,9 +515,27 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
         let b = secb.get(id).and_then(|v| v.first()).map(|(p, _)| *p);
         let c = secc.get(id).and_then(|v| v.first()).map(|(p, _)| *p);
         match (b, c) {
-            (Some(pb), None) => out.push(change("section", id, "removed", pb, format!("section '{id}' removed (started on page {pb})"))),
-            (None, Some(pc)) => out.push(change("section", id, "added", pc, format!("section '{id}' added on page {pc}"))),
-            (Some(pb), Some(pc)) if pb != pc => out.push(change("section", id, "moved", pc, format!("section '{id}' now starts on page {pc} (was {pb})"))),
+            (Some(pb), None) => out.push(change(
+                "section",
+                id,
+                "removed",
+                pb,
+                format!("section '{id}' removed (started on page {pb})"),
+            )),
+            (None, Some(pc)) => out.push(change(
+                "section",
+                id,
+                "added",
+                pc,
+                format!("section '{id}' added on page {pc}"),
+            )),
+            (Some(pb), Some(pc)) if pb != pc => out.push(change(
+                "section",
+                id,
+                "moved",
+                pc,
+                format!("section '{id}' now starts on page {pc} (was {pb})"),
+            )),
             _ => {}
         }
     }
@@ -454,10 +571,18 @@ fn shift(a: &LayoutBox, b: &LayoutBox) -> String {
     let dy = b.rect[1] - a.rect[1];
     let mut parts = Vec::new();
     if moved(a.rect[1], b.rect[1]) {
-        parts.push(format!("{:.0} pt {}", dy.abs(), if dy > 0.0 { "down" } else { "up" }));
+        parts.push(format!(
+            "{:.0} pt {}",
+            dy.abs(),
+            if dy > 0.0 { "down" } else { "up" }
+        ));
     }
     if moved(a.rect[0], b.rect[0]) {
-        parts.push(format!("{:.0} pt {}", dx.abs(), if dx > 0.0 { "right" } else { "left" }));
+        parts.push(format!(
+            "{:.0} pt {}",
+            dx.abs(),
+            if dx > 0.0 { "right" } else { "left" }
+        ));
     }
     parts.join(", ")
 }
@@ -486,7 +611,11 @@ pub fn diff(config: &DiffConfig, base: &Index, rendered: &Rendered) -> FolioResu
     let current = current_index(rendered);
     let layout = layout_changes(base, &current);
     let pick = |s: PageStatus| -> Vec<usize> {
-        pages.iter().filter(|p| p.status == s).map(|p| p.page).collect()
+        pages
+            .iter()
+            .filter(|p| p.status == s)
+            .map(|p| p.page)
+            .collect()
     };
     let report = out.join("report.html");
     let summary = Summary {
@@ -507,7 +636,12 @@ pub fn diff(config: &DiffConfig, base: &Index, rendered: &Rendered) -> FolioResu
         approve: approve_command(config),
     };
     let summary = Summary {
-        status: if summary.has_changes() { "changed" } else { "unchanged" }.into(),
+        status: if summary.has_changes() {
+            "changed"
+        } else {
+            "unchanged"
+        }
+        .into(),
         ..summary
     };
     snapshot::write_file(&report, crate::report::html(&summary).as_bytes())?;
@@ -546,7 +680,11 @@ fn compare_page(
     let rel = |sub: &str| format!("{sub}/{file}");
     let articles = |e: &PageEntry| -> Vec<String> {
         let mut ids: Vec<String> = Vec::new();
-        for b in e.boxes.iter().filter(|b| b.kind == "article" || b.kind == "article-end") {
+        for b in e
+            .boxes
+            .iter()
+            .filter(|b| b.kind == "article" || b.kind == "article-end")
+        {
             if !ids.contains(&b.id) {
                 ids.push(b.id.clone());
             }
@@ -563,7 +701,11 @@ fn compare_page(
         current: None,
         diff: None,
         kind: cur.map(|c| &c.entry).or(base).and_then(|e| e.kind.clone()),
-        articles: cur.map(|c| &c.entry).or(base).map(articles).unwrap_or_default(),
+        articles: cur
+            .map(|c| &c.entry)
+            .or(base)
+            .map(articles)
+            .unwrap_or_default(),
     };
     match (base, cur) {
         (Some(b), Some(c)) => {
@@ -578,7 +720,9 @@ fn compare_page(
             page.status = PageStatus::Changed;
             page.changed_pixels = d.changed;
             page.fraction = fraction;
-            page.region_pt = d.region.map(|(x0, y0, x1, y1)| [r(x0), r(y0), r(x1 - x0), r(y1 - y0)]);
+            page.region_pt = d
+                .region
+                .map(|(x0, y0, x1, y1)| [r(x0), r(y0), r(x1 - x0), r(y1 - y0)]);
             copy_baseline(config, b, &out.join(rel("baseline")))?;
             write_png(&out.join(rel("current")), &c.image)?;
             write_png(&out.join(rel("diff")), &d.image)?;
@@ -732,4 +876,143 @@ fn run_inner(args: &DiffArgs) -> FolioResult<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(number: usize, boxes: Vec<LayoutBox>) -> PageEntry {
+        PageEntry {
+            number,
+            file: snapshot::page_file(number),
+            sha256: String::new(),
+            width_pt: 595.28,
+            height_pt: 841.89,
+            width_px: 198,
+            height_px: 281,
+            kind: Some("content".into()),
+            side: snapshot::side(number).into(),
+            boxes,
+        }
+    }
+
+    fn bx(kind: &str, id: &str, rect: [f64; 4]) -> LayoutBox {
+        LayoutBox {
+            kind: kind.into(),
+            id: id.into(),
+            label: None,
+            rect,
+        }
+    }
+
+    fn index(pages: Vec<PageEntry>) -> Index {
+        Index {
+            format: snapshot::INDEX_FORMAT,
+            issue: "t".into(),
+            profile: "print".into(),
+            ppi: 24,
+            pages,
+        }
+    }
+
+    fn messages(base: &Index, cur: &Index) -> Vec<String> {
+        layout_changes(base, cur)
+            .into_iter()
+            .map(|c| c.message)
+            .collect()
+    }
+
+    #[test]
+    fn identical_pages_have_no_changed_pixels() {
+        let img = RgbImage::from_pixel(10, 10, Rgb([200, 10, 10]));
+        let d = compare(&img, &img, 0);
+        assert_eq!((d.changed, d.total, d.region), (0, 100, None));
+    }
+
+    #[test]
+    fn tolerance_is_per_channel() {
+        let a = RgbImage::from_pixel(4, 4, Rgb([100, 100, 100]));
+        let mut b = a.clone();
+        b.put_pixel(1, 2, Rgb([100, 108, 100]));
+        b.put_pixel(3, 3, Rgb([100, 100, 91]));
+        let d = compare(&a, &b, 8);
+        assert_eq!(d.changed, 1);
+        assert_eq!(d.region, Some((3, 3, 4, 4)));
+        assert_eq!(compare(&a, &b, 7).changed, 2);
+        // Darker now = ink added = red; the frame never hides a change.
+        assert_eq!(*d.image.get_pixel(3, 3), ADDED);
+    }
+
+    #[test]
+    fn size_change_counts_the_extra_pixels() {
+        let a = RgbImage::from_pixel(4, 4, Rgb([255, 255, 255]));
+        let b = RgbImage::from_pixel(4, 5, Rgb([255, 255, 255]));
+        let d = compare(&a, &b, 0);
+        assert_eq!((d.changed, d.total), (4, 20));
+        assert_eq!(d.image.dimensions(), (4, 5));
+    }
+
+    #[test]
+    fn article_moved_to_another_page() {
+        let base = index(vec![
+            page(1, vec![bx("article", "a", [50.0, 80.0, 0.0, 0.0])]),
+            page(2, vec![bx("article", "b", [50.0, 80.0, 0.0, 0.0])]),
+        ]);
+        let cur = index(vec![
+            page(1, vec![]),
+            page(
+                2,
+                vec![
+                    bx("article", "a", [50.0, 80.0, 0.0, 0.0]),
+                    bx("article", "b", [50.0, 400.0, 0.0, 0.0]),
+                ],
+            ),
+        ]);
+        assert_eq!(
+            messages(&base, &cur),
+            [
+                "article 'a' moved from page 1 to page 2",
+                "article 'b' shifted on page 2 (320 pt down)"
+            ]
+        );
+    }
+
+    #[test]
+    fn sponsor_on_the_other_side_and_photo_resized() {
+        let base = index(vec![
+            page(1, vec![bx("sponsor", "acme", [0.0, 0.0, 0.0, 0.0])]),
+            page(
+                2,
+                vec![bx("photo", "photos/x.jpg", [10.0, 10.0, 200.0, 100.0])],
+            ),
+        ]);
+        let cur = index(vec![
+            page(1, vec![]),
+            page(
+                2,
+                vec![
+                    bx("sponsor", "acme", [0.0, 0.0, 0.0, 0.0]),
+                    bx("photo", "photos/x.jpg", [10.0, 10.0, 100.0, 50.0]),
+                ],
+            ),
+        ]);
+        assert_eq!(
+            messages(&base, &cur),
+            [
+                "sponsor 'acme' moved from page 1 to page 2",
+                "sponsor 'acme' now on a left-hand page (page 2, was right-hand page 1)",
+                "photo 'photos/x.jpg' resized from 200 × 100 pt to 100 × 50 pt (page 2)",
+            ]
+        );
+    }
+
+    #[test]
+    fn pages_added_and_removed() {
+        let two = index(vec![page(1, vec![]), page(2, vec![])]);
+        let four = index((1..=4).map(|n| page(n, vec![])).collect());
+        assert_eq!(messages(&two, &four), ["pages 3–4 added (2 → 4 pages)"]);
+        assert_eq!(messages(&four, &two), ["pages 3–4 removed (4 → 2 pages)"]);
+        assert!(messages(&two, &two).is_empty());
+    }
 }

@@ -11,18 +11,37 @@ use crate::args::EjectArgs;
 use crate::compile::{self, Profile};
 use crate::diag::{Diag, FolioResult};
 use crate::photos::PhotoCache;
+use crate::world::load_fonts;
 
 /// Writes the project; returns the path of its main file.
+///
+/// The files are those of the final layout run of `folio build` (after
+/// copyfitting, with the photos downsampled for the profile), so raw Typst
+/// lays out exactly the same pages.
 pub fn eject(
     issue_dir: &Path,
     root: Option<&Path>,
     dir: &Path,
     profile: Profile,
 ) -> FolioResult<PathBuf> {
-    let cache = PhotoCache::new(
-        compile::find_root(issue_dir).map(|r| r.join(".folio-cache").join("photos")),
-    );
-    let project = compile::prepare(issue_dir, root, profile, &cache)?;
+    let root = match root {
+        Some(r) => r.to_path_buf(),
+        None => compile::find_root(issue_dir).ok_or_else(|| {
+            Diag::error("io", "no layouts/ folder found above the issue folder")
+                .hint("pass --root DIR (the folder holding layouts/ and fonts/)")
+        })?,
+    };
+    let cache = PhotoCache::new(Some(root.join(".folio-cache").join("photos")));
+    let fonts = load_fonts(&root.join("fonts"), false);
+    let (rendered, _) = crate::build::produce(
+        issue_dir,
+        Some(&root),
+        profile,
+        crate::build::OutputOptions::default(),
+        &cache,
+        fonts,
+    )?;
+    let project = rendered.project;
     let io =
         |e: std::io::Error| Diag::error("io", format!("cannot write to {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
@@ -30,7 +49,16 @@ pub fn eject(
         let target = dir.join(vpath.trim_start_matches('/'));
         crate::output::write_atomic(&target, bytes.as_slice()).map_err(io)?;
     }
-    copy_tree(&project.issue.dir, &dir.join("issue")).map_err(io)?;
+    // Of the issue folder, only what the template reads (sponsor artwork,
+    // logos): its photos are already in folio/photos, processed.
+    for rel in issue_files(&project.issue) {
+        let from = project.issue.dir.join(&rel);
+        let to = dir.join("issue").join(&rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::copy(&from, &to).map_err(io)?;
+    }
     copy_tree(&project.root.join("layouts"), &dir.join("layouts")).map_err(io)?;
     if project.root.join("assets").is_dir() {
         copy_tree(&project.root.join("assets"), &dir.join("assets")).map_err(io)?;
@@ -43,6 +71,27 @@ pub fn eject(
     );
     std::fs::write(dir.join("README.txt"), note).map_err(io)?;
     Ok(dir.join("folio/main.typ"))
+}
+
+/// Issue files the template data points to (`/issue/…`), relative to the issue folder.
+fn issue_files(issue: &crate::model::Issue) -> Vec<PathBuf> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<PathBuf>) {
+        match v {
+            serde_json::Value::String(s) => {
+                if let Some(rel) = s.strip_prefix("/issue/") {
+                    out.push(PathBuf::from(rel));
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&serde_json::to_value(issue).unwrap_or_default(), &mut out);
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {

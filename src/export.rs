@@ -58,9 +58,15 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
     for id in pages {
         let media = {
             let dict = doc.get_dictionary(id).map_err(fail)?;
-            read_box(dict.get(b"MediaBox").ok()).ok_or_else(|| Diag::error("pdf", "a page has no MediaBox"))?
+            read_box(dict.get(b"MediaBox").ok())
+                .ok_or_else(|| Diag::error("pdf", "a page has no MediaBox"))?
         };
-        let trim = [media[0] + bleed, media[1] + bleed, media[2] - bleed, media[3] - bleed];
+        let trim = [
+            media[0] + bleed,
+            media[1] + bleed,
+            media[2] - bleed,
+            media[3] - bleed,
+        ];
         let mut extra = None;
         if marks {
             let ops = mark_ops(trim, bleed, slug);
@@ -74,12 +80,21 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
         } else {
             (None, None)
         };
-        let dict = doc.get_object_mut(id).and_then(Object::as_dict_mut).map_err(fail)?;
-        let to_obj = |b: [f64; 4]| Object::Array(b.iter().map(|v| Object::Real(*v as f32)).collect());
+        let dict = doc
+            .get_object_mut(id)
+            .and_then(Object::as_dict_mut)
+            .map_err(fail)?;
+        let to_obj =
+            |b: [f64; 4]| Object::Array(b.iter().map(|v| Object::Real(*v as f32)).collect());
         dict.set("TrimBox", to_obj(trim));
         dict.set("BleedBox", to_obj(media));
         if let (Some(extra), Some(open), Some(close)) = (extra, open, close) {
-            let outer = [media[0] - slug, media[1] - slug, media[2] + slug, media[3] + slug];
+            let outer = [
+                media[0] - slug,
+                media[1] - slug,
+                media[2] + slug,
+                media[3] + slug,
+            ];
             dict.set("MediaBox", to_obj(outer));
             dict.set("CropBox", to_obj(outer));
             // Wrap the page's own content in q/Q so the marks start from a clean graphics state.
@@ -95,13 +110,17 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
         }
     }
     let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|e| Diag::error("pdf", format!("cannot write the PDF: {e}")))?;
+    doc.save_to(&mut out)
+        .map_err(|e| Diag::error("pdf", format!("cannot write the PDF: {e}")))?;
     Ok(out)
 }
 
 fn read_box(obj: Option<&lopdf::Object>) -> Option<[f64; 4]> {
     let arr = obj?.as_array().ok()?;
-    let v: Vec<f64> = arr.iter().filter_map(|o| o.as_float().ok().map(f64::from)).collect();
+    let v: Vec<f64> = arr
+        .iter()
+        .filter_map(|o| o.as_float().ok().map(f64::from))
+        .collect();
     (v.len() == 4).then(|| [v[0], v[1], v[2], v[3]])
 }
 
@@ -116,27 +135,81 @@ fn mark_ops(trim: [f64; 4], bleed: f64, slug: f64) -> String {
     for (x, dx) in [(x0, -1.0), (x1, 1.0)] {
         for (y, dy) in [(y0, -1.0), (y1, 1.0)] {
             // Horizontal mark on the trim line, vertical mark on the trim line.
-            let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x + dx * gap, y, x + dx * (gap + len), y);
-            let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x, y + dy * gap, x, y + dy * (gap + len));
+            let _ = writeln!(
+                s,
+                "{:.3} {:.3} m {:.3} {:.3} l S",
+                x + dx * gap,
+                y,
+                x + dx * (gap + len),
+                y
+            );
+            let _ = writeln!(
+                s,
+                "{:.3} {:.3} m {:.3} {:.3} l S",
+                x,
+                y + dy * gap,
+                x,
+                y + dy * (gap + len)
+            );
         }
     }
     let r = mm(2.5);
     let mid_off = bleed + slug / 2.0;
     let cx = (x0 + x1) / 2.0;
     let cy = (y0 + y1) / 2.0;
-    for (x, y) in [(cx, y1 + mid_off), (cx, y0 - mid_off), (x0 - mid_off, cy), (x1 + mid_off, cy)] {
-        let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x - r * 1.4, y, x + r * 1.4, y);
-        let _ = writeln!(s, "{:.3} {:.3} m {:.3} {:.3} l S", x, y - r * 1.4, x, y + r * 1.4);
+    for (x, y) in [
+        (cx, y1 + mid_off),
+        (cx, y0 - mid_off),
+        (x0 - mid_off, cy),
+        (x1 + mid_off, cy),
+    ] {
+        let _ = writeln!(
+            s,
+            "{:.3} {:.3} m {:.3} {:.3} l S",
+            x - r * 1.4,
+            y,
+            x + r * 1.4,
+            y
+        );
+        let _ = writeln!(
+            s,
+            "{:.3} {:.3} m {:.3} {:.3} l S",
+            x,
+            y - r * 1.4,
+            x,
+            y + r * 1.4
+        );
         // A circle from four Bézier arcs.
         let k = 0.5523 * r;
         let _ = writeln!(
             s,
             "{:.3} {:.3} m {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c {:.3} {:.3} {:.3} {:.3} {:.3} {:.3} c S",
-            x + r, y,
-            x + r, y + k, x + k, y + r, x, y + r,
-            x - k, y + r, x - r, y + k, x - r, y,
-            x - r, y - k, x - k, y - r, x, y - r,
-            x + k, y - r, x + r, y - k, x + r, y
+            x + r,
+            y,
+            x + r,
+            y + k,
+            x + k,
+            y + r,
+            x,
+            y + r,
+            x - k,
+            y + r,
+            x - r,
+            y + k,
+            x - r,
+            y,
+            x - r,
+            y - k,
+            x - k,
+            y - r,
+            x,
+            y - r,
+            x + k,
+            y - r,
+            x + r,
+            y - k,
+            x + r,
+            y
         );
     }
     s.push_str("Q\n");

@@ -165,8 +165,21 @@ fn walk(value: &serde_json::Value, path: &mut Vec<Step>, f: &mut dyn FnMut(&[Ste
                 // Paths, ids and codes are ASCII identifiers, not printed text.
                 if matches!(
                     key.as_str(),
-                    "src" | "id" | "kind" | "type" | "url" | "language" | "profile" | "paper"
-                        | "placement" | "fit" | "size" | "format" | "logo" | "date" | "accent"
+                    "src"
+                        | "id"
+                        | "kind"
+                        | "type"
+                        | "url"
+                        | "language"
+                        | "profile"
+                        | "paper"
+                        | "placement"
+                        | "fit"
+                        | "size"
+                        | "format"
+                        | "logo"
+                        | "date"
+                        | "accent"
                 ) {
                     continue;
                 }
@@ -237,7 +250,11 @@ pub fn uncovered(issue: &Issue, book: &FontBook) -> Vec<Uncovered> {
                     .any(|f| f.coverage.contains(c as u32))
             });
             if !ok {
-                *found.entry(c).or_default().entry(place.clone()).or_default() += 1;
+                *found
+                    .entry(c)
+                    .or_default()
+                    .entry(place.clone())
+                    .or_default() += 1;
             }
         }
     }
@@ -254,7 +271,11 @@ pub fn fonts(config: &FontsConfig) -> FolioResult<ExitCode> {
     println!(
         "fonts folio sees (from {}, then Typst's embedded fonts{}):",
         crate::diag::display_path(&absolute(&config.fonts_dir)),
-        if config.system_fonts { ", then system fonts" } else { "" }
+        if config.system_fonts {
+            ", then system fonts"
+        } else {
+            ""
+        }
     );
     for family in families(&store) {
         println!("{}", family.name);
@@ -284,11 +305,19 @@ pub fn fonts(config: &FontsConfig) -> FolioResult<ExitCode> {
         let places: Vec<String> = m
             .places
             .iter()
-            .map(|(p, n)| if *n > 1 { format!("{p} ×{n}") } else { p.clone() })
+            .map(|(p, n)| {
+                if *n > 1 {
+                    format!("{p} ×{n}")
+                } else {
+                    p.clone()
+                }
+            })
             .collect();
         println!("  U+{:04X} {}  in {}", m.ch as u32, m.ch, places.join("; "));
     }
-    println!("hint: add a font covering them to fonts/ (and to the layout's font list), or replace the characters");
+    println!(
+        "hint: add a font covering them to fonts/ (and to the layout's font list), or replace the characters"
+    );
     Ok(ExitCode::FAILURE)
 }
 

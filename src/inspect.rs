@@ -11,6 +11,7 @@ use serde::Serialize;
 use typst::foundations::{Bytes, Content, Value};
 use typst::introspection::{MetadataElem, Tag};
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
+use typst::utils::hash128;
 use typst::visualize::ImageKind;
 use typst_layout::PagedDocument;
 
@@ -101,7 +102,7 @@ impl PageInfo {
 }
 
 /// Walks the document. `photos` maps image data to the photo's virtual path.
-pub fn inspect(doc: &PagedDocument, photos: &HashMap<Bytes, String>) -> Vec<PageInfo> {
+pub fn inspect(doc: &PagedDocument, photos: &PhotoIndex) -> Vec<PageInfo> {
     doc.pages()
         .iter()
         .enumerate()
@@ -139,7 +140,7 @@ pub fn article_pages(pages: &[PageInfo]) -> HashMap<String, (usize, usize)> {
     out
 }
 
-fn walk(frame: &Frame, ts: Transform, photos: &HashMap<Bytes, String>, info: &mut PageInfo) {
+fn walk(frame: &Frame, ts: Transform, photos: &PhotoIndex, info: &mut PageInfo) {
     for (pos, item) in frame.items() {
         let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
         match item {
@@ -149,9 +150,10 @@ fn walk(frame: &Frame, ts: Transform, photos: &HashMap<Bytes, String>, info: &mu
             FrameItem::Image(image, size, _) => {
                 let rect = bbox(here, size.x, size.y);
                 let (px, src) = match image.kind() {
-                    ImageKind::Raster(r) => {
-                        ((r.width(), r.height()), photos.get(r.data()).cloned())
-                    }
+                    ImageKind::Raster(r) => (
+                        (r.width(), r.height()),
+                        photos.get(&hash128(r.data().as_slice())).cloned(),
+                    ),
                     _ => ((image.width() as u32, image.height() as u32), None),
                 };
                 let ppi = if rect.w > 0.0 && rect.h > 0.0 {
@@ -168,7 +170,10 @@ fn walk(frame: &Frame, ts: Transform, photos: &HashMap<Bytes, String>, info: &mu
                         missing.push_str(s);
                     }
                 }
-                let missing: String = missing.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+                let missing: String = missing
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !c.is_control())
+                    .collect();
                 if !missing.is_empty() {
                     info.missing_glyphs.push(MissingGlyph {
                         text: missing,
@@ -265,11 +270,14 @@ fn bbox(ts: Transform, w: Abs, h: Abs) -> Rect {
     }
 }
 
+/// Photo content hashes → virtual paths (images are recognised by their data).
+pub type PhotoIndex = HashMap<u128, String>;
+
 /// Maps photo bytes to their virtual paths, from a project's generated files.
-pub fn photo_index(files: &HashMap<String, Bytes>) -> HashMap<Bytes, String> {
+pub fn photo_index(files: &HashMap<String, Bytes>) -> PhotoIndex {
     files
         .iter()
         .filter(|(k, _)| k.starts_with("/folio/photos/"))
-        .map(|(k, v)| (v.clone(), k.clone()))
+        .map(|(k, v)| (hash128(v.as_slice()), k.clone()))
         .collect()
 }

@@ -351,6 +351,10 @@ fn schema_hint(message: &str, what: &str) -> String {
 }
 
 /// Parses `issue.toml` text.
+#[allow(
+    clippy::result_large_err,
+    reason = "Diag is folio's one error type; it is built once per failure"
+)]
 pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, Diag> {
     if text.trim().is_empty() {
         return Err(Diag::error("manifest", "issue.toml is empty")
@@ -373,6 +377,10 @@ pub struct ArticleSource<'a> {
 }
 
 /// Splits and parses an article file (`+++` TOML front matter, then Markdown).
+#[allow(
+    clippy::result_large_err,
+    reason = "Diag is folio's one error type; it is built once per failure"
+)]
 pub fn parse_article<'a>(path: &Path, text: &'a str) -> Result<ArticleSource<'a>, Diag> {
     let file = || SourceFile::text(path, text);
     let content = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -88,8 +88,20 @@ pub enum Inline {
     Linebreak,
 }
 
+/// Deepest nesting of quotes, lists and list items kept as structure. Deeper
+/// content is kept, as paragraphs at this depth: Typst's JSON reader and the
+/// layout's recursion have limits (an editor's 200 `>` once failed the build
+/// with "recursion limit exceeded" in data.json), and no magazine nests deeper.
+pub const MAX_BLOCK_DEPTH: usize = 12;
+
+/// Deepest nesting of emphasis and strong kept as structure (links, which
+/// cannot nest, are always kept).
+pub const MAX_INLINE_DEPTH: usize = 8;
+
 enum BlockFrame {
     Root,
+    /// Structure past [`MAX_BLOCK_DEPTH`]: its blocks go to the parent.
+    Flat,
     Quote,
     List {
         ordered: bool,
@@ -185,7 +197,7 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 }
                 Tag::BlockQuote(_) => {
                     b.close_implicit_para();
-                    b.blocks.push((BlockFrame::Quote, Vec::new()));
+                    b.open_block(BlockFrame::Quote, 1);
                 }
                 Tag::List(start) => {
                     b.close_implicit_para();
@@ -194,11 +206,12 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                         start: start.unwrap_or(1),
                         items: Vec::new(),
                     };
-                    b.blocks.push((frame, Vec::new()));
+                    // A list needs room for its items too.
+                    b.open_block(frame, 2);
                 }
                 Tag::Item => {
                     b.close_implicit_para();
-                    b.blocks.push((BlockFrame::Item, Vec::new()));
+                    b.open_block(BlockFrame::Item, 1);
                 }
                 Tag::CodeBlock(kind) => {
                     b.close_implicit_para();
@@ -231,34 +244,37 @@ pub fn parse(markdown: &str) -> Vec<Block> {
                 }
                 TagEnd::BlockQuote(_) => {
                     b.close_implicit_para();
-                    if let Some((_, children)) = b.blocks.pop() {
-                        b.push_block(Block::Quote { children });
+                    match b.blocks.pop() {
+                        Some((BlockFrame::Quote, children)) => {
+                            b.push_block(Block::Quote { children })
+                        }
+                        Some((_, children)) => b.flatten_into_parent(children),
+                        None => {}
                     }
                 }
                 TagEnd::Item => {
                     b.close_implicit_para();
-                    if let Some((_, item)) = b.blocks.pop()
-                        && let Some((BlockFrame::List { items, .. }, _)) = b.blocks.last_mut()
-                    {
-                        items.push(item);
+                    if let Some((_, item)) = b.blocks.pop() {
+                        b.flatten_into_parent(item);
                     }
                 }
                 TagEnd::List(_) => {
                     b.close_implicit_para();
-                    if let Some((
-                        BlockFrame::List {
+                    match b.blocks.pop() {
+                        Some((
+                            BlockFrame::List {
+                                ordered,
+                                start,
+                                items,
+                            },
+                            _,
+                        )) => b.push_block(Block::List {
                             ordered,
                             start,
                             items,
-                        },
-                        _,
-                    )) = b.blocks.pop()
-                    {
-                        b.push_block(Block::List {
-                            ordered,
-                            start,
-                            items,
-                        });
+                        }),
+                        Some((_, children)) => b.flatten_into_parent(children),
+                        None => {}
                     }
                 }
                 TagEnd::CodeBlock => {
@@ -291,7 +307,7 @@ pub fn parse(markdown: &str) -> Vec<Block> {
         }
     }
     b.close_implicit_para();
-    while b.inlines.len() > 0 {
+    while !b.inlines.is_empty() {
         b.inline_close_or_para();
     }
     while b.blocks.len() > 1 {
@@ -306,7 +322,35 @@ impl Builder {
         if self.inlines.is_empty() {
             self.inlines.push((InlineFrame::Para, Vec::new()));
         }
+        let frame =
+            if self.inlines.len() > MAX_INLINE_DEPTH && !matches!(frame, InlineFrame::Link(_)) {
+                InlineFrame::Plain
+            } else {
+                frame
+            };
         self.inlines.push((frame, Vec::new()));
+    }
+
+    /// Opens a block frame, or a [`BlockFrame::Flat`] one when `room` more
+    /// levels would pass [`MAX_BLOCK_DEPTH`].
+    fn open_block(&mut self, frame: BlockFrame, room: usize) {
+        let depth = self.blocks.len() - 1;
+        let frame = if depth + room > MAX_BLOCK_DEPTH {
+            BlockFrame::Flat
+        } else {
+            frame
+        };
+        self.blocks.push((frame, Vec::new()));
+    }
+
+    /// Hands the blocks of a closed frame to its parent: a list item to its
+    /// list, anything else (flattened structure) to the parent's blocks.
+    fn flatten_into_parent(&mut self, blocks: Vec<Block>) {
+        match self.blocks.last_mut() {
+            Some((BlockFrame::List { items, .. }, _)) => items.push(blocks),
+            Some((_, children)) => children.extend(blocks),
+            None => {}
+        }
     }
 
     fn inline_close(&mut self) {

@@ -653,7 +653,7 @@ fn insert_inline_photos(body: &mut Vec<Block>, photos: Vec<(Option<usize>, Photo
         })
         .collect();
     // Insert from the back so earlier indices stay valid.
-    placed.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    placed.sort_by_key(|p| std::cmp::Reverse((p.0, p.1)));
     for (at, _, photo) in placed {
         body.insert(
             at.min(body.len()),

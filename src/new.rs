@@ -53,7 +53,10 @@ impl NewConfig {
                 latest_issue(&parent).ok_or_else(|| {
                     Diag::error(
                         "new",
-                        format!("no issue (folder with issue.toml) found in {}", parent.display()),
+                        format!(
+                            "no issue (folder with issue.toml) found in {}",
+                            parent.display()
+                        ),
                     )
                     .hint("pass the issue to start from with --from DIR")
                 })?
@@ -251,9 +254,12 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
         .hint("--from must be an issue folder holding issue.toml")
     })?;
     let prev: Table = text.parse().map_err(|e: toml::de::Error| {
-        let mut d = Diag::error("manifest", format!("cannot parse the previous manifest: {}", e.message()))
-            .in_file(SourceFile::text(&from_manifest, text.as_str()))
-            .hint("fix the previous issue first (`folio build` shows the problem)");
+        let mut d = Diag::error(
+            "manifest",
+            format!("cannot parse the previous manifest: {}", e.message()),
+        )
+        .in_file(SourceFile::text(&from_manifest, text.as_str()))
+        .hint("fix the previous issue first (`folio build` shows the problem)");
         if let Some(span) = e.span() {
             d = d.at(span);
         }
@@ -424,9 +430,12 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
         .map(|a| a.iter().filter_map(|s| s.as_table().cloned()).collect())
         .unwrap_or_default();
     let is_month = |s: &Table| {
-        ["id", "title"]
-            .iter()
-            .any(|k| s.get(*k).and_then(Value::as_str).and_then(month_of).is_some())
+        ["id", "title"].iter().any(|k| {
+            s.get(*k)
+                .and_then(Value::as_str)
+                .and_then(month_of)
+                .is_some()
+        })
     };
     let month_opener = prev_sections
         .iter()
@@ -452,7 +461,11 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
     let mut mapping: Vec<(String, String)> = Vec::new();
     let mut month_index = 0;
     for s in &prev_sections {
-        let id = s.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = s
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if is_month(s) {
             if month_index == 0 {
                 sections.extend(new_months.iter().cloned());
@@ -524,11 +537,15 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
                         (Some(Value::String(after)), _) => prev_sections
                             .iter()
                             .find(|sec| {
-                                sec.get("articles").and_then(Value::as_array).is_some_and(|arts| {
-                                    arts.iter().filter_map(Value::as_str).any(|f| {
-                                        Path::new(f).file_stem().is_some_and(|st| st == after.as_str())
+                                sec.get("articles")
+                                    .and_then(Value::as_array)
+                                    .is_some_and(|arts| {
+                                        arts.iter().filter_map(Value::as_str).any(|f| {
+                                            Path::new(f)
+                                                .file_stem()
+                                                .is_some_and(|st| st == after.as_str())
+                                        })
                                     })
-                                })
                             })
                             .and_then(|sec| sec.get("id").and_then(Value::as_str))
                             .map(str::to_string),
@@ -547,13 +564,10 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
         })
         .unwrap_or_default();
     for s in &sponsors {
-        for file in [
-            s.get("artwork"),
-            s.get("ad").and_then(|a| a.get("logo")),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+        for file in [s.get("artwork"), s.get("ad").and_then(|a| a.get("logo"))]
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
         {
             copy(file)?;
         }
@@ -563,7 +577,9 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
             "# Recurring sponsors, kept from the last issue; each now closes a section\n\
              # (`section = …`); use `after = \"article-id\"` to place it after an article.\n",
         );
-        out.push_str(&toml::to_string(&single("sponsors", Value::Array(sponsors))).unwrap_or_default());
+        out.push_str(
+            &toml::to_string(&single("sponsors", Value::Array(sponsors))).unwrap_or_default(),
+        );
         out.push('\n');
     }
 
@@ -620,4 +636,41 @@ pub fn run(args: &NewArgs) -> FolioResult<ExitCode> {
         config.issue_dir.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_quarters() {
+        let (q, span) = parse_label("Q3 2023").unwrap();
+        assert_eq!(q, Quarter { q: 3, year: 2023 });
+        assert_eq!(span, 0..7);
+        let (q, span) = parse_label("Issue 12 — q4  2024").unwrap();
+        assert_eq!(q, Quarter { q: 4, year: 2024 });
+        assert_eq!(&"Issue 12 — q4  2024"[span], "q4  2024");
+        assert!(parse_label("Quarterly 2023").is_none());
+        assert!(parse_label("Q5 2023").is_none());
+
+        let q4 = Quarter { q: 3, year: 2023 }.next();
+        assert_eq!(q4.label(), "Q4 2023");
+        assert_eq!(q4.period("–"), "October–December 2023");
+        assert_eq!(q4.day_after(), NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+        let q1 = q4.next();
+        assert_eq!(q1.label(), "Q1 2024");
+        assert_eq!(q1.months(), [1, 2, 3]);
+        assert_eq!(
+            Quarter::reported_on(NaiveDate::from_ymd_opt(2023, 10, 2).unwrap()),
+            Quarter { q: 3, year: 2023 }
+        );
+    }
+
+    #[test]
+    fn months_by_name() {
+        assert_eq!(month_of("july"), Some(7));
+        assert_eq!(month_of("Sept"), Some(9));
+        assert_eq!(month_of("In the Spotlight"), None);
+        assert_eq!(month_of("ma"), None);
+    }
 }

@@ -354,12 +354,18 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
 /// Returns, per virtual path, the pixel size that gives `target_ppi` at the
 /// largest size the photo is placed at. Only photos above `max_ppi` everywhere
 /// are listed.
-pub fn resample_plan(pages: &[crate::inspect::PageInfo], max_ppi: f64, target_ppi: f64) -> BTreeMap<String, (u32, u32)> {
+pub fn resample_plan(
+    pages: &[crate::inspect::PageInfo],
+    max_ppi: f64,
+    target_ppi: f64,
+) -> BTreeMap<String, (u32, u32)> {
     let mut need: BTreeMap<String, (f64, (u32, u32), f64, f64)> = BTreeMap::new();
     for page in pages {
         for img in &page.images {
             let Some(src) = &img.src else { continue };
-            let e = need.entry(src.clone()).or_insert((f64::INFINITY, img.px, 0.0, 0.0));
+            let e = need
+                .entry(src.clone())
+                .or_insert((f64::INFINITY, img.px, 0.0, 0.0));
             e.0 = e.0.min(img.ppi);
             e.2 = e.2.max(img.rect.w);
             e.3 = e.3.max(img.rect.h);
@@ -380,9 +386,21 @@ pub fn resample_plan(pages: &[crate::inspect::PageInfo], max_ppi: f64, target_pp
 ///
 /// The result keeps the original's format (`png` stays PNG), since Typst
 /// picks the decoder from the virtual file's extension.
-pub fn resample(cache: &PhotoCache, bytes: &[u8], size: (u32, u32), quality: u8, png: bool) -> Result<Vec<u8>, String> {
+pub fn resample(
+    cache: &PhotoCache,
+    bytes: &[u8],
+    size: (u32, u32),
+    quality: u8,
+    png: bool,
+) -> Result<Vec<u8>, String> {
     let digest = format!("{:x}", Sha256::digest(bytes));
-    let key = format!("v1-{}-{}x{}q{quality}{}", &digest[..32], size.0, size.1, if png { "p" } else { "" });
+    let key = format!(
+        "v1-{}-{}x{}q{quality}{}",
+        &digest[..32],
+        size.0,
+        size.1,
+        if png { "p" } else { "" }
+    );
     if let Some(p) = cache.get(&key) {
         return Ok(p.bytes);
     }
@@ -391,7 +409,9 @@ pub fn resample(cache: &PhotoCache, bytes: &[u8], size: (u32, u32), quality: u8,
     let small = img.resize_exact(size.0, size.1, image::imageops::FilterType::CatmullRom);
     let mut out = Vec::new();
     let ext = if png {
-        small.write_to(&mut Cursor::new(&mut out), ImageFormat::Png).map_err(|e| e.to_string())?;
+        small
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .map_err(|e| e.to_string())?;
         "png"
     } else {
         let rgb = small.to_rgb8();
@@ -400,7 +420,13 @@ pub fn resample(cache: &PhotoCache, bytes: &[u8], size: (u32, u32), quality: u8,
             .map_err(|e| e.to_string())?;
         "jpg"
     };
-    let p = Processed { name: format!("{key}.{ext}"), width: size.0, height: size.1, cmyk: false, bytes: out };
+    let p = Processed {
+        name: format!("{key}.{ext}"),
+        width: size.0,
+        height: size.1,
+        cmyk: false,
+        bytes: out,
+    };
     cache.put(&key, &p);
     Ok(p.bytes)
 }

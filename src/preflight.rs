@@ -21,7 +21,12 @@ pub const PPI_WARN: f64 = 300.0;
 pub const LINE_MM: f64 = 4.45;
 
 /// Runs every check. `today` is (y, m, d) for rights expiry.
-pub fn check(issue: &Issue, pages: &[PageInfo], profile: Profile, today: (i32, u8, u8)) -> Vec<Diag> {
+pub fn check(
+    issue: &Issue,
+    pages: &[PageInfo],
+    profile: Profile,
+    today: (i32, u8, u8),
+) -> Vec<Diag> {
     let mut out = Vec::new();
     photos(issue, pages, profile, today, &mut out);
     glyphs(issue, pages, &mut out);
@@ -33,33 +38,55 @@ pub fn check(issue: &Issue, pages: &[PageInfo], profile: Profile, today: (i32, u
     out
 }
 
-fn photos(issue: &Issue, pages: &[PageInfo], profile: Profile, today: (i32, u8, u8), out: &mut Vec<Diag>) {
+fn photos(
+    issue: &Issue,
+    pages: &[PageInfo],
+    profile: Profile,
+    today: (i32, u8, u8),
+    out: &mut Vec<Diag>,
+) {
     let mut by_src: HashMap<&str, Vec<&crate::model::Photo>> = HashMap::new();
     for p in issue.photos() {
         by_src.entry(p.src.as_str()).or_default().push(p);
         let name = file_name(&p.path);
         if p.credit.as_deref().is_none_or(|c| c.trim().is_empty()) {
-            out.push(p.origin.diag(
-                Diag::warning("photo-credit", format!("photo `{name}` has no credit"))
-                    .label("add `credit = \"…\"` to this photo")
-                    .hint("every printed photo needs a credit (photographer, licence)"),
-            ));
+            out.push(
+                p.origin.diag(
+                    Diag::warning("photo-credit", format!("photo `{name}` has no credit"))
+                        .label("add `credit = \"…\"` to this photo")
+                        .hint("every printed photo needs a credit (photographer, licence)"),
+                ),
+            );
         }
-        let needs_caption = !matches!(p.placement, crate::manifest::Placement::Inline) || p.origin.path != issue.manifest.path;
-        if needs_caption && p.caption.as_deref().is_none_or(|c| c.trim().is_empty()) && !is_event_tile(issue, p) {
-            out.push(p.origin.diag(
-                Diag::warning("photo-caption", format!("photo `{name}` has no caption"))
-                    .label("add `caption = \"…\"` to this photo"),
-            ));
+        let needs_caption = !matches!(p.placement, crate::manifest::Placement::Inline)
+            || p.origin.path != issue.manifest.path;
+        if needs_caption
+            && p.caption.as_deref().is_none_or(|c| c.trim().is_empty())
+            && !is_event_tile(issue, p)
+        {
+            out.push(
+                p.origin.diag(
+                    Diag::warning("photo-caption", format!("photo `{name}` has no caption"))
+                        .label("add `caption = \"…\"` to this photo"),
+                ),
+            );
         }
         if let Some(exp) = p.rights_expire
             && (exp < today || exp < issue.date)
         {
-            out.push(p.origin.diag(
-                Diag::error("photo-rights", format!("the rights to photo `{name}` expired on {:04}-{:02}-{:02}", exp.0, exp.1, exp.2))
+            out.push(
+                p.origin.diag(
+                    Diag::error(
+                        "photo-rights",
+                        format!(
+                            "the rights to photo `{name}` expired on {:04}-{:02}-{:02}",
+                            exp.0, exp.1, exp.2
+                        ),
+                    )
                     .label("rights expired")
                     .hint("renew the licence or replace the photo"),
-            ));
+                ),
+            );
         }
     }
     if profile != Profile::Print {
@@ -70,7 +97,9 @@ fn photos(issue: &Issue, pages: &[PageInfo], profile: Profile, today: (i32, u8, 
     for page in pages {
         for img in &page.images {
             if let Some(src) = &img.src {
-                let e = worst.entry(src.as_str()).or_insert((f64::INFINITY, page.number));
+                let e = worst
+                    .entry(src.as_str())
+                    .or_insert((f64::INFINITY, page.number));
                 if img.ppi < e.0 {
                     *e = (img.ppi, page.number);
                 }
@@ -80,7 +109,9 @@ fn photos(issue: &Issue, pages: &[PageInfo], profile: Profile, today: (i32, u8, 
     let mut worst: Vec<_> = worst.into_iter().collect();
     worst.sort_by(|a, b| a.0.cmp(b.0));
     for (src, (ppi, page)) in worst {
-        let Some(photo) = by_src.get(src).and_then(|v| v.first()) else { continue };
+        let Some(photo) = by_src.get(src).and_then(|v| v.first()) else {
+            continue;
+        };
         let name = file_name(&photo.path);
         // Half a ppi of slack: photos downsampled to exactly 300 ppi must not warn.
         let (sev, need) = if ppi < PPI_ERROR - 0.5 {
@@ -103,7 +134,10 @@ fn photos(issue: &Issue, pages: &[PageInfo], profile: Profile, today: (i32, u8, 
 }
 
 fn is_event_tile(issue: &Issue, p: &crate::model::Photo) -> bool {
-    issue.events.as_ref().is_some_and(|e| e.tiles.iter().any(|t| std::ptr::eq(&t.photo, p)))
+    issue
+        .events
+        .as_ref()
+        .is_some_and(|e| e.tiles.iter().any(|t| std::ptr::eq(&t.photo, p)))
 }
 
 fn glyphs(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
@@ -120,7 +154,11 @@ fn glyphs(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
                 }
                 marks.next();
             }
-            let codes: Vec<String> = miss.text.chars().map(|c| format!("U+{:04X}", c as u32)).collect();
+            let codes: Vec<String> = miss
+                .text
+                .chars()
+                .map(|c| format!("U+{:04X}", c as u32))
+                .collect();
             let msg = format!(
                 "no font can draw `{}` ({}) in \"{}\"",
                 miss.text,
@@ -129,12 +167,17 @@ fn glyphs(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
             );
             let d = Diag::error("missing-glyph", msg)
                 .label("missing from every font in the stack")
-                .hint("add a font covering these characters to fonts/ and to the layout's font list")
+                .hint(
+                    "add a font covering these characters to fonts/ and to the layout's font list",
+                )
                 .on_page(page.number);
             let origin = last_article
                 .as_ref()
                 .and_then(|id| issue.articles().find(|a| &a.id == id))
-                .map(|a| Origin { span: 0..0, ..a.origin.clone() });
+                .map(|a| Origin {
+                    span: 0..0,
+                    ..a.origin.clone()
+                });
             out.push(match origin {
                 Some(o) => o.diag(d),
                 None => d,
@@ -151,11 +194,17 @@ fn glyphs(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
 fn budgets(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
     let spans = spans(pages);
     for a in issue.articles() {
-        let (Some(budget), Some(origin)) = (a.pages, &a.pages_origin) else { continue };
+        let (Some(budget), Some(origin)) = (a.pages, &a.pages_origin) else {
+            continue;
+        };
         let Some(s) = spans.get(&a.id) else { continue };
         let page_mm = issue.page.height_mm;
         let diff = s.extent - budget;
-        let list = if s.first == s.last { format!("page {}", s.first) } else { format!("pages {}–{}", s.first, s.last) };
+        let list = if s.first == s.last {
+            format!("page {}", s.first)
+        } else {
+            format!("pages {}–{}", s.first, s.last)
+        };
         if diff > 0.02 {
             let mmv = diff * page_mm;
             out.push(origin.diag(
@@ -201,13 +250,22 @@ pub fn spans(pages: &[PageInfo]) -> HashMap<String, Span> {
         for m in &p.marks {
             match m.kind.as_str() {
                 "article" => {
-                    start.entry(m.id.clone()).or_insert((p.number, m.rect.y / p.height));
+                    start
+                        .entry(m.id.clone())
+                        .or_insert((p.number, m.rect.y / p.height));
                 }
                 "article-end" => {
                     if let Some(&(sp, sy)) = start.get(&m.id) {
                         let ey = m.rect.y / p.height;
                         let extent = (p.number - sp) as f64 + ey - sy;
-                        out.insert(m.id.clone(), Span { first: sp, last: p.number, extent });
+                        out.insert(
+                            m.id.clone(),
+                            Span {
+                                first: sp,
+                                last: p.number,
+                                extent,
+                            },
+                        );
                     }
                 }
                 _ => {}
@@ -219,12 +277,19 @@ pub fn spans(pages: &[PageInfo]) -> HashMap<String, Span> {
 
 fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
     let n = pages.len();
-    if issue.saddle_stitch && n % 4 != 0 {
+    if issue.saddle_stitch && !n.is_multiple_of(4) {
         let add = 4 - n % 4;
         let remove = n % 4;
         // Point at the [issue] table, where `saddle-stitch` would go.
-        let at = issue.manifest.text.find("[issue]").map_or(0..0, |i| i..i + 7);
-        let origin = Origin { span: at, ..issue.manifest.clone() };
+        let at = issue
+            .manifest
+            .text
+            .find("[issue]")
+            .map_or(0..0, |i| i..i + 7);
+        let origin = Origin {
+            span: at,
+            ..issue.manifest.clone()
+        };
         out.push(origin.diag(
             Diag::warning("page-count", format!(
                 "{n} pages: saddle-stitch binding needs a multiple of 4 — add {add} or remove {remove} page{}",
@@ -241,10 +306,15 @@ fn sponsors(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<D
     for sp in issue.sponsors() {
         let page = pages.iter().find(|p| p.has("sponsor", &sp.id));
         let Some(page) = page else {
-            out.push(sp.origin.diag(
-                Diag::error("sponsor", format!("sponsor `{}` does not appear in the document", sp.id))
+            out.push(
+                sp.origin.diag(
+                    Diag::error(
+                        "sponsor",
+                        format!("sponsor `{}` does not appear in the document", sp.id),
+                    )
                     .hint("the layout must render every sponsor block"),
-            ));
+                ),
+            );
             continue;
         };
         if sp.right_hand && page.number % 2 == 0 {
@@ -262,8 +332,15 @@ fn sponsors(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<D
             && sp.size == crate::manifest::SponsorSize::Full
             && let (Some(w), Some(h)) = (art.width, art.height)
         {
-            let bleed = if profile == Profile::Print { issue.page.bleed_mm } else { 0.0 };
-            let (pw, ph) = (issue.page.width_mm + 2.0 * bleed, issue.page.height_mm + 2.0 * bleed);
+            let bleed = if profile == Profile::Print {
+                issue.page.bleed_mm
+            } else {
+                0.0
+            };
+            let (pw, ph) = (
+                issue.page.width_mm + 2.0 * bleed,
+                issue.page.height_mm + 2.0 * bleed,
+            );
             let ratio = (w / h) / (pw / ph);
             if !(0.97..=1.03).contains(&ratio) {
                 out.push(sp.origin.diag(
@@ -293,7 +370,11 @@ fn sponsors(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<D
 }
 
 fn edges(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<Diag>) {
-    let bleed = if profile == Profile::Print { issue.page.bleed_mm * 72.0 / 25.4 } else { 0.0 };
+    let bleed = if profile == Profile::Print {
+        issue.page.bleed_mm * 72.0 / 25.4
+    } else {
+        0.0
+    };
     let mut photo_origin: HashMap<&str, &Origin> = HashMap::new();
     for p in issue.photos() {
         photo_origin.entry(p.src.as_str()).or_insert(&p.origin);
@@ -303,7 +384,10 @@ fn edges(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<Diag
             for img in &page.images {
                 let r = img.rect;
                 let near = |a: f64, b: f64| (a - b).abs() < 1.0;
-                let touches = near(r.x, 0.0) || near(r.x + r.w, page.width) || near(r.y, 0.0) || near(r.y + r.h, page.height);
+                let touches = near(r.x, 0.0)
+                    || near(r.x + r.w, page.width)
+                    || near(r.y, 0.0)
+                    || near(r.y + r.h, page.height);
                 if touches {
                     let name = img.src.as_deref().unwrap_or("image");
                     let d = Diag::error("bleed", format!(
@@ -315,18 +399,24 @@ fn edges(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<Diag
                     .on_page(page.number);
                     out.push(match img.src.as_deref().and_then(|s| photo_origin.get(s)) {
                         Some(o) => o.diag(d),
-                        None => Diag { message: format!("{} ({name})", d.message), ..d },
+                        None => Diag {
+                            message: format!("{} ({name})", d.message),
+                            ..d
+                        },
                     });
                 }
             }
         }
         for t in page.text_outside.iter().take(3) {
             out.push(
-                Diag::warning("text-outside", format!(
-                    "text crosses the trim edge on page {}: \"{}\"",
-                    page.number,
-                    t.chars().take(50).collect::<String>()
-                ))
+                Diag::warning(
+                    "text-outside",
+                    format!(
+                        "text crosses the trim edge on page {}: \"{}\"",
+                        page.number,
+                        t.chars().take(50).collect::<String>()
+                    ),
+                )
                 .hint("keep text inside the trim box (and a few mm away from it)")
                 .on_page(page.number),
             );
@@ -335,7 +425,9 @@ fn edges(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<Diag
 }
 
 fn file_name(p: &std::path::Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// One finding as JSON: severity, code, message, file, line, column, page, hints.

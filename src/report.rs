@@ -36,6 +36,7 @@ figure { margin: 0; }
 figcaption { font-size: .85rem; color: #555; margin-bottom: .3rem; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 figure img { width: 100%; height: auto; border: 1px solid #ccc; background: #fff; display: block; }
 img.diff { image-rendering: pixelated; }
+figure.overlay input[type=range] { width: 5rem; }
 .stack { position: relative; }
 .stack img.top { position: absolute; left: 0; top: 0; }
 .empty { color: #888; font-style: italic; border: 1px dashed #ccc; padding: 2rem 1rem; text-align: center; }
@@ -227,8 +228,8 @@ fn page(h: &mut String, p: &PageDiff) {
     if let (Some(b), Some(c)) = (&p.baseline, &p.current) {
         let _ = writeln!(
             h,
-            "<figure class=\"overlay\"><figcaption>overlay: baseline \
-             <input type=\"range\" min=\"0\" max=\"100\" value=\"50\" aria-label=\"current opacity\"> \
+            "<figure class=\"overlay\"><figcaption>overlay: baseline\
+             <input type=\"range\" min=\"0\" max=\"100\" value=\"50\" aria-label=\"opacity of the current page\">\
              current <button type=\"button\">flip</button></figcaption>\
              <div class=\"stack\"><img src=\"{}\" alt=\"page {n}, baseline (overlay)\">\
              <img class=\"top\" style=\"opacity:.5\" src=\"{}\" alt=\"page {n}, current (overlay)\"></div></figure>",

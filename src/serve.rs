@@ -146,9 +146,11 @@ fn bind(port: Option<u16>) -> FolioResult<(TcpListener, SocketAddr)> {
         }
     }
     let (p, e) = last.expect("at least one candidate port");
-    Err(Diag::error("serve", format!("cannot listen on 127.0.0.1:{p}: {e}"))
-        .hint("pass another --port, or --port 0 for any free port")
-        .into())
+    Err(
+        Diag::error("serve", format!("cannot listen on 127.0.0.1:{p}: {e}"))
+            .hint("pass another --port, or --port 0 for any free port")
+            .into(),
+    )
 }
 
 /// Starts the HTTP server thread; returns its address.
@@ -181,7 +183,9 @@ fn respond(req: Request, status: u16, mime: &str, body: impl Into<Vec<u8>>) -> i
         io::Cursor::new(body),
         Some(len),
         None,
-    );
+    )
+    // The length is known: no chunked encoding, whatever the size.
+    .with_chunked_threshold(usize::MAX);
     req.respond(response)
 }
 
@@ -191,21 +195,30 @@ fn handle(req: Request, shared: &Arc<Shared>) -> io::Result<()> {
     match path {
         "/" => {
             let html = {
-                let p = shared.preview.lock().map_err(|_| io::Error::other("poisoned"))?;
+                let p = shared
+                    .preview
+                    .lock()
+                    .map_err(|_| io::Error::other("poisoned"))?;
                 page_html(&p)
             };
             respond(req, 200, "text/html; charset=utf-8", html)
         }
         "/content" => {
             let html = {
-                let p = shared.preview.lock().map_err(|_| io::Error::other("poisoned"))?;
+                let p = shared
+                    .preview
+                    .lock()
+                    .map_err(|_| io::Error::other("poisoned"))?;
                 content_html(&p)
             };
             respond(req, 200, "text/html; charset=utf-8", html)
         }
         "/state.json" => {
             let json = {
-                let p = shared.preview.lock().map_err(|_| io::Error::other("poisoned"))?;
+                let p = shared
+                    .preview
+                    .lock()
+                    .map_err(|_| io::Error::other("poisoned"))?;
                 serde_json::json!({
                     "generation": p.generation,
                     "pages": p.pages.len(),
@@ -246,7 +259,8 @@ fn handle(req: Request, shared: &Arc<Shared>) -> io::Result<()> {
                         io::Cursor::new(svg.as_bytes().to_vec()),
                         Some(len),
                         None,
-                    );
+                    )
+                    .with_chunked_threshold(usize::MAX);
                     req.respond(response)
                 }
                 None => respond(req, 404, "text/plain", "not found"),
@@ -295,7 +309,8 @@ fn events(req: Request, shared: &Shared) -> io::Result<()> {
 }
 
 /// Renders the pages, reusing the SVG of pages that did not change.
-fn render_pages(doc: &PagedDocument, old: &[PageView]) -> Vec<PageView> {
+/// With `bleed`, pages show their bleed (print profile) as on the press sheet.
+fn render_pages(doc: &PagedDocument, old: &[PageView], bleed: bool) -> Vec<PageView> {
     let known: HashMap<u128, &PageView> = old.iter().map(|p| (p.hash, p)).collect();
     doc.pages()
         .par_iter()
@@ -304,22 +319,31 @@ fn render_pages(doc: &PagedDocument, old: &[PageView]) -> Vec<PageView> {
             if let Some(view) = known.get(&hash) {
                 return (*view).clone();
             }
-            let options = typst_svg::SvgOptions::default();
-            let width = page.frame.width().to_pt();
-            let height = page.frame.height().to_pt();
+            let options = typst_svg::SvgOptions {
+                render_bleed: bleed,
+                ..Default::default()
+            };
+            let b = if bleed {
+                page.bleed.map(|s| s.to_pt())
+            } else {
+                typst::layout::Sides::splat(0.0)
+            };
+            let width = page.frame.width().to_pt() + b.left + b.right;
+            let height = page.frame.height().to_pt() + b.top + b.bottom;
             PageView {
                 hash,
                 svg: Arc::new(typst_svg::svg(page, &options)),
                 width,
                 height,
-                text: Arc::new(page_text(page, width, height)),
+                text: Arc::new(page_text(page, (b.left, b.top), width, height)),
             }
         })
         .collect()
 }
 
-/// The text runs of a page with their positions (fractions of the page).
-fn page_text(page: &Page, width: f64, height: f64) -> Vec<TextRun> {
+/// The text runs of a page with their positions (fractions of the page
+/// shown, whose top-left corner is `origin` points outside the frame).
+fn page_text(page: &Page, origin: (f64, f64), width: f64, height: f64) -> Vec<TextRun> {
     let mut out = Vec::new();
     walk_text(&page.frame, Transform::identity(), &mut |pos, item| {
         let text = item.text.trim();
@@ -328,10 +352,10 @@ fn page_text(page: &Page, width: f64, height: f64) -> Vec<TextRun> {
         }
         let size = item.size.to_pt();
         out.push(TextRun {
-            x: pos.x.to_pt() / width,
+            x: (origin.0 + pos.x.to_pt()) / width,
             // The run's origin is its baseline; the layer positions boxes by
             // their top, roughly an ascender above.
-            y: (pos.y.to_pt() - 0.8 * size) / height,
+            y: (origin.1 + pos.y.to_pt() - 0.8 * size) / height,
             w: item.width().to_pt() / width,
             size: size / width,
             text: item.text.to_string(),
@@ -483,6 +507,7 @@ pub fn serve(config: ServeConfig) -> FolioResult<()> {
     let mut watcher = Watcher::new(&config.watch.watched(), Vec::new())?;
     let addr = start_server(config.port, shared.clone())?;
     eprintln!("serving the preview at http://{addr}/ (Ctrl+C to stop)");
+    let bleed = config.watch.profile == crate::compile::Profile::Print;
     let mut session = Session::new(config.watch);
     watch_loop(&mut session, &mut watcher, |session| {
         let start = Instant::now();
@@ -497,7 +522,7 @@ pub fn serve(config: ServeConfig) -> FolioResult<()> {
                     .lock()
                     .map(|p| p.pages.clone())
                     .unwrap_or_default();
-                let pages = render_pages(&compiled.doc, &old);
+                let pages = render_pages(&compiled.doc, &old, bleed);
                 let t = compiled.timings;
                 let status = format!(
                     "{title}: {} pages, built at {} in {} (load {}, typeset {}, check {}, svg {})",
@@ -519,7 +544,10 @@ pub fn serve(config: ServeConfig) -> FolioResult<()> {
             Err(failure) => {
                 crate::diag::emit_stderr(&failure.0);
                 let text = crate::diag::render_plain(&failure.0);
-                eprintln!("[{}] build failed; the preview keeps the last good pages", clock());
+                eprintln!(
+                    "[{}] build failed; the preview keeps the last good pages",
+                    clock()
+                );
                 shared.update(|p| {
                     p.error = Some(text);
                     p.status = format!("{title}: build failed at {}", clock());

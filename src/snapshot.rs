@@ -293,28 +293,44 @@ const PROXY_SIZE: f64 = 2.0;
 /// per page even at 24 ppi; a cheap box-filtered proxy at twice the needed
 /// size makes snapshots an order of magnitude faster. The proxy is only a
 /// texture: the frame keeps the photo's box, so the layout is untouched.
-fn proxies(pages: &[typst_layout::Page], ppi: u32) -> HashMap<Image, Image> {
-    let mut needed: HashMap<Image, (f64, f64)> = HashMap::new();
+///
+/// Images are keyed by their 128-bit hash (what Typst's own caches use):
+/// `Image` caches its hash inside, which clippy counts as a mutable key.
+fn proxies(pages: &[typst_layout::Page], ppi: u32) -> HashMap<u128, Image> {
+    let mut needed: HashMap<u128, (Image, f64, f64)> = HashMap::new();
     for page in pages {
-        needed_sizes(&page.frame, Transform::identity(), f64::from(ppi) / 72.0, &mut needed);
+        needed_sizes(
+            &page.frame,
+            Transform::identity(),
+            f64::from(ppi) / 72.0,
+            &mut needed,
+        );
     }
-    let mut wanted: Vec<(Image, (f64, f64))> = needed.into_iter().collect();
+    let mut wanted: Vec<(u128, (Image, f64, f64))> = needed.into_iter().collect();
     // Sorted for a fixed order of work (the result does not depend on it).
-    wanted.sort_by_key(|(image, _)| typst::utils::hash128(image));
+    wanted.sort_by_key(|(key, _)| *key);
     wanted
         .into_par_iter()
-        .filter_map(|(image, need)| Some((image.clone(), proxy(&image, need)?)))
+        .filter_map(|(key, (image, w, h))| Some((key, proxy(&image, (w, h))?)))
         .collect()
 }
 
 /// The largest pixel size each raster image is drawn at.
-fn needed_sizes(frame: &Frame, ts: Transform, px_per_pt: f64, out: &mut HashMap<Image, (f64, f64)>) {
+fn needed_sizes(
+    frame: &Frame,
+    ts: Transform,
+    px_per_pt: f64,
+    out: &mut HashMap<u128, (Image, f64, f64)>,
+) {
     for (pos, item) in frame.items() {
         let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
         match item {
-            FrameItem::Group(group) => {
-                needed_sizes(&group.frame, here.pre_concat(group.transform), px_per_pt, out)
-            }
+            FrameItem::Group(group) => needed_sizes(
+                &group.frame,
+                here.pre_concat(group.transform),
+                px_per_pt,
+                out,
+            ),
             FrameItem::Image(image, size, _) if matches!(image.kind(), ImageKind::Raster(_)) => {
                 // An upper bound of the transform's scale along each axis.
                 let sx = here.sx.get().abs() + here.kx.get().abs();
@@ -322,8 +338,11 @@ fn needed_sizes(frame: &Frame, ts: Transform, px_per_pt: f64, out: &mut HashMap<
                 let scale = sx.max(sy);
                 let w = size.x.to_pt() * px_per_pt * scale;
                 let h = size.y.to_pt() * px_per_pt * scale;
-                let e = out.entry(image.clone()).or_insert((0.0, 0.0));
-                *e = (e.0.max(w), e.1.max(h));
+                let e = out
+                    .entry(typst::utils::hash128(image))
+                    .or_insert_with(|| (image.clone(), 0.0, 0.0));
+                e.1 = e.1.max(w);
+                e.2 = e.2.max(h);
             }
             _ => {}
         }
@@ -364,7 +383,7 @@ fn proxy(image: &Image, need: (f64, f64)) -> Option<Image> {
 }
 
 /// Replaces images by their proxies, in place.
-fn swap_images(frame: &mut Frame, proxies: &HashMap<Image, Image>) {
+fn swap_images(frame: &mut Frame, proxies: &HashMap<u128, Image>) {
     if proxies.is_empty() {
         return;
     }
@@ -372,7 +391,7 @@ fn swap_images(frame: &mut Frame, proxies: &HashMap<Image, Image>) {
         match item {
             FrameItem::Group(group) => swap_images(&mut group.frame, proxies),
             FrameItem::Image(image, _, _) => {
-                if let Some(p) = proxies.get(image) {
+                if let Some(p) = proxies.get(&typst::utils::hash128(&*image)) {
                     *image = p.clone();
                 }
             }
@@ -397,7 +416,10 @@ fn on_white(width: u32, height: u32, rgba: &[u8]) -> RgbImage {
 /// → `photos/x.jpg`): the index names photos by the file the editor knows,
 /// which also stays the same when the picture in it is replaced.
 pub fn photo_names(issue: &crate::model::Issue) -> HashMap<String, String> {
-    let dir = issue.dir.canonicalize().unwrap_or_else(|_| issue.dir.clone());
+    let dir = issue
+        .dir
+        .canonicalize()
+        .unwrap_or_else(|_| issue.dir.clone());
     let mut out = HashMap::new();
     for p in issue.photos() {
         out.entry(p.src.clone())
@@ -495,8 +517,14 @@ pub fn page_file(number: usize) -> String {
 }
 
 /// Encodes a page for a snapshot: lossless, optimised with oxipng (single
-/// thread, fixed preset), hence the same bytes for the same pixels.
+/// thread, preset fixed by the image size), hence the same bytes for the
+/// same pixels.
 pub fn encode_png(image: &RgbImage) -> FolioResult<Vec<u8>> {
+    // Baseline-sized pages (up to about 50 ppi) are committed, so they get
+    // the thorough preset; at proof resolutions it would take seconds per
+    // page for a few percent, so they get the quick one.
+    let pixels = u64::from(image.width()) * u64::from(image.height());
+    let preset = if pixels <= 250_000 { 2 } else { 0 };
     let raw = oxipng::RawImage::new(
         image.width(),
         image.height(),
@@ -506,7 +534,7 @@ pub fn encode_png(image: &RgbImage) -> FolioResult<Vec<u8>> {
         oxipng::BitDepth::Eight,
         image.as_raw().clone(),
     )
-    .and_then(|raw| raw.create_optimized_png(&oxipng::Options::from_preset(std::env::var("FOLIO_TMP_PRESET").ok().and_then(|v| v.parse().ok()).unwrap_or(2))));
+    .and_then(|raw| raw.create_optimized_png(&oxipng::Options::from_preset(preset)));
     raw.map_err(|e| Diag::error("internal", format!("cannot encode PNG: {e}")).into())
 }
 
@@ -623,10 +651,12 @@ pub fn remove_stale_pages(dir: &Path, keep: &[&str]) -> FolioResult<()> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("page-") && name.ends_with(".png") && !keep.contains(&name.as_str())
-        {
+        if name.starts_with("page-") && name.ends_with(".png") && !keep.contains(&name.as_str()) {
             std::fs::remove_file(entry.path()).map_err(|e| {
-                Diag::error("io", format!("cannot remove {}: {e}", entry.path().display()))
+                Diag::error(
+                    "io",
+                    format!("cannot remove {}: {e}", entry.path().display()),
+                )
             })?;
         }
     }
@@ -650,8 +680,11 @@ pub fn read_index(dir: &Path) -> FolioResult<Index> {
             .hint("create the baseline with `folio snapshot ISSUE --update`")
     })?;
     let index: Index = serde_json::from_str(&text).map_err(|e| {
-        Diag::error("snapshot", format!("{} is not a snapshot index: {e}", path.display()))
-            .hint("regenerate it with `folio snapshot ISSUE --update`")
+        Diag::error(
+            "snapshot",
+            format!("{} is not a snapshot index: {e}", path.display()),
+        )
+        .hint("regenerate it with `folio snapshot ISSUE --update`")
     })?;
     if index.format != INDEX_FORMAT {
         return Err(Diag::error(
@@ -730,7 +763,10 @@ pub fn load_page(dir: &Path, entry: &PageEntry) -> FolioResult<RgbImage> {
 
 /// Boxes of one kind by id, for layout comparisons: every occurrence in
 /// document order with its page number.
-pub fn occurrences<'a>(index: &'a Index, kind: &str) -> HashMap<&'a str, Vec<(usize, &'a LayoutBox)>> {
+pub fn occurrences<'a>(
+    index: &'a Index,
+    kind: &str,
+) -> HashMap<&'a str, Vec<(usize, &'a LayoutBox)>> {
     let mut out: HashMap<&str, Vec<(usize, &LayoutBox)>> = HashMap::new();
     for page in &index.pages {
         for b in page.boxes.iter().filter(|b| b.kind == kind) {

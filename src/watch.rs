@@ -301,14 +301,12 @@ impl Watcher {
         let config = notify::Config::default().with_poll_interval(Duration::from_millis(300));
         let mut watcher = RecommendedWatcher::new(tx, config).map_err(fail)?;
         for dir in dirs {
+            // Absolute, so event paths are too and compare with `ignored`.
             watcher
-                .watch(dir, RecursiveMode::Recursive)
+                .watch(&absolute(dir), RecursiveMode::Recursive)
                 .map_err(fail)?;
         }
-        let ignored = ignored
-            .into_iter()
-            .map(|p| absolute(&p))
-            .collect();
+        let ignored = ignored.into_iter().map(|p| absolute(&p)).collect();
         Ok(Self {
             _watcher: watcher,
             rx,
@@ -355,7 +353,8 @@ impl Watcher {
     }
 
     fn collect(&self, event: notify::Result<Event>, out: &mut Vec<PathBuf>) -> FolioResult<()> {
-        let event = event.map_err(|e| Diag::error("watch", format!("file watching failed: {e}")))?;
+        let event =
+            event.map_err(|e| Diag::error("watch", format!("file watching failed: {e}")))?;
         if !relevant_kind(&event.kind) {
             return Ok(());
         }
@@ -411,12 +410,13 @@ pub fn watch_loop(
     watcher: &mut Watcher,
     mut step: impl FnMut(&mut Session),
 ) -> FolioResult<()> {
-    let fonts = session.config.root.join("fonts");
-    let fonts = fonts.canonicalize().unwrap_or(fonts);
+    let fonts = absolute(&session.config.root.join("fonts"));
+    // Events name the path as watched; a symlinked fonts/ may also be reported resolved.
+    let resolved = fonts.canonicalize().unwrap_or_else(|_| fonts.clone());
     loop {
         step(session);
         let changes = watcher.wait()?;
-        if changes.touches(&fonts) {
+        if changes.touches(&fonts) || changes.touches(&resolved) {
             session.reload_fonts();
         }
     }

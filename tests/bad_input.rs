@@ -43,7 +43,14 @@ const CASES: &[Case] = &[
     // ---------------------------------------------------------------- issue.toml
     Case {
         name: "malformed-toml",
-        edit: |d| replace(d, "issue/issue.toml", "label = \"Q1 2024\"", "label = \"Q1 2024"),
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "label = \"Q1 2024\"",
+                "label = \"Q1 2024",
+            )
+        },
         at: At::Text("issue/issue.toml", "label = \"Q1 2024‸\n"),
         message: "invalid issue.toml: invalid basic string",
         expected: "expected `\"`",
@@ -144,7 +151,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "invalid-date",
-        edit: |d| replace(d, "issue/issue.toml", "date = 2024-04-01", "date = 2024-13-01"),
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "date = 2024-04-01",
+                "date = 2024-13-01",
+            )
+        },
         at: At::Text("issue/issue.toml", "date = ‸2024-13-01"),
         message: "invalid date",
         expected: "expected month between 01 and 12",
@@ -152,7 +166,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "date-as-string",
-        edit: |d| replace(d, "issue/issue.toml", "date = 2024-04-01", "date = \"1 April 2024\""),
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "date = 2024-04-01",
+                "date = \"1 April 2024\"",
+            )
+        },
         at: At::Text("issue/issue.toml", "date = ‸\"1 April 2024\""),
         message: "invalid type: string \"1 April 2024\"",
         expected: "expected a TOML datetime",
@@ -190,7 +211,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "bad-language-code",
-        edit: |d| replace(d, "issue/issue.toml", "language = \"en\"", "language = \"English\""),
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "language = \"en\"",
+                "language = \"English\"",
+            )
+        },
         at: At::Text("issue/issue.toml", "language = ‸\"English\""),
         message: "invalid language code `English`",
         expected: "expected an ISO 639 code",
@@ -228,7 +256,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "layout-does-not-exist",
-        edit: |d| replace(d, "issue/issue.toml", "layout = \"digest\"", "layout = \"glossy\""),
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "layout = \"digest\"",
+                "layout = \"glossy\"",
+            )
+        },
         at: At::Text("issue/issue.toml", "layout = ‸\"glossy\""),
         message: "layout `glossy` does not exist",
         expected: "expected a folder layouts/glossy/ with a lib.typ",
@@ -297,7 +332,12 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "unknown-section-reference",
-        edit: |d| sponsor(d, "section = \"sports\"\n[sponsors.ad]\nheadline = \"Buy\"\n"),
+        edit: |d| {
+            sponsor(
+                d,
+                "section = \"sports\"\n[sponsors.ad]\nheadline = \"Buy\"\n",
+            )
+        },
         at: At::Text("issue/issue.toml", "section = ‸\"sports\""),
         message: "unknown section `sports`",
         expected: "expected the id of a [[sections]] entry",
@@ -321,14 +361,24 @@ const CASES: &[Case] = &[
     Case {
         name: "missing-article-file",
         edit: |d| std::fs::remove_file(d.join("issue/articles/two.md")).unwrap(),
-        at: At::Text("issue/issue.toml", "\"articles/one.md\", ‸\"articles/two.md\""),
+        at: At::Text(
+            "issue/issue.toml",
+            "\"articles/one.md\", ‸\"articles/two.md\"",
+        ),
         message: "article `articles/two.md`: file not found",
         expected: "no such article in the issue folder",
         hint: "paths are relative to the issue folder",
     },
     Case {
         name: "article-is-a-folder",
-        edit: |d| replace(d, "issue/issue.toml", "\"articles/two.md\"]", "\"articles\"]"),
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "\"articles/two.md\"]",
+                "\"articles\"]",
+            )
+        },
         at: At::Text("issue/issue.toml", "\"articles/one.md\", ‸\"articles\"]"),
         message: "article `articles`: this is a folder, not a file",
         expected: "expected a file inside the issue folder (article)",
@@ -384,11 +434,7 @@ const CASES: &[Case] = &[
     Case {
         name: "photo-symlink-out",
         edit: |d| {
-            std::fs::copy(
-                d.join("issue/photos/base.jpg"),
-                d.join("outside.jpg"),
-            )
-            .unwrap();
+            std::fs::copy(d.join("issue/photos/base.jpg"), d.join("outside.jpg")).unwrap();
             symlink("../../outside.jpg", &d.join("issue/photos/link.jpg"));
             replace(
                 d,
@@ -406,12 +452,8 @@ const CASES: &[Case] = &[
         name: "symlinked-folder-out",
         edit: |d| {
             std::fs::create_dir_all(d.join("elsewhere")).unwrap();
-            std::fs::copy(
-                d.join("issue/photos/base.jpg"),
-                d.join("elsewhere/p.jpg"),
-            )
-            .unwrap();
-            symlink(&d.join("elsewhere"), &d.join("issue/photos/ext"));
+            std::fs::copy(d.join("issue/photos/base.jpg"), d.join("elsewhere/p.jpg")).unwrap();
+            symlink(d.join("elsewhere"), &d.join("issue/photos/ext"));
             replace(
                 d,
                 "issue/issue.toml",
@@ -428,7 +470,7 @@ const CASES: &[Case] = &[
         name: "missing-file-in-symlinked-folder-out",
         edit: |d| {
             std::fs::create_dir_all(d.join("elsewhere")).unwrap();
-            symlink(&d.join("elsewhere"), &d.join("issue/photos/ext"));
+            symlink(d.join("elsewhere"), &d.join("issue/photos/ext"));
             replace(
                 d,
                 "issue/issue.toml",
@@ -461,8 +503,13 @@ const CASES: &[Case] = &[
         name: "article-symlink-out",
         edit: |d| {
             write(d, "secret.md", b"+++\ntitle = \"secret\"\n+++\n");
-            symlink(&d.join("secret.md"), &d.join("issue/articles/s.md"));
-            replace(d, "issue/issue.toml", "\"articles/two.md\"]", "\"articles/s.md\"]");
+            symlink(d.join("secret.md"), &d.join("issue/articles/s.md"));
+            replace(
+                d,
+                "issue/issue.toml",
+                "\"articles/two.md\"]",
+                "\"articles/s.md\"]",
+            );
         },
         at: At::Text("issue/issue.toml", "‸\"articles/s.md\""),
         message: "article `articles/s.md`: path leads outside the issue folder",
@@ -757,7 +804,10 @@ const CASES: &[Case] = &[
                 "[[photos]]\nrights-expire = 2030-01-01T00:00:00Z\n",
             )
         },
-        at: At::Text("issue/articles/one.md", "rights-expire = ‸2030-01-01T00:00:00Z"),
+        at: At::Text(
+            "issue/articles/one.md",
+            "rights-expire = ‸2030-01-01T00:00:00Z",
+        ),
         message: "expected a date without time",
         expected: "expected a date like 2023-10-02",
         hint: "write the date unquoted",
@@ -779,7 +829,13 @@ const CASES: &[Case] = &[
     // ---------------------------------------------------------------- articles and front matter
     Case {
         name: "front-matter-not-closed",
-        edit: |d| write(d, "issue/articles/two.md", b"+++\ntitle = \"x\"\n\nBody text.\n"),
+        edit: |d| {
+            write(
+                d,
+                "issue/articles/two.md",
+                b"+++\ntitle = \"x\"\n\nBody text.\n",
+            )
+        },
         at: At::Text("issue/articles/two.md", "‸+++"),
         message: "front matter is not closed",
         expected: "this `+++` is never closed",
@@ -809,7 +865,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "title-wrong-type",
-        edit: |d| replace(d, "issue/articles/two.md", "title = \"The second article\"", "title = 42"),
+        edit: |d| {
+            replace(
+                d,
+                "issue/articles/two.md",
+                "title = \"The second article\"",
+                "title = 42",
+            )
+        },
         at: At::Text("issue/articles/two.md", "title = ‸42"),
         message: "invalid front matter: invalid type: integer `42`",
         expected: "expected a string",
@@ -817,7 +880,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "title-missing",
-        edit: |d| replace(d, "issue/articles/two.md", "title = \"The second article\"\n", ""),
+        edit: |d| {
+            replace(
+                d,
+                "issue/articles/two.md",
+                "title = \"The second article\"\n",
+                "",
+            )
+        },
         at: At::Text("issue/articles/two.md", "‸+++"),
         message: "invalid front matter: missing field `title`",
         expected: "expected a `title` key in this table",
@@ -915,7 +985,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "negative-page-budget",
-        edit: |d| replace(d, "issue/articles/one.md", "columns = 2", "columns = 2\npages = -1.5"),
+        edit: |d| {
+            replace(
+                d,
+                "issue/articles/one.md",
+                "columns = 2",
+                "columns = 2\npages = -1.5",
+            )
+        },
         at: At::Text("issue/articles/one.md", "pages = ‸-1.5"),
         message: "page budget must be positive",
         expected: "expected a number of pages",
@@ -924,12 +1001,7 @@ const CASES: &[Case] = &[
     // ---------------------------------------------------------------- templates (own project root)
     Case {
         name: "template-syntax-error",
-        edit: |d| {
-            layout(
-                d,
-                "#let issue(data) = {\n  [Hello]\n  let x = 1 +\n}\n",
-            )
-        },
+        edit: |d| layout(d, "#let issue(data) = {\n  [Hello]\n  let x = 1 +\n}\n"),
         at: At::Text("layouts/broken/lib.typ", "let x = 1 +‸\n"),
         message: "expected expression",
         expected: "expected expression",
@@ -1076,10 +1148,7 @@ fn run_case(case: &Case) -> Option<String> {
     if !loc.is_empty() && !err.contains(&format!("/{loc}")) {
         problems.push(format!("location `{}` not in the error", loc.trim_end()));
     }
-    for (what, s) in [
-        ("message", case.message),
-        ("expected", case.expected),
-    ] {
+    for (what, s) in [("message", case.message), ("expected", case.expected)] {
         if !err.contains(s) {
             problems.push(format!("{what} `{s}` not in the error"));
         }
@@ -1288,7 +1357,12 @@ fn article_photo(d: &Path, name: &str, bytes: Option<&[u8]>) {
 /// Makes the case folder a project root with a layout `broken` and selects it.
 fn layout(d: &Path, lib: &str) {
     write(d, "layouts/broken/lib.typ", lib.as_bytes());
-    replace(d, "issue/issue.toml", "layout = \"digest\"", "layout = \"broken\"");
+    replace(
+        d,
+        "issue/issue.toml",
+        "layout = \"digest\"",
+        "layout = \"broken\"",
+    );
 }
 
 fn symlink(target: impl AsRef<Path>, link: &Path) {
@@ -1375,12 +1449,7 @@ unsafe impl std::alloc::GlobalAlloc for Peak {
         LARGEST.fetch_max(layout.size(), std::sync::atomic::Ordering::Relaxed);
         unsafe { std::alloc::System.alloc_zeroed(layout) }
     }
-    unsafe fn realloc(
-        &self,
-        ptr: *mut u8,
-        layout: std::alloc::Layout,
-        new_size: usize,
-    ) -> *mut u8 {
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
         LARGEST.fetch_max(new_size, std::sync::atomic::Ordering::Relaxed);
         unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
     }
@@ -1422,7 +1491,107 @@ fn truncated_jpeg_detection_accepts_complete_files() {
     assert!(!folio::photos::jpeg_truncated(&trailer));
     for cut in [jpeg.len() - 1, jpeg.len() - 2, jpeg.len() / 2, 400, 10] {
         assert!(folio::photos::jpeg_truncated(&jpeg[..cut]), "cut at {cut}");
-        assert!(folio::photos::decode(&jpeg[..cut], "cut").is_err(), "cut at {cut}");
+        assert!(
+            folio::photos::decode(&jpeg[..cut], "cut").is_err(),
+            "cut at {cut}"
+        );
     }
     assert!(folio::photos::decode(&jpeg, "whole").is_ok());
+}
+
+// ------------------------------------------------------------------- atomic output
+
+/// Files in `dir` whose names look like temporary output.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp") || n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn output_is_replaced_whole_or_not_at_all() {
+    let tmp = tempfile::Builder::new()
+        .prefix("bad-atomic-")
+        .tempdir_in(root().join("target"))
+        .unwrap();
+    let d = tmp.path();
+    base_issue(&d.join("issue"));
+    let out_dir = d.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let pdf = out_dir.join("issue.pdf");
+    let issue = d.join("issue").display().to_string();
+    let args = |o: &Path| {
+        vec![
+            "build".to_string(),
+            issue.clone(),
+            "-o".into(),
+            o.display().to_string(),
+        ]
+    };
+
+    // A good build replaces the old file and leaves nothing else behind.
+    std::fs::write(&pdf, b"old").unwrap();
+    let o = run(&args(&pdf), Duration::from_secs(120));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let good = std::fs::read(&pdf).unwrap();
+    assert!(good.starts_with(b"%PDF-"));
+    assert_eq!(temp_files(&out_dir), Vec::<String>::new());
+
+    // An interrupted build (killed while laying out a long article) leaves
+    // the previous PDF as it was.
+    let paras: Vec<String> = (0..600)
+        .map(|i| {
+            format!(
+                "Paragraph {i} of a long article that takes a while to lay out. {}",
+                "Words and more words. ".repeat(20)
+            )
+        })
+        .collect();
+    write(
+        d,
+        "issue/articles/two.md",
+        format!("+++\ntitle = \"Long\"\n+++\n\n{}\n", paras.join("\n\n")).as_bytes(),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args(&pdf))
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let finished = child.try_wait().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        finished.is_none(),
+        "the long build finished too fast to interrupt"
+    );
+    assert!(
+        std::fs::read(&pdf).unwrap() == good,
+        "interrupted build changed the PDF"
+    );
+    assert_eq!(temp_files(&out_dir), Vec::<String>::new());
+
+    // An output path that cannot be written: an error, and no temp file.
+    let blocked = out_dir.join("folder.pdf");
+    std::fs::create_dir_all(blocked.join("x")).unwrap();
+    write(
+        d,
+        "issue/articles/two.md",
+        b"+++\ntitle = \"Short\"\n+++\n\nShort.\n",
+    );
+    let o = run(&args(&blocked), Duration::from_secs(120));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(err.contains("folder.pdf"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(blocked.join("x").is_dir());
+    assert_eq!(temp_files(&out_dir), Vec::<String>::new());
+    assert!(std::fs::read(&pdf).unwrap() == good);
 }

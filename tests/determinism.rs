@@ -55,7 +55,12 @@ fn two_builds_of_the_sample_issue_are_byte_identical() {
     let c_path = d.join("c.pdf");
     let issue = root().join("issues/2023-q3");
     let o = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["build", issue.to_str().unwrap(), "-o", c_path.to_str().unwrap()])
+        .args([
+            "build",
+            issue.to_str().unwrap(),
+            "-o",
+            c_path.to_str().unwrap(),
+        ])
         .current_dir(d)
         .env("TZ", "Pacific/Kiritimati")
         .env("SOURCE_DATE_EPOCH", "1")
@@ -65,7 +70,11 @@ fn two_builds_of_the_sample_issue_are_byte_identical() {
     let c = std::fs::read(&c_path).unwrap();
 
     assert!(a.starts_with(b"%PDF-"));
-    assert_eq!(a.len(), b.len(), "uncached and cached builds differ in size");
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "uncached and cached builds differ in size"
+    );
     assert!(a == b, "uncached and cached builds differ");
     assert!(b == c, "builds from different folders / time zones differ");
 
@@ -102,11 +111,7 @@ fn two_ejects_of_the_sample_issue_are_identical() {
     let tmp = scratch("eject");
     let d = tmp.path();
     for name in ["a", "b"] {
-        let o = folio(&[
-            "eject",
-            "issues/2023-q3",
-            d.join(name).to_str().unwrap(),
-        ]);
+        let o = folio(&["eject", "issues/2023-q3", d.join(name).to_str().unwrap()]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
     let a = tree(&d.join("a"));

@@ -65,12 +65,7 @@ fn append(d: &Path, rel: &str, more: &str) {
 /// Builds with a time limit; returns the output and the PDF path.
 fn build(d: &Path) -> (Output, PathBuf) {
     let out = d.join("out.pdf");
-    let args = [
-        "build",
-        d.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ];
+    let args = ["build", d.to_str().unwrap(), "-o", out.to_str().unwrap()];
     let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
         .args(args)
         .current_dir(root())
@@ -99,7 +94,10 @@ fn build(d: &Path) -> (Output, PathBuf) {
         if start.elapsed() > LIMIT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("folio build {} did not finish within {LIMIT:?}", d.display());
+            panic!(
+                "folio build {} did not finish within {LIMIT:?}",
+                d.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -122,9 +120,30 @@ fn built(d: &Path) -> (PathBuf, String) {
 /// Pseudo-random words, reproducible.
 fn words(seed: u32, n: usize) -> String {
     const W: &[&str] = &[
-        "the", "of", "and", "to", "in", "cooperation", "regional", "security", "ministers",
-        "delegation", "conference", "economic", "transformation", "dialogue", "a", "is",
-        "was", "with", "for", "partners", "agreed", "on", "new", "measures",
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "cooperation",
+        "regional",
+        "security",
+        "ministers",
+        "delegation",
+        "conference",
+        "economic",
+        "transformation",
+        "dialogue",
+        "a",
+        "is",
+        "was",
+        "with",
+        "for",
+        "partners",
+        "agreed",
+        "on",
+        "new",
+        "measures",
     ];
     let mut s = seed.wrapping_mul(2_654_435_761).max(1);
     (0..n)
@@ -192,7 +211,10 @@ fn a_150_page_article() {
     assert!(pages >= 150, "only {pages} pages");
     let text = pdf_text(&out, None);
     assert!(text.contains("FIRSTMARKER"));
-    assert!(text.contains("LASTMARKER"), "the end of the article is missing");
+    assert!(
+        text.contains("LASTMARKER"),
+        "the end of the article is missing"
+    );
 }
 
 #[test]
@@ -248,7 +270,10 @@ fn two_hundred_photos() {
     );
     let text = pdf_text(&out, None);
     for i in [0, 1, 99, 150, 199] {
-        assert!(text.contains(&format!("Tile {i:03}")), "caption {i} missing");
+        assert!(
+            text.contains(&format!("Tile {i:03}")),
+            "caption {i} missing"
+        );
     }
 }
 
@@ -293,7 +318,12 @@ fn multilingual(d: &Path, extra: &str) {
         "articles/two.md",
         format!(
             "+++\ntitle = \"{}\"\nkicker = \"{}\"\ndeck = \"{}\"\n+++\n\nMeeting of {} with {}.\n\n{}{extra}\n",
-            all[0], all[1], all[2], all[3], all[0], all.join(" · ")
+            all[0],
+            all[1],
+            all[2],
+            all[3],
+            all[0],
+            all.join(" · ")
         ),
     );
     append(
@@ -307,11 +337,7 @@ fn multilingual(d: &Path, extra: &str) {
     write(
         d,
         "articles/fw.md",
-        format!(
-            "+++\ntitle = \"{}\"\n+++\n\n{}\n",
-            all[1],
-            all.join(", ")
-        ),
+        format!("+++\ntitle = \"{}\"\n+++\n\n{}\n", all[1], all.join(", ")),
     );
 }
 
@@ -371,4 +397,274 @@ fn an_issue_with_only_sponsors() {
     }
     // The full-page artwork (and the cover photo).
     assert!(image_count(&out) >= 2, "{} images", image_count(&out));
+}
+
+// ------------------------------------------------------------------- any Markdown compiles
+
+/// Markdown that is hard on the tree and on the layout. Fuzz-found inputs are
+/// added as files under `tests/fixtures/bad/markdown/`.
+fn nasty_markdown() -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = vec![
+        (
+            "deep quotes".into(),
+            format!("{} deep quote", "> ".repeat(200)),
+        ),
+        (
+            "deep lists".into(),
+            (0..120)
+                .map(|i| format!("{}- item {i}\n", "  ".repeat(i)))
+                .collect(),
+        ),
+        (
+            "deep emphasis".into(),
+            format!("{}deep{}", "*".repeat(150), "*".repeat(150)),
+        ),
+        (
+            "deep underscores".into(),
+            format!("{}x{}", "_".repeat(100), "_".repeat(100)),
+        ),
+        (
+            "quotes, lists and emphasis".into(),
+            format!(
+                "{}{}{}[link](http://x.org){}",
+                "> ".repeat(12),
+                "- ".repeat(12),
+                "*".repeat(30),
+                "*".repeat(30)
+            ),
+        ),
+        (
+            "ordered deep".into(),
+            (0..60)
+                .map(|i| format!("{}{i}. > item *a **b** c*\n", "   ".repeat(i)))
+                .collect(),
+        ),
+        (
+            "empty link".into(),
+            "[empty]() and [](http://x.org) and []()".into(),
+        ),
+        (
+            "script link".into(),
+            "[js](javascript:alert(1)) <javascript:alert(1)>".into(),
+        ),
+        (
+            "autolinks".into(),
+            "<http://example.org> <mailto:x@y.z> <x@y.z> www.example.org".into(),
+        ),
+        (
+            "image to a missing file".into(),
+            "![alt *text*](photos/none.png \"title\") ![](/etc/passwd)".into(),
+        ),
+        (
+            "unclosed fence".into(),
+            "```\nunclosed code fence\n#set page(width: 1pt)\n#read(\"/etc/passwd\")".into(),
+        ),
+        (
+            "indented code".into(),
+            "    indented code\n\ttab\n    #{ 1 + }".into(),
+        ),
+        (
+            "html".into(),
+            "<div>\n*html block*\n</div>\n\n<script>alert(1)</script> <b>x</b>".into(),
+        ),
+        ("table".into(), "| a | b |\n|---|---|\n| 1 | 2 |".into()),
+        ("footnote".into(), "Text[^1].\n\n[^1]: The note.".into()),
+        ("math".into(), "$$\nx^2\n$$ and $y$ and \\$ and $".into()),
+        (
+            "headings".into(),
+            "# H1\n## H2\n### H3\n#### H4\n##### H5\n###### H6\n####### H7\n#\n##   \n".into(),
+        ),
+        (
+            "setext".into(),
+            "Setext\n===\n\nOther\n---\n\n---\n***\n___\n* * *".into(),
+        ),
+        (
+            "list numbers".into(),
+            "1. a\n1. b\n\n999999999. big\n\n0. zero\n\n+ plus\n* star".into(),
+        ),
+        ("tasks".into(), "- [ ] task\n- [x] done".into()),
+        ("breaks".into(), "line  \nbreak\\\nbackslash break\\".into()),
+        ("controls".into(), "a\u{0}b\u{7}c\u{1b}[31m red".into()),
+        (
+            "bidi".into(),
+            "\u{202E}override\u{202C} \u{200D}zwj \u{200B}zwsp \u{FEFF}bom".into(),
+        ),
+        ("crlf".into(), "one\r\ntwo\r\n\r\n- a\r\n- b\r\n".into()),
+        (
+            "entities".into(),
+            "&amp; &lt; &#0; &#x110000; &nbsp; &bogus; &#65;".into(),
+        ),
+        (
+            "code spans".into(),
+            "`code with ``backticks`` ` and ``` `` ``` and `".into(),
+        ),
+        (
+            "nested links".into(),
+            "[a [b](c) d](e) [ref]\n\n[ref]: http://x.org 'title'".into(),
+        ),
+        (
+            "comment".into(),
+            "<!-- comment --> after <!-- unclosed".into(),
+        ),
+        (
+            "empty emphasis".into(),
+            "** ** __ __ * _ ~~ ~~ ~~struck~~".into(),
+        ),
+        (
+            "typst code block".into(),
+            "```typst\n#eval(\"1 + 1\")\n```".into(),
+        ),
+        (
+            "heading in item in quote".into(),
+            "> - # heading in item\n>   > nested quote\n>   ```\n>   code\n>   ```".into(),
+        ),
+        (
+            "long list".into(),
+            (0..400).map(|i| format!("- item {i}\n")).collect(),
+        ),
+        ("empty".into(), String::new()),
+        ("whitespace".into(), "   \n\n  \t\n".into()),
+        (
+            "typst syntax".into(),
+            "#set text(size: 100pt) = not a heading <label> @ref $x$ #{ } ] [ // /*".into(),
+        ),
+    ];
+    let dir = root().join("tests/fixtures/bad/markdown");
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        let mut files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            v.push((
+                f.file_name().unwrap().to_string_lossy().into_owned(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+    }
+    v
+}
+
+/// Compiles (Typst only, no preflight) an issue with one article per entry.
+fn compile_entries(entries: &[(String, String)], layout: &str) -> Result<usize, String> {
+    let tmp = issue("markdown");
+    let d = tmp.path();
+    let mut list = Vec::new();
+    for (i, (_, body)) in entries.iter().enumerate() {
+        let rel = format!("articles/md/e{i:03}.md");
+        write(
+            d,
+            &rel,
+            format!("+++\ntitle = \"Entry {i}\"\n+++\n\n{body}\n"),
+        );
+        list.push(format!("\"{rel}\""));
+    }
+    let text = std::fs::read_to_string(d.join("issue.toml")).unwrap();
+    let start = text.find("articles = [").unwrap();
+    let end = start + text[start..].find('\n').unwrap();
+    let text = format!(
+        "{}articles = [{}]{}",
+        &text[..start],
+        list.join(", "),
+        &text[end..]
+    )
+    .replace("layout = \"digest\"", &format!("layout = \"{layout}\""));
+    // Complete contacts: this test is about article bodies.
+    let text = if text.contains("\nweb = ") {
+        text
+    } else {
+        text + "phone = \"+1 555 0100\"\nweb = \"www.example.org\"\n"
+    };
+    write(d, "issue.toml", text);
+    let cache = folio::photos::PhotoCache::new(None);
+    let project = folio::compile::prepare(d, Some(&root()), folio::compile::Profile::Print, &cache)
+        .map_err(|f| format!("prepare: {f}"))?;
+    let world = folio::world::FolioWorld::new(
+        &project.mounts,
+        folio::world::load_fonts(&root().join("fonts"), false),
+        project.files.clone(),
+        project.issue.date,
+        &project.root,
+    );
+    let (doc, _) = folio::compile::compile(&world).map_err(|f| f.to_string())?;
+    Ok(doc.pages().len())
+}
+
+#[test]
+fn any_markdown_compiles_in_every_layout() {
+    let entries = nasty_markdown();
+    // The tree keeps the text: every entry's letters and digits, bar markup
+    // that Markdown consumes (see fuzz/fuzz_targets/markdown.rs), survive.
+    for (name, body) in &entries {
+        let blocks = folio::markdown::parse(body);
+        serde_json::to_string(&blocks).unwrap();
+        let text = folio::markdown::plain_text(&blocks);
+        if name == "deep quotes" {
+            assert!(text.contains("deep quote"), "{name}: {text:?}");
+        }
+        if name == "deep lists" {
+            assert!(text.contains("item 119"), "{name}: {text:?}");
+        }
+    }
+    for layout in ["digest", "plain"] {
+        match compile_entries(&entries, layout) {
+            Ok(pages) => assert!(pages > 3, "{layout}: {pages} pages"),
+            Err(all) => {
+                // Find the culprits, one by one.
+                let bad: Vec<String> = entries
+                    .iter()
+                    .filter_map(|e| {
+                        compile_entries(std::slice::from_ref(e), layout)
+                            .err()
+                            .map(|err| format!("{:?}: {err}", e.0))
+                    })
+                    .collect();
+                panic!(
+                    "{layout}: Markdown that does not compile:\n{}\n(all together: {all})",
+                    bad.join("\n")
+                );
+            }
+        }
+    }
+}
+
+/// The slow half of the Markdown fuzzing: every input of a fuzz corpus
+/// compiles through the real layouts. Run after `cargo fuzz run markdown`:
+/// `FOLIO_MARKDOWN_CORPUS=fuzz/corpus/markdown cargo test --test extremes -- --ignored`
+#[test]
+#[ignore = "needs a fuzz corpus (FOLIO_MARKDOWN_CORPUS)"]
+fn fuzz_corpus_compiles_in_every_layout() {
+    let dir = std::env::var("FOLIO_MARKDOWN_CORPUS").expect("set FOLIO_MARKDOWN_CORPUS");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let entries: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|f| {
+            let text = String::from_utf8(std::fs::read(f).ok()?).ok()?;
+            Some((f.file_name()?.to_string_lossy().into_owned(), text))
+        })
+        .collect();
+    assert!(!entries.is_empty(), "empty corpus");
+    let mut bad = Vec::new();
+    for layout in ["digest", "plain"] {
+        for chunk in entries.chunks(100) {
+            if compile_entries(chunk, layout).is_err() {
+                for e in chunk {
+                    if let Err(err) = compile_entries(std::slice::from_ref(e), layout) {
+                        bad.push(format!("{layout} {}: {err}", e.0));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} inputs do not compile:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+    eprintln!("{} corpus inputs compile in both layouts", entries.len());
 }

@@ -17,7 +17,14 @@ fn sample() -> &'static Rendered {
     R.get_or_init(|| {
         let cache = PhotoCache::new(None);
         let fonts = load_fonts(&root().join("fonts"), false);
-        match produce(&root().join("issues/2023-q3"), None, Profile::Print, OutputOptions::default(), &cache, fonts) {
+        match produce(
+            &root().join("issues/2023-q3"),
+            None,
+            Profile::Print,
+            OutputOptions::default(),
+            &cache,
+            fonts,
+        ) {
             Ok((r, _)) => r,
             Err(f) => panic!("sample failed:\n{}", folio::diag::render_plain(&f.0)),
         }
@@ -42,10 +49,17 @@ fn cover_has_no_folio_or_running_head() {
 
 #[test]
 fn full_page_sponsors_have_no_running_head_or_folio() {
-    let ads: Vec<&PageInfo> = pages().iter().filter(|p| p.kind() == Some("sponsor-full")).collect();
+    let ads: Vec<&PageInfo> = pages()
+        .iter()
+        .filter(|p| p.kind() == Some("sponsor-full"))
+        .collect();
     assert!(!ads.is_empty(), "the sample has a full-page sponsor");
     for p in ads {
-        assert!(!has(p, "running-head") && !has(p, "folio"), "page {} has a head or folio", p.number);
+        assert!(
+            !has(p, "running-head") && !has(p, "folio"),
+            "page {} has a head or folio",
+            p.number
+        );
     }
 }
 
@@ -54,22 +68,42 @@ fn content_pages_have_running_head_with_section_and_outside_folio() {
     let issue = &sample().project.issue;
     let mut checked = 0;
     for p in pages() {
-        let Some(article) = p.marks.iter().find(|m| m.kind == "article") else { continue };
+        let Some(article) = p.marks.iter().find(|m| m.kind == "article") else {
+            continue;
+        };
         if p.kind().is_some_and(|k| k != "content") {
             continue;
         }
         let head = p.marks.iter().find(|m| m.kind == "running-head");
-        let head = head.unwrap_or_else(|| panic!("page {} has an article but no running head", p.number));
+        let head =
+            head.unwrap_or_else(|| panic!("page {} has an article but no running head", p.number));
         let section = article.value["section"].as_str().unwrap();
         if let Some(s) = issue.sections.iter().find(|s| s.id == section) {
-            assert_eq!(head.value["title"], s.title.as_str(), "page {} running head", p.number);
+            assert_eq!(
+                head.value["title"],
+                s.title.as_str(),
+                "page {} running head",
+                p.number
+            );
         }
-        let folio = p.marks.iter().find(|m| m.kind == "folio").unwrap_or_else(|| panic!("page {} has no folio", p.number));
+        let folio = p
+            .marks
+            .iter()
+            .find(|m| m.kind == "folio")
+            .unwrap_or_else(|| panic!("page {} has no folio", p.number));
         assert_eq!(folio.value["number"], p.number, "printed page number");
         if p.number % 2 == 0 {
-            assert!(folio.rect.x < p.width / 2.0, "even page {}: folio must be on the left", p.number);
+            assert!(
+                folio.rect.x < p.width / 2.0,
+                "even page {}: folio must be on the left",
+                p.number
+            );
         } else {
-            assert!(folio.rect.x > p.width / 2.0, "odd page {}: folio must be on the right", p.number);
+            assert!(
+                folio.rect.x > p.width / 2.0,
+                "odd page {}: folio must be on the right",
+                p.number
+            );
         }
         checked += 1;
     }
@@ -82,7 +116,12 @@ fn contents_page_numbers_are_where_the_articles_are() {
         .iter()
         .flat_map(|p| p.marks.iter())
         .filter(|m| m.kind == "toc")
-        .map(|m| (m.value["title"].as_str().unwrap().to_string(), m.value["page"].as_u64().unwrap()))
+        .map(|m| {
+            (
+                m.value["title"].as_str().unwrap().to_string(),
+                m.value["page"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let issue = &sample().project.issue;
     let titles: Vec<&str> = issue.articles().map(|a| a.title.as_str()).collect();
@@ -94,11 +133,16 @@ fn contents_page_numbers_are_where_the_articles_are() {
     for (title, page) in toc.iter().filter(|(t, _)| titles.contains(&t.as_str())) {
         let p = &pages()[*page as usize - 1];
         assert!(
-            p.marks.iter().any(|m| m.kind == "article" && m.value["title"] == title.as_str()),
+            p.marks
+                .iter()
+                .any(|m| m.kind == "article" && m.value["title"] == title.as_str()),
             "contents says `{title}` is on page {page}, but its headline is not there"
         );
         let text = squeeze(&pdf_text(&pdf, Some(*page as usize)));
-        assert!(text.contains(&squeeze(title)), "title `{title}` not printed on page {page}");
+        assert!(
+            text.contains(&squeeze(title)),
+            "title `{title}` not printed on page {page}"
+        );
     }
 }
 
@@ -107,7 +151,10 @@ fn headline_never_alone_at_the_foot_of_a_page() {
     let mm = 72.0 / 25.4;
     for p in pages() {
         for m in p.marks.iter().filter(|m| m.kind == "article") {
-            let ends_here = p.marks.iter().any(|e| e.kind == "article-end" && e.id == m.id);
+            let ends_here = p
+                .marks
+                .iter()
+                .any(|e| e.kind == "article-end" && e.id == m.id);
             assert!(
                 ends_here || m.rect.y < p.height - 60.0 * mm,
                 "headline of {} starts {:.0} mm from the foot of page {}",
@@ -122,17 +169,34 @@ fn headline_never_alone_at_the_foot_of_a_page() {
 #[test]
 fn no_missing_glyphs_anywhere() {
     for p in pages() {
-        assert!(p.missing_glyphs.is_empty(), "page {}: {:?}", p.number, p.missing_glyphs);
+        assert!(
+            p.missing_glyphs.is_empty(),
+            "page {}: {:?}",
+            p.number,
+            p.missing_glyphs
+        );
     }
 }
 
 #[test]
 fn every_photo_is_placed_with_caption_and_credit() {
     let issue = &sample().project.issue;
-    let placed: Vec<&str> = pages().iter().flat_map(|p| p.images.iter()).filter_map(|i| i.src.as_deref()).collect();
+    let placed: Vec<&str> = pages()
+        .iter()
+        .flat_map(|p| p.images.iter())
+        .filter_map(|i| i.src.as_deref())
+        .collect();
     for photo in issue.photos() {
-        assert!(placed.contains(&photo.src.as_str()), "photo {} not placed", photo.path.display());
-        assert!(photo.credit.is_some(), "photo {} without credit", photo.path.display());
+        assert!(
+            placed.contains(&photo.src.as_str()),
+            "photo {} not placed",
+            photo.path.display()
+        );
+        assert!(
+            photo.credit.is_some(),
+            "photo {} without credit",
+            photo.path.display()
+        );
     }
 }
 
@@ -140,9 +204,19 @@ fn every_photo_is_placed_with_caption_and_credit() {
 fn events_rows_are_not_split_and_all_tiles_present() {
     let tiles: Vec<(usize, f64)> = pages()
         .iter()
-        .flat_map(|p| p.marks.iter().filter(|m| m.kind == "event").map(move |m| (p.number, m.rect.y)))
+        .flat_map(|p| {
+            p.marks
+                .iter()
+                .filter(|m| m.kind == "event")
+                .map(move |m| (p.number, m.rect.y))
+        })
         .collect();
-    let n = sample().project.issue.events.as_ref().map_or(0, |e| e.tiles.len());
+    let n = sample()
+        .project
+        .issue
+        .events
+        .as_ref()
+        .map_or(0, |e| e.tiles.len());
     assert_eq!(tiles.len(), n, "every event tile must be placed once");
 }
 
@@ -150,13 +224,20 @@ fn events_rows_are_not_split_and_all_tiles_present() {
 fn short_articles_share_pages() {
     let mut shared = 0;
     for p in pages() {
-        let mut ids: Vec<&str> =
-            p.marks.iter().filter(|m| m.kind == "article" || m.kind == "article-end").map(|m| m.id.as_str()).collect();
+        let mut ids: Vec<&str> = p
+            .marks
+            .iter()
+            .filter(|m| m.kind == "article" || m.kind == "article-end")
+            .map(|m| m.id.as_str())
+            .collect();
         ids.sort();
         ids.dedup();
         if ids.len() >= 2 {
             shared += 1;
         }
     }
-    assert!(shared >= 3, "short articles should flow one after another ({shared} shared pages)");
+    assert!(
+        shared >= 3,
+        "short articles should flow one after another ({shared} shared pages)"
+    );
 }

@@ -64,8 +64,14 @@ fn probe(expr: &str) -> String {
 fn templates_cannot_read_outside_the_sandbox() {
     // (what the template does, what the error must say)
     let attempts: &[(&str, &str)] = &[
-        ("read(\"/etc/hostname\")", "access denied: /etc/hostname is outside"),
-        ("read(\"/etc/passwd\")", "access denied: /etc/passwd is outside"),
+        (
+            "read(\"/etc/hostname\")",
+            "access denied: /etc/hostname is outside",
+        ),
+        (
+            "read(\"/etc/passwd\")",
+            "access denied: /etc/passwd is outside",
+        ),
         (
             "read(\"../../secret.txt\")",
             "access denied: /secret.txt is outside",
@@ -86,7 +92,10 @@ fn templates_cannot_read_outside_the_sandbox() {
             "read(\"/fonts/Inter-Regular.otf\")",
             "access denied: /fonts/Inter-Regular.otf is outside",
         ),
-        ("read(\"/secret.txt\")", "access denied: /secret.txt is outside"),
+        (
+            "read(\"/secret.txt\")",
+            "access denied: /secret.txt is outside",
+        ),
         (
             "read(\"/issue/outlink.txt\")",
             "access denied: /issue/outlink.txt leads outside its folder",
@@ -110,12 +119,18 @@ fn templates_cannot_read_outside_the_sandbox() {
         let (o, out) = build(d);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{expr} must fail:\n{err}");
-        assert!(err.contains(message), "{expr}: expected {message:?} in\n{err}");
+        assert!(
+            err.contains(message),
+            "{expr}: expected {message:?} in\n{err}"
+        );
         assert!(
             err.contains("layouts/probe/lib.typ:3:"),
             "{expr}: error must point at the template line:\n{err}"
         );
-        assert!(!err.contains("TOP SECRET"), "{expr} leaked the file:\n{err}");
+        assert!(
+            !err.contains("TOP SECRET"),
+            "{expr} leaked the file:\n{err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
         assert!(!out.exists(), "{expr}: no PDF may be written");
     }
@@ -181,7 +196,10 @@ fn sandbox_file_loader_refuses_everything_outside_its_mounts() {
     let load = |p: &str| sandbox.load(vid(p));
 
     assert_eq!(load("/issue/a.txt").unwrap().as_slice(), b"issue file");
-    assert_eq!(load("/issue/photos/inner.txt").unwrap().as_slice(), b"issue file");
+    assert_eq!(
+        load("/issue/photos/inner.txt").unwrap().as_slice(),
+        b"issue file"
+    );
     assert_eq!(load("/assets/icc.txt").unwrap().as_slice(), b"asset");
     assert!(load("/layouts/x/lib.typ").is_ok());
     assert_eq!(load("/folio/data.json").unwrap().as_slice(), b"{}");
@@ -193,13 +211,19 @@ fn sandbox_file_loader_refuses_everything_outside_its_mounts() {
     };
     denied("/etc/hostname", "outside the folders folio serves");
     denied("/outside/secret.txt", "outside the folders folio serves");
-    denied("/fonts/Inter-Regular.otf", "outside the folders folio serves");
+    denied(
+        "/fonts/Inter-Regular.otf",
+        "outside the folders folio serves",
+    );
     denied("/folio/other.json", "outside the folders folio serves");
     denied("/issue", "outside the folders folio serves");
     denied("/issue/out.txt", "leads outside its folder");
     denied("/issue/cross.txt", "leads outside its folder");
     denied("/layouts/x/dir/secret.txt", "leads outside its folder");
-    assert!(matches!(load("/issue/dangling.txt"), Err(FileError::NotFound(_))));
+    assert!(matches!(
+        load("/issue/dangling.txt"),
+        Err(FileError::NotFound(_))
+    ));
     assert!(matches!(load("/issue/photos"), Err(FileError::IsDirectory)));
 
     // `..` cannot even be expressed as a virtual path that leaves the root…
@@ -411,8 +435,7 @@ fn user_text_is_printed_never_run() {
     let plain = clean();
     text_issue(&clean_dir, &plain);
     // The body really is what we think it is: the Markdown keeps it all.
-    let article =
-        std::fs::read_to_string(nasty_dir.join("articles/one.md")).unwrap();
+    let article = std::fs::read_to_string(nasty_dir.join("articles/one.md")).unwrap();
     let parsed = folio::manifest::parse_article(Path::new("one.md"), &article).unwrap();
     let body = folio::markdown::plain_text(&folio::markdown::parse(parsed.body));
     assert_eq!(body.matches(NASTY).count(), 4, "{body}");
@@ -420,12 +443,7 @@ fn user_text_is_printed_never_run() {
     let mut results = Vec::new();
     for dir in [&nasty_dir, &clean_dir] {
         let out = dir.with_extension("pdf");
-        let o = folio(&[
-            "build",
-            dir.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+        let o = folio(&["build", dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);
         let err = stderr(&o);
         assert!(o.status.success(), "{} failed:\n{err}", dir.display());
         results.push((out, err));
@@ -464,7 +482,9 @@ fn user_text_is_printed_never_run() {
     assert!(!sizes.is_empty());
     assert_eq!(sizes, size(clean_pdf));
     assert!(
-        sizes.iter().all(|s| !s.starts_with("1 x") && !s.starts_with("1.0")),
+        sizes
+            .iter()
+            .all(|s| !s.starts_with("1 x") && !s.starts_with("1.0")),
         "{sizes:?}"
     );
 }

@@ -21,8 +21,14 @@ fuzz_target!(|data: &[u8]| {
             // Spans of spanned values point into the file itself.
             for photo in &article.front.photos {
                 let span = photo.file.span();
-                assert!(span.end <= text.len(), "photo span {span:?} outside the file");
-                assert!(text.is_char_boundary(span.start), "span {span:?} splits a char");
+                assert!(
+                    span.end <= text.len(),
+                    "photo span {span:?} outside the file"
+                );
+                assert!(
+                    text.is_char_boundary(span.start),
+                    "span {span:?} splits a char"
+                );
             }
             if let Some(c) = &article.front.columns {
                 assert!(c.span().end <= text.len());

@@ -97,7 +97,9 @@ fn consumes_alnum(s: &str) -> bool {
 fn collect_urls(blocks: &[Block], out: &mut String) {
     for b in blocks {
         match b {
-            Block::Para { children } | Block::Heading { children, .. } => inline_urls(children, out),
+            Block::Para { children } | Block::Heading { children, .. } => {
+                inline_urls(children, out)
+            }
             Block::Quote { children } => collect_urls(children, out),
             Block::List { items, .. } => items.iter().for_each(|i| collect_urls(i, out)),
             _ => {}
