@@ -6,6 +6,7 @@
 //! checked here, before any layout, on every string the template receives.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -264,11 +265,31 @@ pub fn uncovered(issue: &Issue, book: &FontBook) -> Vec<Uncovered> {
         .collect()
 }
 
+/// Appends a line to a `String` (writing to a `String` cannot fail).
+macro_rules! outln {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 /// Lists the fonts; with an issue, checks its text. Exit 1 when characters
 /// are uncovered, so scripts can use it as a check.
 pub fn fonts(config: &FontsConfig) -> FolioResult<ExitCode> {
+    let mut out = String::new();
+    let code = report(config, &mut out);
+    // A closed pipe (`folio fonts | head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
+    code
+}
+
+/// Writes the listing and the check into `out`.
+fn report(config: &FontsConfig, out: &mut String) -> FolioResult<ExitCode> {
     let store = load_fonts(&config.fonts_dir, config.system_fonts);
-    println!(
+    outln!(
+        out,
         "fonts folio sees (from {}, then Typst's embedded fonts{}):",
         crate::diag::display_path(&absolute(&config.fonts_dir)),
         if config.system_fonts {
@@ -278,9 +299,9 @@ pub fn fonts(config: &FontsConfig) -> FolioResult<ExitCode> {
         }
     );
     for family in families(&store) {
-        println!("{}", family.name);
+        outln!(out, "{}", family.name);
         for (style, origin) in &family.faces {
-            println!("  {style:<22} {origin}");
+            outln!(out, "  {style:<22} {origin}");
         }
     }
     let Some(issue_dir) = &config.issue else {
@@ -288,15 +309,17 @@ pub fn fonts(config: &FontsConfig) -> FolioResult<ExitCode> {
     };
     let issue = crate::model::load(issue_dir)?;
     let missing = uncovered(&issue, store.book());
-    println!();
+    outln!(out);
     if missing.is_empty() {
-        println!(
+        outln!(
+            out,
             "every character of {} is covered by at least one font",
             crate::diag::display_path(&issue.dir)
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
+        out,
         "{} character(s) of {} are covered by no font and would print as boxes:",
         missing.len(),
         crate::diag::display_path(&issue.dir)
@@ -313,9 +336,16 @@ pub fn fonts(config: &FontsConfig) -> FolioResult<ExitCode> {
                 }
             })
             .collect();
-        println!("  U+{:04X} {}  in {}", m.ch as u32, m.ch, places.join("; "));
+        outln!(
+            out,
+            "  U+{:04X} {}  in {}",
+            m.ch as u32,
+            m.ch,
+            places.join("; ")
+        );
     }
-    println!(
+    outln!(
+        out,
         "hint: add a font covering them to fonts/ (and to the layout's font list), or replace the characters"
     );
     Ok(ExitCode::FAILURE)
