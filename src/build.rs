@@ -119,16 +119,28 @@ pub struct OutputOptions {
     pub marks: bool,
 }
 
-/// Compiles one profile: lay out, right-size photos for the profile, lay
-/// out again if needed, preflight, and export. Writes nothing.
-pub fn produce(
+/// A profile's laid-out document, before preflight and export.
+pub struct LaidOut {
+    /// The compiled project (model and generated files, photos resampled).
+    pub project: compile::Project,
+    /// The laid-out document.
+    pub document: typst_layout::PagedDocument,
+    /// What is on each page.
+    pub pages: Vec<crate::inspect::PageInfo>,
+    /// Typst warnings.
+    pub warnings: Vec<Diag>,
+}
+
+/// Lays one profile out exactly as it will be exported: compile, copyfit,
+/// and right-size photos for the profile (laying out again if needed).
+/// Shared by build, check and snapshot, so all three see the same pages.
+pub fn lay_out_profile(
     issue_dir: &Path,
     root: Option<&Path>,
     profile: Profile,
-    options: OutputOptions,
     cache: &PhotoCache,
     fonts: FontStore,
-) -> FolioResult<(Rendered, FontStore)> {
+) -> FolioResult<(LaidOut, FontStore)> {
     let mut project = compile::prepare(issue_dir, root, profile, cache)?;
     let mut world = FolioWorld::new(
         &project.mounts,
@@ -171,28 +183,51 @@ pub fn produce(
         let index = crate::inspect::photo_index(&project.files);
         pages = crate::inspect::inspect(&document, &index);
     }
+    Ok((
+        LaidOut {
+            project,
+            document,
+            pages,
+            warnings,
+        },
+        world.into_fonts(),
+    ))
+}
 
-    let today = today();
+/// Compiles one profile: lay out (see [`lay_out_profile`]), preflight, and
+/// export. Writes nothing; preflight errors fail.
+pub fn produce(
+    issue_dir: &Path,
+    root: Option<&Path>,
+    profile: Profile,
+    options: OutputOptions,
+    cache: &PhotoCache,
+    fonts: FontStore,
+) -> FolioResult<(Rendered, FontStore)> {
+    let (laid, fonts) = lay_out_profile(issue_dir, root, profile, cache, fonts)?;
+    let LaidOut {
+        project,
+        document,
+        pages,
+        warnings,
+    } = laid;
     let mut findings = warnings;
     findings.extend(crate::preflight::check(
         &project.issue,
         &pages,
         profile,
-        today,
+        today(),
     ));
-    let errors: Vec<Diag> = findings
+    if findings
         .iter()
-        .filter(|d| d.severity == crate::diag::Severity::Error)
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
+        .any(|d| d.severity == crate::diag::Severity::Error)
+    {
         return Err(crate::diag::Failure(findings));
     }
     let mut pdf = crate::export::pdf(&document, &project.issue, profile)?;
     if profile == Profile::Print {
         pdf = crate::export::print_boxes(&pdf, project.issue.page.bleed_mm, options.marks)?;
     }
-    let fonts = world.into_fonts();
     Ok((
         Rendered {
             profile,

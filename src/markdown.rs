@@ -177,6 +177,17 @@ impl Builder {
 /// Converts Markdown to blocks. Never fails: anything Markdown does not give
 /// meaning to stays literal text.
 pub fn parse(markdown: &str) -> Vec<Block> {
+    // CommonMark treats CR, LF and CRLF alike as line endings, so make them
+    // all LF first: pulldown-cmark 0.13 silently drops indented code that
+    // follows a blank line ending in a lone CR ("    a\n\r    b" loses "b";
+    // found by fuzzing).
+    let normalised;
+    let markdown = if markdown.contains('\r') {
+        normalised = markdown.replace("\r\n", "\n").replace('\r', "\n");
+        normalised.as_str()
+    } else {
+        markdown
+    };
     let options = Options::ENABLE_STRIKETHROUGH;
     let mut b = Builder {
         blocks: vec![(BlockFrame::Root, Vec::new())],

@@ -26,7 +26,7 @@ use crate::compile::{self, Profile};
 use crate::diag::{Diag, FolioResult};
 use crate::inspect::{self, PageInfo};
 use crate::photos::PhotoCache;
-use crate::world::{FolioWorld, load_fonts};
+use crate::world::load_fonts;
 
 /// Resolution of baselines when none is asked for: small files, still enough
 /// to see a paragraph reflow or a photo move.
@@ -229,17 +229,15 @@ pub fn render(issue_dir: &Path, root: Option<&Path>, ppi: u32) -> FolioResult<Re
     let start = Instant::now();
     let project_root = project_dir(issue_dir, root);
     let cache = PhotoCache::new(Some(project_root.join(".folio-cache").join("photos")));
-    let project = compile::prepare(issue_dir, root, Profile::Print, &cache)?;
-    let fonts = load_fonts(&project.root.join("fonts"), false);
-    let world = FolioWorld::new(
-        &project.mounts,
-        fonts,
-        project.files.clone(),
-        project.issue.date,
-        &project.root,
-    );
-    let (doc, warnings) = compile::compile(&world)?;
-    let infos = inspect::inspect(&doc, &inspect::photo_index(&project.files));
+    // The same pages as the print PDF: copyfitted and with print-sized photos.
+    let fonts = load_fonts(&project_root.join("fonts"), false);
+    let (laid, _) = crate::build::lay_out_profile(issue_dir, root, Profile::Print, &cache, fonts)?;
+    let crate::build::LaidOut {
+        project,
+        document: doc,
+        pages: infos,
+        warnings,
+    } = laid;
     let names = photo_names(&project.issue);
     let compile_time = start.elapsed();
 
@@ -281,17 +279,18 @@ pub fn render(issue_dir: &Path, root: Option<&Path>, ppi: u32) -> FolioResult<Re
     })
 }
 
-/// Photos larger than this many times their rendered size get a proxy.
+/// Photos larger than this many times their rendered size (per axis) get a
+/// proxy.
 const PROXY_OVERSIZE: f64 = 1.5;
-/// A proxy has this many times the pixels needed, so that typst-render's
-/// own (Lanczos) downscaling still has something to filter.
+/// A proxy is this many times the rendered size (per axis), so that
+/// typst-render's own Lanczos filter still does the final, smooth step.
 const PROXY_SIZE: f64 = 1.25;
 
 /// Smaller stand-ins for photos that are far larger than the page needs at
 /// `ppi`. typst-render resamples every placed photo from full resolution with
 /// a Lanczos filter, which for print-resolution photos costs a second or more
-/// per page even at 24 ppi; a cheap box-filtered proxy at twice the needed
-/// size makes snapshots an order of magnitude faster. The proxy is only a
+/// per page even at 24 ppi; a cheap box-filtered proxy a little above the
+/// needed size makes rendering several times faster. The proxy is only a
 /// texture: the frame keeps the photo's box, so the layout is untouched.
 ///
 /// Images are keyed by their 128-bit hash (what Typst's own caches use):
@@ -306,10 +305,7 @@ fn proxies(pages: &[typst_layout::Page], ppi: u32) -> HashMap<u128, Image> {
             &mut needed,
         );
     }
-    let mut wanted: Vec<(u128, (Image, f64, f64))> = needed.into_iter().collect();
-    // Sorted for a fixed order of work (the result does not depend on it).
-    wanted.sort_by_key(|(key, _)| *key);
-    wanted
+    needed
         .into_par_iter()
         .filter_map(|(key, (image, w, h))| Some((key, proxy(&image, (w, h))?)))
         .collect()
@@ -439,33 +435,39 @@ pub fn photo_names(issue: &crate::model::Issue) -> HashMap<String, String> {
 /// Index entries (without files and hashes) from the inspected pages;
 /// `names` maps photo sources to their file names (see [`photo_names`]).
 pub fn entries(infos: &[PageInfo], names: &HashMap<String, String>) -> Vec<PageEntry> {
-    // Layouts mark only the first page of each page type; flowing kinds
-    // (content, foreword, events) go on over the following pages, also
-    // after an interruption by a one-page kind such as a full-page ad.
-    let mut flowing: Option<String> = None;
+    let kinds = page_kinds(infos.iter().map(PageInfo::kind));
     infos
         .iter()
-        .map(|info| {
-            let kind = match info.kind() {
-                Some(k) if SINGLE_PAGE_KINDS.contains(&k) => Some(k.to_string()),
-                Some(k) => {
-                    flowing = Some(k.to_string());
-                    flowing.clone()
-                }
-                None => flowing.clone(),
-            };
-            PageEntry {
-                number: info.number,
-                file: String::new(),
-                sha256: String::new(),
-                width_pt: round(info.width),
-                height_pt: round(info.height),
-                width_px: 0,
-                height_px: 0,
-                kind,
-                side: side(info.number).into(),
-                boxes: boxes(info, names),
+        .zip(kinds)
+        .map(|(info, kind)| PageEntry {
+            number: info.number,
+            file: String::new(),
+            sha256: String::new(),
+            width_pt: round(info.width),
+            height_pt: round(info.height),
+            width_px: 0,
+            height_px: 0,
+            kind,
+            side: side(info.number).into(),
+            boxes: boxes(info, names),
+        })
+        .collect()
+}
+
+/// Every page's kind from the kinds the pages declare. Layouts mark only the
+/// first page of each page type; flowing kinds (content, foreword, events) go
+/// on over the following pages, also after an interruption by a one-page
+/// kind such as a full-page ad.
+fn page_kinds<'a>(declared: impl Iterator<Item = Option<&'a str>>) -> Vec<Option<String>> {
+    let mut flowing: Option<String> = None;
+    declared
+        .map(|kind| match kind {
+            Some(k) if SINGLE_PAGE_KINDS.contains(&k) => Some(k.to_string()),
+            Some(k) => {
+                flowing = Some(k.to_string());
+                flowing.clone()
             }
+            None => flowing.clone(),
         })
         .collect()
 }
@@ -660,12 +662,17 @@ pub fn remove_stale_pages(dir: &Path, keep: &[&str]) -> FolioResult<()> {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with("page-") && name.ends_with(".png") && !keep.contains(&name.as_str()) {
-            std::fs::remove_file(entry.path()).map_err(|e| {
-                Diag::error(
-                    "io",
-                    format!("cannot remove {}: {e}", entry.path().display()),
-                )
-            })?;
+            match std::fs::remove_file(entry.path()) {
+                // Gone already (another run cleaning the same folder): fine.
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Diag::error(
+                        "io",
+                        format!("cannot remove {}: {e}", entry.path().display()),
+                    )
+                    .into());
+                }
+                _ => {}
+            }
         }
     }
     Ok(())
@@ -782,4 +789,72 @@ pub fn occurrences<'a>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_json_reads_back() {
+        let page = |number: usize, boxes: Vec<LayoutBox>| PageEntry {
+            number,
+            file: page_file(number),
+            sha256: "ab".repeat(32),
+            width_pt: 595.28,
+            height_pt: 841.89,
+            width_px: 198,
+            height_px: 281,
+            kind: (number == 1).then(|| "cover".to_string()),
+            side: side(number).into(),
+            boxes,
+        };
+        let index = Index {
+            format: INDEX_FORMAT,
+            issue: "q\"3".into(),
+            profile: "print".into(),
+            ppi: 24,
+            pages: vec![
+                page(1, vec![]),
+                page(
+                    2,
+                    vec![LayoutBox {
+                        kind: "article".into(),
+                        id: "a".into(),
+                        label: Some("Title with \"quotes\"".into()),
+                        rect: [1.5, -2.0, 0.0, 0.0],
+                    }],
+                ),
+            ],
+        };
+        let json = index_json(&index);
+        let back: Index = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(back, index);
+        // One line per box, so that a diff of the file names the box.
+        assert!(json.contains("\n      {\"kind\":\"article\",\"id\":\"a\","));
+    }
+
+    #[test]
+    fn premultiplied_pixels_land_on_white() {
+        // Opaque red, transparent, half-transparent black (premultiplied).
+        let rgba = [255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 128];
+        let img = on_white(3, 1, &rgba);
+        assert_eq!(img.as_raw(), &[255, 0, 0, 255, 255, 255, 127, 127, 127]);
+    }
+
+    #[test]
+    fn flowing_page_kinds_resume_after_one_page_kinds() {
+        let declared = [
+            Some("cover"),
+            Some("content"),
+            None,
+            Some("sponsor-full"),
+            None,
+        ];
+        let want = ["cover", "content", "content", "sponsor-full", "content"];
+        assert_eq!(
+            page_kinds(declared.into_iter()),
+            want.map(|k| Some(k.to_string()))
+        );
+    }
 }

@@ -668,3 +668,48 @@ fn fuzz_corpus_compiles_in_every_layout() {
     );
     eprintln!("{} corpus inputs compile in both layouts", entries.len());
 }
+
+/// Letters and digits with their counts.
+fn alnum_counts(s: &str) -> std::collections::HashMap<char, usize> {
+    let mut m = std::collections::HashMap::new();
+    for c in s.chars().filter(|c| c.is_alphanumeric()) {
+        *m.entry(c).or_insert(0) += 1;
+    }
+    m
+}
+
+/// Markdown that legitimately consumes letters or digits (as in the fuzz target).
+fn consumes_alnum(s: &str) -> bool {
+    ["&", "](", "]:", "![", "```", "~~~"]
+        .iter()
+        .any(|p| s.contains(p))
+        || s.as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_digit() && (w[1] == b'.' || w[1] == b')'))
+}
+
+#[test]
+fn markdown_keeps_every_letter_of_fuzz_findings() {
+    let mut checked = 0;
+    let mut entries = nasty_markdown();
+    entries.push((
+        "lone CR".into(),
+        "    a\n\r        b\n\rc\r\n\r\n    d".into(),
+    ));
+    for (name, body) in &entries {
+        if consumes_alnum(body) {
+            continue;
+        }
+        checked += 1;
+        let text = folio::markdown::plain_text(&folio::markdown::parse(body));
+        let have = alnum_counts(&text);
+        for (c, n) in alnum_counts(body) {
+            let got = have.get(&c).copied().unwrap_or(0);
+            assert!(
+                got >= n,
+                "{name}: {c:?} {n} times in the input, {got} in the tree: {text:?}"
+            );
+        }
+    }
+    assert!(checked >= 20, "only {checked} entries checked");
+}
