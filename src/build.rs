@@ -160,21 +160,29 @@ pub fn lay_out_profile(
     };
     let plan = crate::photos::resample_plan(&pages, max_ppi, target_ppi);
     if !plan.is_empty() {
-        for (src, size) in &plan {
-            let Some(original) = project.files.get(src) else {
-                continue;
-            };
-            let small = crate::photos::resample(
-                cache,
-                original.as_slice(),
-                *size,
-                quality,
-                src.ends_with(".png"),
-            )
-            .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}")))?;
+        // Photos are independent: resample them on all cores.
+        use rayon::prelude::*;
+        let resampled: Vec<(String, Vec<u8>)> = plan
+            .par_iter()
+            .filter_map(|(src, size)| {
+                let original = project.files.get(src)?;
+                Some(
+                    crate::photos::resample(
+                        cache,
+                        original.as_slice(),
+                        *size,
+                        quality,
+                        src.ends_with(".png"),
+                    )
+                    .map(|small| (src.clone(), small))
+                    .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}"))),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        for (src, small) in resampled {
             project
                 .files
-                .insert(src.clone(), typst::foundations::Bytes::new(small));
+                .insert(src, typst::foundations::Bytes::new(small));
         }
         world.reset(project.files.clone(), project.issue.date);
         let (doc, warns) = compile::compile(&world)?;
