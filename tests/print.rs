@@ -366,7 +366,7 @@ fn page_count_advice_is_right() {
     let f = findings(&v, "page-count");
     assert_eq!(f.len(), 1);
     let msg = f[0]["message"].as_str().unwrap();
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         assert_eq!(f[0]["severity"], "info", "{msg}");
     } else {
         assert_eq!(f[0]["severity"], "warning");
