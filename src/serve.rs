@@ -376,18 +376,7 @@ fn walk_text(frame: &Frame, ts: Transform, f: &mut dyn FnMut(Point, &typst::text
 }
 
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::esc(s)
 }
 
 /// The status bar, error overlay and pages (swapped in after each rebuild).

@@ -8,13 +8,7 @@ use common::*;
 
 /// Copies the minimal fixture into a temp folder and lets the test break it.
 fn broken(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix(name)
-        .tempdir_in(root().join("target"))
-        .unwrap();
-    copy_dir(&root().join("tests/fixtures/minimal"), dir.path());
-    edit(dir.path());
-    dir
+    minimal_copy(name, edit)
 }
 
 #[test]

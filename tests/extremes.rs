@@ -5,10 +5,10 @@
 
 mod common;
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
 use common::*;
 
@@ -65,47 +65,10 @@ fn append(d: &Path, rel: &str, more: &str) {
 /// Builds with a time limit; returns the output and the PDF path.
 fn build(d: &Path) -> (Output, PathBuf) {
     let out = d.join("out.pdf");
-    let args = ["build", d.to_str().unwrap(), "-o", out.to_str().unwrap()];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run folio");
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "folio build {} did not finish within {LIMIT:?}",
-                d.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let o = Output {
-        status,
-        stdout: t_out.join().unwrap(),
-        stderr: t_err.join().unwrap(),
-    };
+    let o = folio_limited(
+        &["build", d.to_str().unwrap(), "-o", out.to_str().unwrap()],
+        LIMIT,
+    );
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     (o, out)
 }

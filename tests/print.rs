@@ -243,13 +243,7 @@ fn archive_is_pdf_a_2b() {
 // ---- preflight on small fixtures ----
 
 fn fixture(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix(name)
-        .tempdir_in(root().join("target"))
-        .unwrap();
-    copy_dir(&root().join("tests/fixtures/minimal"), dir.path());
-    edit(dir.path());
-    dir
+    minimal_copy(name, edit)
 }
 
 fn check_json(dir: &Path, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
