@@ -354,7 +354,7 @@ fn sponsors(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<D
             }
             if art.format != "pdf" && art.format != "svg" && profile != Profile::Screen {
                 let ppi = w / (pw / 25.4);
-                if ppi < PPI_WARN {
+                if ppi < PPI_WARN - 0.5 {
                     out.push(sp.origin.diag(
                         Diag::warning("sponsor-artwork", format!(
                             "artwork of sponsor `{}` is {ppi:.0} ppi at full page (needs {PPI_WARN:.0})",

@@ -241,3 +241,86 @@ fn short_articles_share_pages() {
         "short articles should flow one after another ({shared} shared pages)"
     );
 }
+
+/// Full-page raster artwork runs into the bleed on a right-hand page of its
+/// own; a quarter-page block sits in the flow under a "Sponsor" label.
+#[test]
+fn sponsor_artwork_full_page_and_quarter_block() {
+    let dir = minimal_copy("sponsors", |d| {
+        std::fs::create_dir_all(d.join("sponsors")).unwrap();
+        image::RgbImage::from_fn(2551, 3579, |x, y| {
+            image::Rgb([(x / 10) as u8, (y / 14) as u8, 90])
+        })
+        .save(d.join("sponsors/full.png"))
+        .unwrap();
+        image::RgbImage::from_pixel(1600, 500, image::Rgb([230, 210, 120]))
+            .save(d.join("sponsors/quarter.png"))
+            .unwrap();
+        let mut toml = std::fs::read_to_string(d.join("issue.toml")).unwrap();
+        toml.push_str(
+            "\n[[sponsors]]\nid = \"fullpage\"\nname = \"Full Page Co\"\nsize = \"full\"\nafter = \"one\"\nright-hand = true\nartwork = \"sponsors/full.png\"\n\
+             \n[[sponsors]]\nid = \"quarter\"\nname = \"Quarter Co\"\nsize = \"quarter\"\nsection = \"news\"\nartwork = \"sponsors/quarter.png\"\n",
+        );
+        std::fs::write(d.join("issue.toml"), toml).unwrap();
+    });
+    let cache = PhotoCache::new(None);
+    let fonts = load_fonts(&root().join("fonts"), false);
+    let (r, _) = produce(
+        dir.path(),
+        None,
+        Profile::Print,
+        OutputOptions::default(),
+        &cache,
+        fonts,
+    )
+    .unwrap_or_else(|f| panic!("{}", folio::diag::render_plain(&f.0)));
+    let full = r
+        .pages
+        .iter()
+        .find(|p| p.has("sponsor", "fullpage"))
+        .expect("full-page ad placed");
+    assert_eq!(full.kind(), Some("sponsor-full"));
+    assert_eq!(
+        full.number % 2,
+        1,
+        "right-hand = true must land on an odd page"
+    );
+    assert!(!has(full, "folio") && !has(full, "running-head"));
+    let bleed = 3.0 * 72.0 / 25.4;
+    let art = full
+        .images
+        .iter()
+        .max_by(|a, b| a.rect.w.total_cmp(&b.rect.w))
+        .expect("artwork image");
+    assert!(
+        art.rect.x <= -bleed + 0.5 && art.rect.y <= -bleed + 0.5,
+        "artwork must start in the bleed: {:?}",
+        art.rect
+    );
+    assert!(
+        art.rect.x + art.rect.w >= full.width + bleed - 0.5,
+        "artwork must reach the right bleed: {:?}",
+        art.rect
+    );
+    assert!(
+        art.rect.y + art.rect.h >= full.height + bleed - 0.5,
+        "artwork must reach the bottom bleed: {:?}",
+        art.rect
+    );
+    let quarter = r
+        .pages
+        .iter()
+        .find(|p| p.has("sponsor", "quarter"))
+        .expect("quarter ad placed");
+    assert!(
+        has(quarter, "folio"),
+        "a quarter-page block sits on an ordinary page"
+    );
+    let pdf = dir.path().join("s.pdf");
+    std::fs::write(&pdf, &r.pdf).unwrap();
+    let text = pdf_text(&pdf, Some(quarter.number)).to_lowercase();
+    assert!(
+        text.contains("sponsor"),
+        "quarter block needs its label: {text}"
+    );
+}
