@@ -8,6 +8,9 @@ use crate::compile::{self, Profile};
 use crate::diag::{Diag, FolioResult};
 use crate::photos::PhotoCache;
 use crate::world::{FolioWorld, load_fonts};
+use std::collections::{BTreeMap, HashMap};
+
+use typst::foundations::Bytes;
 use typst_kit::fonts::FontStore;
 
 /// Normalised settings for a build.
@@ -142,6 +145,31 @@ pub fn lay_out_profile(
     fonts: FontStore,
 ) -> FolioResult<(LaidOut, FontStore)> {
     let mut project = compile::prepare(issue_dir, root, profile, cache)?;
+    // Photos far above the resolution the profile needs are downsampled at
+    // their placed size. Pixel sizes in data.json stay those of the
+    // originals, so the layout does not move. The plan of the last run is
+    // applied up front, so an unchanged issue is laid out once.
+    let (max_ppi, target_ppi, quality) = match profile {
+        Profile::Print => (450.0, 300.0, 92),
+        Profile::Screen | Profile::Archive => (225.0, 150.0, 82),
+    };
+    let originals: HashMap<String, Bytes> = project
+        .files
+        .iter()
+        .filter(|(k, _)| k.starts_with("/folio/photos/"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let sizes: HashMap<String, (u32, u32)> = project
+        .issue
+        .photos()
+        .into_iter()
+        .map(|p| (p.src.clone(), (p.width, p.height)))
+        .collect();
+    let plan_path = cache.plan_path(&project.issue.dir, profile.name());
+    let mut applied = cache.load_plan(plan_path.as_deref());
+    applied.retain(|src, _| originals.contains_key(src));
+    resample_into(&mut project.files, &originals, &applied, cache, quality)?;
+
     let mut world = FolioWorld::new(
         &project.mounts,
         fonts,
@@ -150,40 +178,12 @@ pub fn lay_out_profile(
         &project.root,
     );
     let (mut document, mut warnings, mut pages) = lay_out(&mut world, &mut project)?;
-
-    // Photos far above the resolution the profile needs are downsampled at
-    // their placed size. Pixel sizes in data.json stay the same, so the
-    // layout does not move.
-    let (max_ppi, target_ppi, quality) = match profile {
-        Profile::Print => (450.0, 300.0, 92),
-        Profile::Screen | Profile::Archive => (225.0, 150.0, 82),
-    };
-    let plan = crate::photos::resample_plan(&pages, max_ppi, target_ppi);
-    if !plan.is_empty() {
-        // Photos are independent: resample them on all cores.
-        use rayon::prelude::*;
-        let resampled: Vec<(String, Vec<u8>)> = plan
-            .par_iter()
-            .filter_map(|(src, size)| {
-                let original = project.files.get(src)?;
-                Some(
-                    crate::photos::resample(
-                        cache,
-                        original.as_slice(),
-                        *size,
-                        quality,
-                        src.ends_with(".png"),
-                    )
-                    .map(|small| (src.clone(), small))
-                    .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}"))),
-                )
-            })
-            .collect::<Result<_, _>>()?;
-        for (src, small) in resampled {
-            project
-                .files
-                .insert(src, typst::foundations::Bytes::new(small));
-        }
+    let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
+    if plan != applied {
+        // The first layout is replaced; drop it before decoding originals again.
+        drop(pages);
+        drop(document);
+        resample_into(&mut project.files, &originals, &plan, cache, quality)?;
         world.reset(project.files.clone(), project.issue.date);
         let (doc, warns) = compile::compile(&world)?;
         document = doc;
@@ -191,6 +191,7 @@ pub fn lay_out_profile(
         let index = crate::inspect::photo_index(&project.files);
         pages = crate::inspect::inspect(&document, &index);
     }
+    cache.save_plan(plan_path.as_deref(), &plan);
     Ok((
         LaidOut {
             project,
@@ -200,6 +201,43 @@ pub fn lay_out_profile(
         },
         world.into_fonts(),
     ))
+}
+
+/// Serves each photo downsampled to the size the plan gives it, and every
+/// other photo as its original.
+fn resample_into(
+    files: &mut HashMap<String, Bytes>,
+    originals: &HashMap<String, Bytes>,
+    plan: &BTreeMap<String, (u32, u32)>,
+    cache: &PhotoCache,
+    quality: u8,
+) -> FolioResult<()> {
+    // Photos are independent: resample them on all cores.
+    use rayon::prelude::*;
+    let resampled: Vec<(String, Vec<u8>)> = plan
+        .par_iter()
+        .filter_map(|(src, size)| {
+            let original = originals.get(src)?;
+            Some(
+                crate::photos::resample(
+                    cache,
+                    original.as_slice(),
+                    *size,
+                    quality,
+                    src.ends_with(".png"),
+                )
+                .map(|small| (src.clone(), small))
+                .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}"))),
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    for (src, original) in originals {
+        files.insert(src.clone(), original.clone());
+    }
+    for (src, small) in resampled {
+        files.insert(src, Bytes::new(small));
+    }
+    Ok(())
 }
 
 /// Compiles one profile: lay out (see [`lay_out_profile`]), preflight, and

@@ -352,34 +352,69 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
 /// Photos to shrink: those placed well above the target resolution.
 ///
 /// Returns, per virtual path, the pixel size that gives `target_ppi` at the
-/// largest size the photo is placed at. Only photos above `max_ppi` everywhere
-/// are listed.
+/// largest size the photo is placed at. Only photos whose original pixels
+/// (`originals`: virtual path → size) exceed `max_ppi` everywhere are listed.
+/// Computed from the originals, so the plan is the same whether the laid-out
+/// document already used downsampled copies or not.
 pub fn resample_plan(
     pages: &[crate::inspect::PageInfo],
+    originals: &HashMap<String, (u32, u32)>,
     max_ppi: f64,
     target_ppi: f64,
 ) -> BTreeMap<String, (u32, u32)> {
-    let mut need: BTreeMap<String, (f64, (u32, u32), f64, f64)> = BTreeMap::new();
+    let mut lowest: BTreeMap<&str, f64> = BTreeMap::new();
     for page in pages {
         for img in &page.images {
             let Some(src) = &img.src else { continue };
-            let e = need
-                .entry(src.clone())
-                .or_insert((f64::INFINITY, img.px, 0.0, 0.0));
-            e.0 = e.0.min(img.ppi);
-            e.2 = e.2.max(img.rect.w);
-            e.3 = e.3.max(img.rect.h);
+            let Some(&(w, h)) = originals.get(src) else {
+                continue;
+            };
+            if img.rect.w <= 0.0 || img.rect.h <= 0.0 {
+                continue;
+            }
+            let ppi = (f64::from(w) / (img.rect.w / 72.0)).min(f64::from(h) / (img.rect.h / 72.0));
+            let e = lowest.entry(src.as_str()).or_insert(f64::INFINITY);
+            *e = e.min(ppi);
         }
     }
-    need.into_iter()
-        .filter(|(_, (ppi, _, _, _))| *ppi > max_ppi && ppi.is_finite())
-        .map(|(src, (ppi, (w, h), _, _))| {
+    lowest
+        .into_iter()
+        .filter(|(_, ppi)| *ppi > max_ppi && ppi.is_finite())
+        .map(|(src, ppi)| {
+            let (w, h) = originals[src];
             let scale = target_ppi / ppi;
             let nw = ((f64::from(w) * scale).round() as u32).max(1);
             let nh = ((f64::from(h) * scale).round() as u32).max(1);
-            (src, (nw, nh))
+            (src.to_string(), (nw, nh))
         })
         .collect()
+}
+
+impl PhotoCache {
+    /// Where the resample plan of an issue and profile is kept between runs.
+    pub fn plan_path(&self, issue_dir: &Path, profile: &str) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?.parent()?.join("plans");
+        let key = format!(
+            "{:x}",
+            Sha256::digest(issue_dir.to_string_lossy().as_bytes())
+        );
+        Some(dir.join(format!("{}-{profile}.json", &key[..16])))
+    }
+
+    /// The resample plan of the last run, if any.
+    pub fn load_plan(&self, path: Option<&Path>) -> BTreeMap<String, (u32, u32)> {
+        path.and_then(|p| std::fs::read(p).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Keeps a resample plan for the next run (best effort: it only saves time).
+    pub fn save_plan(&self, path: Option<&Path>, plan: &BTreeMap<String, (u32, u32)>) {
+        if let (Some(p), Ok(json)) = (path, serde_json::to_vec(plan)) {
+            let _ = p.parent().map(std::fs::create_dir_all);
+            let _ = crate::output::write_atomic(p, &json);
+        }
+    }
 }
 
 /// Downsamples a processed photo to `size`, cached by content and size.

@@ -51,7 +51,8 @@ fn two_builds_of_the_sample_issue_are_byte_identical() {
     assert!(o.status.success(), "{}", stderr(&o));
     let b = std::fs::read(&b_path).unwrap();
 
-    // 3. The binary again, from another folder, in another time zone.
+    // 3. The binary again, from another folder, in another time zone (now the
+    //    resample plan saved by build 2 applies up front: one layout pass).
     let c_path = d.join("c.pdf");
     let issue = root().join("issues/2023-q3");
     let o = Command::new(env!("CARGO_BIN_EXE_folio"))
