@@ -57,6 +57,14 @@ fn boxes(pdf: &Path) -> Vec<(usize, String, [f64; 4])> {
         .collect()
 }
 
+/// One box of one page from [`boxes`]' list.
+fn box_of(all: &[(usize, String, [f64; 4])], page: usize, name: &str) -> [f64; 4] {
+    all.iter()
+        .find(|(p, n, _)| *p == page && n == name)
+        .map(|x| x.2)
+        .unwrap_or_else(|| panic!("page {page} has no {name}"))
+}
+
 fn close(a: [f64; 4], b: [f64; 4]) -> bool {
     a.iter().zip(b).all(|(x, y)| (x - y).abs() < 0.05)
 }
@@ -73,12 +81,7 @@ fn print_has_exact_trim_and_bleed_boxes_on_every_page() {
     let all = boxes(&pdf);
     let pages = page_count(&pdf);
     for page in 1..=pages {
-        let get = |name: &str| {
-            all.iter()
-                .find(|(p, n, _)| *p == page && n == name)
-                .map(|x| x.2)
-                .unwrap()
-        };
+        let get = |name: &str| box_of(&all, page, name);
         assert!(
             close(get("MediaBox"), media),
             "page {page} MediaBox {:?}",
@@ -105,12 +108,7 @@ fn marks_enlarge_only_the_media_box() {
     let media = [-slug, -slug, A4.0 + 2.0 * b + slug, A4.1 + 2.0 * b + slug];
     let all = boxes(&pdf);
     for page in [1, 2, page_count(&pdf)] {
-        let get = |name: &str| {
-            all.iter()
-                .find(|(p, n, _)| *p == page && n == name)
-                .map(|x| x.2)
-                .unwrap()
-        };
+        let get = |name: &str| box_of(&all, page, name);
         assert!(
             close(get("MediaBox"), media),
             "page {page} MediaBox {:?}",
