@@ -149,10 +149,7 @@ pub fn lay_out_profile(
     // their placed size. Pixel sizes in data.json stay those of the
     // originals, so the layout does not move. The plan of the last run is
     // applied up front, so an unchanged issue is laid out once.
-    let (max_ppi, target_ppi, quality) = match profile {
-        Profile::Print => (450.0, 300.0, 92),
-        Profile::Screen | Profile::Archive => (225.0, 150.0, 82),
-    };
+    let (max_ppi, target_ppi, quality) = resolution(profile);
     let originals: HashMap<String, Bytes> = project
         .files
         .iter()
@@ -201,6 +198,14 @@ pub fn lay_out_profile(
         },
         world.into_fonts(),
     ))
+}
+
+/// Photo resolution of a profile: (downsample above this ppi, to this ppi, JPEG quality).
+pub fn resolution(profile: Profile) -> (f64, f64, u8) {
+    match profile {
+        Profile::Print => (450.0, 300.0, 92),
+        Profile::Screen | Profile::Archive => (225.0, 150.0, 82),
+    }
 }
 
 /// Serves each photo downsampled to the size the plan gives it, and every

@@ -146,6 +146,8 @@ pub struct Session {
     /// same `Bytes` next time: Typst then finds its decoded image in the
     /// memo cache without hashing megabytes again.
     photos: HashMap<String, Bytes>,
+    /// Downsampled photos (by virtual path and size), kept like `photos`.
+    small: HashMap<(String, (u32, u32)), Bytes>,
 }
 
 impl Session {
@@ -157,6 +159,7 @@ impl Session {
             cache,
             world: None,
             photos: HashMap::new(),
+            small: HashMap::new(),
         }
     }
 
@@ -194,6 +197,36 @@ impl Session {
                 }
                 photos.insert(name.clone(), bytes.clone());
             }
+        }
+        // Photos are served downsampled as the last `folio build` planned
+        // them: the preview matches print and Typst holds far fewer pixels.
+        let plan_path = self
+            .cache
+            .plan_path(&project.issue.dir, self.config.profile.name());
+        let (_, _, quality) = build::resolution(self.config.profile);
+        for (src, size) in self.cache.load_plan(plan_path.as_deref()) {
+            let Some(original) = photos.get(&src) else {
+                continue;
+            };
+            let key = (src.clone(), size);
+            let small = match self.small.get(&key) {
+                Some(b) => b.clone(),
+                None => {
+                    let png = src.ends_with(".png");
+                    let bytes = crate::photos::resample(
+                        &self.cache,
+                        original.as_slice(),
+                        size,
+                        quality,
+                        png,
+                    )
+                    .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}")))?;
+                    let b = Bytes::new(bytes);
+                    self.small.insert(key, b.clone());
+                    b
+                }
+            };
+            project.files.insert(src, small);
         }
         self.photos = photos;
         let load = start.elapsed();
