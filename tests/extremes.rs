@@ -24,15 +24,7 @@ fn issue(name: &str) -> tempfile::TempDir {
         .unwrap();
     let d = tmp.path();
     copy_dir(&root().join("tests/fixtures/minimal"), d);
-    let photos = root().join("tests/fixtures/minimal/photos");
-    let mut jpegs: Vec<PathBuf> = std::fs::read_dir(&photos)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
-    jpegs.sort();
-    std::fs::copy(&jpegs[0], d.join("photos/base.jpg")).unwrap();
+    std::fs::copy(fixture_jpeg(), d.join("photos/base.jpg")).unwrap();
     for f in ["issue.toml", "articles/one.md"] {
         let text = std::fs::read_to_string(d.join(f)).unwrap();
         let text: Vec<String> = text

@@ -304,16 +304,8 @@ const FIELDS: &[&str] = &[
 
 /// The first JPEG of the minimal fixture, as `photos/base.jpg` of `issue`.
 fn base_photo(issue: &Path) {
-    let dir = root().join("tests/fixtures/minimal/photos");
-    let mut jpegs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
-    jpegs.sort();
     std::fs::create_dir_all(issue.join("photos")).unwrap();
-    std::fs::copy(&jpegs[0], issue.join("photos/base.jpg")).unwrap();
+    std::fs::copy(fixture_jpeg(), issue.join("photos/base.jpg")).unwrap();
 }
 
 /// Writes an issue in which every text field is `tag + " " + text`.

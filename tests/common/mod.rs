@@ -188,3 +188,16 @@ pub fn minimal_copy(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     edit(dir.path());
     dir
 }
+
+/// The minimal fixture's first JPEG (tests copy it instead of naming a file).
+pub fn fixture_jpeg() -> PathBuf {
+    let dir = root().join("tests/fixtures/minimal/photos");
+    let mut jpegs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    jpegs.sort();
+    jpegs.into_iter().next().expect("the minimal fixture has a JPEG")
+}
