@@ -199,5 +199,8 @@ pub fn fixture_jpeg() -> PathBuf {
         .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     jpegs.sort();
-    jpegs.into_iter().next().expect("the minimal fixture has a JPEG")
+    jpegs
+        .into_iter()
+        .next()
+        .expect("the minimal fixture has a JPEG")
 }
