@@ -55,6 +55,15 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
     let bleed = mm(bleed_mm);
     let slug = mm(SLUG_MM);
     let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    // The q/Q streams wrapping each page's own content (so the marks start
+    // from a clean graphics state) are the same on every page: add them once.
+    let wrap = marks.then(|| {
+        (
+            doc.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec())),
+            doc.add_object(Stream::new(Dictionary::new(), b"\nQ\n".to_vec())),
+        )
+    });
+    let to_obj = |b: [f64; 4]| Object::Array(b.iter().map(|v| Object::Real(*v as f32)).collect());
     for id in pages {
         let media = {
             let dict = doc.get_dictionary(id).map_err(fail)?;
@@ -67,28 +76,17 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
             media[2] - bleed,
             media[3] - bleed,
         ];
-        let mut extra = None;
-        if marks {
+        let marks_stream = wrap.map(|_| {
             let ops = mark_ops(trim, bleed, slug);
-            extra = Some(doc.add_object(Stream::new(Dictionary::new(), ops.into_bytes())));
-        }
-        let (open, close) = if marks {
-            (
-                Some(doc.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec()))),
-                Some(doc.add_object(Stream::new(Dictionary::new(), b"\nQ\n".to_vec()))),
-            )
-        } else {
-            (None, None)
-        };
+            doc.add_object(Stream::new(Dictionary::new(), ops.into_bytes()))
+        });
         let dict = doc
             .get_object_mut(id)
             .and_then(Object::as_dict_mut)
             .map_err(fail)?;
-        let to_obj =
-            |b: [f64; 4]| Object::Array(b.iter().map(|v| Object::Real(*v as f32)).collect());
         dict.set("TrimBox", to_obj(trim));
         dict.set("BleedBox", to_obj(media));
-        if let (Some(extra), Some(open), Some(close)) = (extra, open, close) {
+        if let (Some((open, close)), Some(marks_stream)) = (wrap, marks_stream) {
             let outer = [
                 media[0] - slug,
                 media[1] - slug,
@@ -97,7 +95,6 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
             ];
             dict.set("MediaBox", to_obj(outer));
             dict.set("CropBox", to_obj(outer));
-            // Wrap the page's own content in q/Q so the marks start from a clean graphics state.
             let mut contents = match dict.get(b"Contents") {
                 Ok(Object::Array(a)) => a.clone(),
                 Ok(other) => vec![other.clone()],
@@ -105,7 +102,7 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
             };
             contents.insert(0, Object::Reference(open));
             contents.push(Object::Reference(close));
-            contents.push(Object::Reference(extra));
+            contents.push(Object::Reference(marks_stream));
             dict.set("Contents", Object::Array(contents));
         }
     }

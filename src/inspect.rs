@@ -119,27 +119,6 @@ pub fn inspect(doc: &PagedDocument, photos: &PhotoIndex) -> Vec<PageInfo> {
         .collect()
 }
 
-/// Where each article starts and ends (physical page numbers).
-pub fn article_pages(pages: &[PageInfo]) -> HashMap<String, (usize, usize)> {
-    let mut out: HashMap<String, (usize, usize)> = HashMap::new();
-    for p in pages {
-        for m in &p.marks {
-            match m.kind.as_str() {
-                "article" => {
-                    out.entry(m.id.clone()).or_insert((p.number, p.number));
-                }
-                "article-end" => {
-                    if let Some(e) = out.get_mut(&m.id) {
-                        e.1 = p.number;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
 fn walk(frame: &Frame, ts: Transform, photos: &PhotoIndex, info: &mut PageInfo) {
     for (pos, item) in frame.items() {
         let here = ts.pre_concat(Transform::translate(pos.x, pos.y));

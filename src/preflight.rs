@@ -58,12 +58,8 @@ fn photos(
                 ),
             );
         }
-        let needs_caption = !matches!(p.placement, crate::manifest::Placement::Inline)
-            || p.origin.path != issue.manifest.path;
-        if needs_caption
-            && p.caption.as_deref().is_none_or(|c| c.trim().is_empty())
-            && !is_event_tile(issue, p)
-        {
+        // Event tiles carry their caption on the tile, not the photo.
+        if p.caption.as_deref().is_none_or(|c| c.trim().is_empty()) && !is_event_tile(issue, p) {
             out.push(
                 p.origin.diag(
                     Diag::warning("photo-caption", format!("photo `{name}` has no caption"))
