@@ -97,6 +97,8 @@ pub struct BuildReport {
     pub written: Vec<(Profile, PathBuf, usize, usize)>,
     /// Typst warnings and preflight findings.
     pub warnings: Vec<Diag>,
+    /// Layout passes fitting ran, per profile.
+    pub passes: Vec<(Profile, usize)>,
 }
 
 /// One profile's finished document.
@@ -113,6 +115,8 @@ pub struct Rendered {
     pub findings: Vec<Diag>,
     /// The PDF.
     pub pdf: Vec<u8>,
+    /// What fitting decided.
+    pub fit: FitSummary,
 }
 
 /// Options that shape a profile's output.
@@ -132,6 +136,8 @@ pub struct LaidOut {
     pub pages: Vec<crate::inspect::PageInfo>,
     /// Typst warnings.
     pub warnings: Vec<Diag>,
+    /// What fitting decided.
+    pub fit: FitSummary,
 }
 
 /// Lays one profile out exactly as it will be exported: compile, copyfit,
@@ -174,7 +180,7 @@ pub fn lay_out_profile(
         project.issue.date,
         &project.root,
     );
-    let (mut document, mut warnings, mut pages) = lay_out(&mut world, &mut project)?;
+    let (mut document, mut warnings, mut pages, fit) = lay_out_fitted(&mut world, &mut project)?;
     let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
     if plan != applied {
         // The first layout is replaced; drop it before decoding originals again.
@@ -195,6 +201,7 @@ pub fn lay_out_profile(
             document,
             pages,
             warnings,
+            fit,
         },
         world.into_fonts(),
     ))
@@ -261,6 +268,7 @@ pub fn produce(
         document,
         pages,
         warnings,
+        fit,
     } = laid;
     let mut findings = warnings;
     findings.extend(crate::preflight::check(
@@ -287,14 +295,16 @@ pub fn produce(
             pages,
             findings,
             pdf,
+            fit,
         },
         fonts,
     ))
 }
 
-/// Compiles a project in a world that already serves its files, then
-/// copyfits (pulls short tails back by shrinking lead photos, a few rounds at
-/// most). Shared with `folio watch`, which passes the world it keeps alive.
+/// Lays a project out through the fitting engine ([`crate::fit`]): a few
+/// explicit passes, each a plain layout with the plan's fit parameters, and
+/// returns the final one. Shared with `folio watch`, which passes the world
+/// it keeps alive.
 pub fn lay_out(
     world: &mut FolioWorld,
     project: &mut compile::Project,
@@ -303,22 +313,78 @@ pub fn lay_out(
     Vec<Diag>,
     Vec<crate::inspect::PageInfo>,
 )> {
-    let (mut document, mut warnings) = compile::compile(world)?;
+    let (doc, warnings, pages, _) = lay_out_fitted(world, project)?;
+    Ok((doc, warnings, pages))
+}
+
+/// What fitting decided, for reports.
+#[derive(Debug, Clone, Default)]
+pub struct FitSummary {
+    /// Layout passes run.
+    pub passes: usize,
+    /// The changes made, in order.
+    pub decisions: Vec<crate::fit::Decision>,
+}
+
+/// [`lay_out`], also returning the fitting summary.
+pub fn lay_out_fitted(
+    world: &mut FolioWorld,
+    project: &mut compile::Project,
+) -> FolioResult<(
+    typst_layout::PagedDocument,
+    Vec<Diag>,
+    Vec<crate::inspect::PageInfo>,
+    FitSummary,
+)> {
     let index = crate::inspect::photo_index(&project.files);
-    let mut pages = crate::inspect::inspect(&document, &index);
-    for _ in 0..3 {
-        let plan = crate::copyfit::plan(&project.issue, &pages);
-        if !crate::copyfit::apply(&mut project.issue, &plan) {
-            break;
-        }
-        project.refresh_inputs()?;
-        world.reset(project.files.clone(), project.issue.date);
-        let (doc, warns) = compile::compile(world)?;
-        document = doc;
-        warnings = warns;
-        pages = crate::inspect::inspect(&document, &index);
+    let mut passes = Passes {
+        world,
+        project,
+        index,
+        last: None,
+    };
+    let issue = passes.project.issue.clone();
+    let fitted = crate::fit::fit(&issue, None, &mut passes)?;
+    // The document kept is that of the last pass: make sure it is the plan's.
+    if passes.last.as_ref().map(|l| &l.0) != Some(&fitted.plan) {
+        crate::fit::Layout::pass(&mut passes, &fitted.plan)?;
     }
-    Ok((document, warnings, pages))
+    let Some((_, document, warnings)) = passes.last.take() else {
+        return Err(Diag::error("internal", "fitting ran no layout pass").into());
+    };
+    let pages = fitted.pages;
+    Ok((
+        document,
+        warnings,
+        pages,
+        FitSummary {
+            passes: fitted.passes,
+            decisions: fitted.decisions,
+        },
+    ))
+}
+
+/// Runs layout passes for the fitting engine in one world.
+struct Passes<'a> {
+    world: &'a mut FolioWorld,
+    project: &'a mut compile::Project,
+    index: crate::inspect::PhotoIndex,
+    /// The last pass: its plan, document and warnings.
+    last: Option<(crate::fit::FitPlan, typst_layout::PagedDocument, Vec<Diag>)>,
+}
+
+impl crate::fit::Layout for Passes<'_> {
+    fn pass(&mut self, plan: &crate::fit::FitPlan) -> FolioResult<Vec<crate::inspect::PageInfo>> {
+        self.project.set_fit(plan);
+        self.world
+            .reset(self.project.files.clone(), self.project.issue.date);
+        // the previous document is replaced: free it before laying out again
+        self.last = None;
+        let (document, warnings) = compile::compile(self.world)?;
+        let pages = crate::inspect::inspect(&document, &self.index);
+        self.last = Some((plan.clone(), document, warnings));
+        Ok(pages)
+    }
 }
 
 /// Today's date from the clock, for rights-expiry checks only (never in output).
@@ -356,6 +422,10 @@ pub fn build(config: &BuildConfig) -> FolioResult<BuildReport> {
         rendered.push((path.clone(), r));
     }
     let mut written = Vec::new();
+    let passes = rendered
+        .iter()
+        .map(|(_, r)| (r.profile, r.fit.passes))
+        .collect();
     for (path, r) in rendered {
         crate::output::write_atomic(&path, &r.pdf).map_err(|e| {
             Diag::error("io", format!("cannot write {}: {e}", path.display()))
@@ -363,7 +433,11 @@ pub fn build(config: &BuildConfig) -> FolioResult<BuildReport> {
         })?;
         written.push((r.profile, path, r.document.pages().len(), r.pdf.len()));
     }
-    Ok(BuildReport { written, warnings })
+    Ok(BuildReport {
+        written,
+        warnings,
+        passes,
+    })
 }
 
 /// The fonts folder of the project.
@@ -390,6 +464,15 @@ pub fn run(args: &BuildArgs) -> FolioResult<std::process::ExitCode> {
             *size as f64 / 1e6
         );
     }
-    eprintln!("done in {:.2} s", start.elapsed().as_secs_f64());
+    let passes: Vec<String> = report
+        .passes
+        .iter()
+        .map(|(p, n)| format!("{n} ({})", p.name()))
+        .collect();
+    eprintln!(
+        "done in {:.2} s; fitting passes: {}",
+        start.elapsed().as_secs_f64(),
+        passes.join(", ")
+    );
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -120,6 +120,7 @@ pub fn prepare(
         files,
     };
     project.refresh_inputs()?;
+    project.set_fit(&crate::fit::FitPlan::initial(&project.issue));
     Ok(project)
 }
 
@@ -136,6 +137,16 @@ impl Project {
             Bytes::from_string(main_source(&self.issue)),
         );
         Ok(())
+    }
+}
+
+impl Project {
+    /// Serves a fit plan's files (`/folio/fit/…`) to the templates.
+    pub fn set_fit(&mut self, plan: &crate::fit::FitPlan) {
+        self.files.retain(|k, _| !k.starts_with("/folio/fit/"));
+        for (k, v) in plan.files() {
+            self.files.insert(k, Bytes::new(v));
+        }
     }
 }
 

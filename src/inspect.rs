@@ -73,6 +73,10 @@ pub struct PageInfo {
     pub missing_glyphs: Vec<MissingGlyph>,
     /// Text runs that cross the trim edge.
     pub text_outside: Vec<String>,
+    /// Boxes of everything drawn (text runs from their baseline up by their
+    /// size, images, shapes), for the page-fill measure.
+    #[serde(skip)]
+    pub content: Vec<Rect>,
 }
 
 /// Text drawn with the .notdef glyph because no font covers it.
@@ -93,6 +97,50 @@ impl PageInfo {
             .iter()
             .find(|m| m.kind == "page-kind")
             .map(|m| m.id.as_str())
+    }
+
+    /// The text block (left, top, right, bottom) as the running head reports
+    /// it; pages without a running head have none.
+    pub fn body(&self) -> Option<[f64; 4]> {
+        let head = self.marks.iter().find(|m| m.kind == "running-head")?;
+        let l = |k: &str| head.lengths.get(k).copied();
+        Some([
+            l("body-left")?,
+            l("body-top")?,
+            l("body-right")?,
+            l("body-bottom")?,
+        ])
+    }
+
+    /// How full the text block is, 0–1: the block is cut into vertical
+    /// strips, each strip counts as filled down to its lowest content, and
+    /// the fill is the strips' mean. A page whose columns all end at the foot
+    /// is 1, a page with one of two columns full is 0.5. `body` is the text
+    /// block to measure (see [`PageInfo::body`]).
+    pub fn fill(&self, body: [f64; 4]) -> f64 {
+        const STRIPS: usize = 24;
+        let [left, top, right, bottom] = body;
+        let (w, h) = (right - left, bottom - top);
+        if w <= 0.0 || h <= 0.0 {
+            return 0.0;
+        }
+        let mut depth = [0.0f64; STRIPS];
+        for r in &self.content {
+            // only what lies in the text block: not the running head, folio
+            // or full-bleed backgrounds
+            if r.y < top - 2.0 || r.y + r.h > bottom + 12.0 || r.w > w + 2.0 && r.h > h {
+                continue;
+            }
+            let d = (r.y + r.h).min(bottom) - top;
+            let a = (((r.x - left) / w) * STRIPS as f64).floor().max(0.0) as usize;
+            let b = ((((r.x + r.w) - left) / w) * STRIPS as f64)
+                .ceil()
+                .min(STRIPS as f64) as usize;
+            for s in depth.iter_mut().take(b).skip(a) {
+                *s = s.max(d);
+            }
+        }
+        (depth.iter().sum::<f64>() / STRIPS as f64 / h).clamp(0.0, 1.0)
     }
 
     /// Whether a mark of `kind` with `id` is on this page.
@@ -140,6 +188,7 @@ fn walk(frame: &Frame, ts: Transform, photos: &PhotoIndex, info: &mut PageInfo) 
                 } else {
                     0.0
                 };
+                info.content.push(rect);
                 info.images.push(PlacedImage { src, px, rect, ppi });
             }
             FrameItem::Text(text) => {
@@ -164,6 +213,18 @@ fn walk(frame: &Frame, ts: Transform, photos: &PhotoIndex, info: &mut PageInfo) 
                 if r.x < -0.5 || r.x + r.w > info.width + 0.5 {
                     info.text_outside.push(text.text.to_string());
                 }
+                let size = text.size.to_pt() * 0.7;
+                info.content.push(Rect {
+                    y: r.y - size,
+                    h: r.h + size,
+                    ..r
+                });
+            }
+            FrameItem::Shape(shape, _) => {
+                let b = shape.bbox(false);
+                let at = here.pre_concat(Transform::translate(b.min.x, b.min.y));
+                info.content
+                    .push(bbox(at, b.max.x - b.min.x, b.max.y - b.min.y));
             }
             FrameItem::Tag(Tag::Start(content, _)) => {
                 if let Some(mark) = mark(content, here) {

@@ -63,6 +63,19 @@ pub struct IssueMeta {
     pub bleed_mm: Option<Spanned<f64>>,
     /// Saddle-stitch binding: page count should be a multiple of 4 (default true).
     pub saddle_stitch: Option<bool>,
+    /// Binding: `saddle-stitch` (page count a multiple of 4, the default) or
+    /// `perfect` (an even page count). Takes precedence over `saddle-stitch`.
+    pub binding: Option<Binding>,
+}
+
+/// How the printed issue is bound.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Binding {
+    /// Folded sheets stapled in the fold: a multiple of 4 pages.
+    SaddleStitch,
+    /// Glued spine: an even number of pages.
+    Perfect,
 }
 
 /// Supported paper sizes.
@@ -182,11 +195,35 @@ pub struct Section {
     pub id: SpannedStr,
     /// Title on the opener and in running heads.
     pub title: String,
-    /// Start with a section opener page (default true).
-    pub opener: Option<bool>,
+    /// Section opener: `"full"` (or `true`) a full opener page, `"band"` (or
+    /// `false`) a title band over the first page, `"auto"` (default) decided
+    /// by the fitting engine from how much the section holds.
+    pub opener: Option<OpenerSetting>,
     /// Article files in reading order.
     #[serde(default)]
     pub articles: Vec<SpannedStr>,
+}
+
+/// A section's `opener` value as written: a boolean or a mode name.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum OpenerSetting {
+    /// `true` = full, `false` = band.
+    Bool(bool),
+    /// `"auto"`, `"full"` or `"band"`.
+    Mode(OpenerName),
+}
+
+/// The named opener modes.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OpenerName {
+    /// Decided by the fitting engine.
+    Auto,
+    /// A full opener page.
+    Full,
+    /// A title band over the section's first page.
+    Band,
 }
 
 /// `[[sponsors]]`.

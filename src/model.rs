@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::diag::{Diag, Failure, FolioResult, SourceFile};
 use crate::manifest::{
-    self, Contacts, Fit, Manifest, PhotoRef, Placement, Signature, SpannedStr, SponsorSize,
+    self, Contacts, Fit, Manifest, OpenerName, OpenerSetting, PhotoRef, Placement, Signature,
+    SpannedStr, SponsorSize,
 };
 use crate::markdown::{self, Block};
 use crate::paths::{PathProblem, resolve_inside};
@@ -139,10 +140,22 @@ pub struct SectionData {
     pub id: String,
     /// Title.
     pub title: String,
-    /// Opener page?
-    pub opener: bool,
+    /// Opener: full page, band, or decided by the fitting engine.
+    pub opener: OpenerMode,
     /// Articles and sponsor blocks.
     pub items: Vec<Item>,
+}
+
+/// How a section opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OpenerMode {
+    /// The fitting engine decides (full page for long sections).
+    Auto,
+    /// A full opener page (pinned).
+    Full,
+    /// A title band over the first page (pinned).
+    Band,
 }
 
 /// One entry of a section's flow.
@@ -209,8 +222,6 @@ pub struct Photo {
     pub focal: [f64; 2],
     /// Column span.
     pub span: Option<u8>,
-    /// Size factor set by copyfitting (1 = the layout's natural size).
-    pub scale: f64,
     /// Real file (canonical).
     #[serde(skip)]
     pub path: PathBuf,
@@ -465,7 +476,6 @@ impl Resolver<'_> {
             fit: r.fit.unwrap_or(Fit::Fill),
             focal,
             span,
-            scale: 1.0,
             path,
             origin,
             rights_expire,
@@ -858,7 +868,15 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         sections.push(SectionData {
             id: s.id.get_ref().clone(),
             title: s.title.clone(),
-            opener: s.opener.unwrap_or(true),
+            opener: match s.opener {
+                None | Some(OpenerSetting::Mode(OpenerName::Auto)) => OpenerMode::Auto,
+                Some(OpenerSetting::Bool(true) | OpenerSetting::Mode(OpenerName::Full)) => {
+                    OpenerMode::Full
+                }
+                Some(OpenerSetting::Bool(false) | OpenerSetting::Mode(OpenerName::Band)) => {
+                    OpenerMode::Band
+                }
+            },
             items,
         });
     }
@@ -1079,7 +1097,11 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         layout,
         layout_origin,
         date,
-        saddle_stitch: m.issue.saddle_stitch.unwrap_or(true),
+        saddle_stitch: match m.issue.binding {
+            Some(manifest::Binding::Perfect) => false,
+            Some(manifest::Binding::SaddleStitch) => true,
+            None => m.issue.saddle_stitch.unwrap_or(true),
+        },
         manifest: origin,
     })
 }

@@ -273,10 +273,19 @@ pub fn spans(pages: &[PageInfo]) -> HashMap<String, Span> {
 
 fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
     let n = pages.len();
-    if issue.saddle_stitch && !n.is_multiple_of(4) {
-        let add = 4 - n % 4;
-        let remove = n % 4;
-        // Point at the [issue] table, where `saddle-stitch` would go.
+    let (m, binding, hint) = if issue.saddle_stitch {
+        (
+            4,
+            "saddle-stitch",
+            "set `binding = \"perfect\"` under [issue] for a glued spine",
+        )
+    } else {
+        (2, "perfect", "a glued spine needs an even number of pages")
+    };
+    if !n.is_multiple_of(m) {
+        let add = m - n % m;
+        let remove = n % m;
+        // Point at the [issue] table, where `binding` would go.
         let at = issue
             .manifest
             .text
@@ -288,13 +297,30 @@ fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
         };
         out.push(origin.diag(
             Diag::warning("page-count", format!(
-                "{n} pages: saddle-stitch binding needs a multiple of 4 — add {add} or remove {remove} page{}",
+                "{n} pages: {binding} binding needs a multiple of {m} — add {add} or remove {remove} page{}; fitting could not reach it",
                 if remove == 1 { "" } else { "s" }
             ))
-            .hint("set `saddle-stitch = false` under [issue] for other bindings"),
+            .hint(hint),
         ));
     } else {
         out.push(Diag::info("page-count", format!("{n} pages")));
+    }
+    // What fitting could not mend.
+    let reading = crate::fit::Reading::new(pages);
+    for i in reading.underfilled() {
+        let fill = reading.fills[i].unwrap_or(0.0);
+        out.push(
+            Diag::warning(
+                "page-fill",
+                format!(
+                    "page {} is {:.0}% full (goal: {:.0}%); fitting could not mend it",
+                    i + 1,
+                    fill * 100.0,
+                    crate::fit::MIN_FILL * 100.0
+                ),
+            )
+            .hint("more text or photos around it give the engine room; `folio check` lists its decisions and every page's fill"),
+        );
     }
 }
 

@@ -229,7 +229,7 @@ pub fn render(issue_dir: &Path, root: Option<&Path>, ppi: u32) -> FolioResult<Re
     let start = Instant::now();
     let project_root = project_dir(issue_dir, root);
     let cache = PhotoCache::new(Some(project_root.join(".folio-cache").join("photos")));
-    // The same pages as the print PDF: copyfitted and with print-sized photos.
+    // The same pages as the print PDF: fitted and with print-sized photos.
     let fonts = load_fonts(&project_root.join("fonts"), false);
     let (laid, _) = crate::build::lay_out_profile(issue_dir, root, Profile::Print, &cache, fonts)?;
     let crate::build::LaidOut {
@@ -237,6 +237,7 @@ pub fn render(issue_dir: &Path, root: Option<&Path>, ppi: u32) -> FolioResult<Re
         document: doc,
         pages: infos,
         warnings,
+        ..
     } = laid;
     let names = photo_names(&project.issue);
     let compile_time = start.elapsed();

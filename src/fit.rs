@@ -1,0 +1,1501 @@
+//! Fitting: explicit, bounded layout passes that make every flowing page full
+//! and the page count one the binding accepts.
+//!
+//! A *pass* is one plain Typst layout of the whole issue with explicit fit
+//! parameters ([`FitPlan`], served as `/folio/fit/*.json`), read back in Rust
+//! ([`crate::inspect`]). Between passes Rust decides; the templates never
+//! query their own layout to decide, so each pass settles at once.
+//!
+//! The engine walks the issue front to back: it finds the first flowing page
+//! under [`MIN_FILL`], tries the levers of the theme's ladder on the articles
+//! that own the hole (cheapest first) and keeps the first variant that mends
+//! the page without breaking an earlier one. Then it brings the page count to
+//! a multiple of 4 (saddle stitch) or 2 (perfect binding) with the levers
+//! whose effect is known: section openers, the events pages, house pages.
+//! Passes are bounded by count ([`MAX_PASSES`]), never by time, so two
+//! machines make the same decisions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::inspect::PageInfo;
+use crate::manifest::SponsorSize;
+use crate::model::{Issue, Item, OpenerMode};
+
+/// A flowing page must be at least this full.
+pub const MIN_FILL: f64 = 0.6;
+/// Most layout passes one build may run (the first included).
+pub const MAX_PASSES: usize = 24;
+/// A section gets a full-page opener (with `opener = "auto"`) when its
+/// articles fill at least this many pages.
+pub const OPENER_MIN_PAGES: usize = 4;
+/// An opener's photo covers this share of the page's height …
+const OPENER_PHOTO_SHARE: f64 = 0.45;
+/// … and is only chosen when it keeps this resolution there.
+const OPENER_MIN_PPI: f64 = 180.0;
+/// A tail up to this share of the text height may be pulled back.
+const SHORT_TAIL: f64 = 0.3;
+/// Lead photos never shrink below this share of their natural height.
+const MIN_SCALE: f64 = 0.5;
+/// Room kept free when a photo grows into a hole (line-breaking slack, pt).
+const SLACK_PT: f64 = 14.0;
+/// A grown photo keeps at least this resolution, unless the layout's theme
+/// says otherwise (`grow-min-ppi`).
+const GROW_MIN_PPI: f64 = 250.0;
+/// A grown photo is at most this share of the text height, unless the
+/// theme says otherwise (`lead-max-grown`).
+const LEAD_MAX_GROWN: f64 = 0.5;
+
+/// Page kinds that are designed full pages, never measured for fill.
+pub const DESIGNED: [&str; 5] = ["cover", "opener", "sponsor-full", "back", "house"];
+
+/// The levers, in the default order of the ladder (the theme's `fit-ladder`
+/// may reorder them or leave some out).
+pub const LADDER: [&str; 7] = [
+    "flow",
+    "lead-photo",
+    "openers",
+    "events",
+    "typography",
+    "house-pages",
+    "balance",
+];
+
+/// Where an article starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Start {
+    /// Under the previous article, after a rule.
+    Flow,
+    /// At the top of a new page.
+    Page,
+}
+
+/// One article's fit parameters (`/folio/fit/<id>.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ArticleFit {
+    /// Where it starts.
+    pub start: Start,
+    /// Lead photo height factor (1 = the layout's natural size).
+    pub lead_scale: f64,
+    /// Lines added to (or taken from) the balanced column height.
+    pub balance: i32,
+}
+
+/// A section's fit parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SectionFit {
+    /// `full` (an opener page) or `band` (a title band over its first page).
+    pub opener: &'static str,
+    /// The opener's photo (never one on the facing page), if any.
+    pub photo: Option<String>,
+}
+
+/// Every fit parameter of an issue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct FitPlan {
+    /// By article id.
+    #[serde(skip)]
+    pub articles: BTreeMap<String, ArticleFit>,
+    /// By section id.
+    pub sections: BTreeMap<String, SectionFit>,
+    /// Pages the events grid should take (none: as many as its rows need).
+    pub events_pages: Option<usize>,
+    /// Designed house pages added before the back page.
+    pub house_pages: usize,
+    /// The events start under the last article instead of on a new page.
+    pub events_flow: bool,
+    /// Tiles per events row (none: the layout's default).
+    pub events_columns: Option<usize>,
+    /// Type-size factor of the foreword.
+    pub foreword_scale: f64,
+}
+
+/// One change the engine made, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Decision {
+    /// Article or section id, or `issue`.
+    pub subject: String,
+    /// The lever.
+    pub lever: String,
+    /// Value before.
+    pub from: String,
+    /// Value after.
+    pub to: String,
+    /// The page it was made for (in the layout before the change).
+    pub page: usize,
+    /// Why.
+    pub why: String,
+}
+
+impl FitPlan {
+    /// The plan of the first pass: articles flow unless the editor asked for
+    /// a new page; openers as the manifest pins them (`auto`: full for now,
+    /// decided after the first pass).
+    pub fn initial(issue: &Issue) -> Self {
+        let mut articles = BTreeMap::new();
+        let mut sections = BTreeMap::new();
+        for s in &issue.sections {
+            let mut first = true;
+            for item in &s.items {
+                match item {
+                    Item::Article(a) => {
+                        let start = if a.new_page && !first {
+                            Start::Page
+                        } else {
+                            Start::Flow
+                        };
+                        articles.insert(
+                            a.id.clone(),
+                            ArticleFit {
+                                start,
+                                lead_scale: 1.0,
+                                balance: 0,
+                            },
+                        );
+                        first = false;
+                    }
+                    Item::Sponsor(sp) if sp.size == SponsorSize::Full => first = true,
+                    Item::Sponsor(_) => {}
+                }
+            }
+            let opener = match s.opener {
+                OpenerMode::Band => "band",
+                OpenerMode::Full | OpenerMode::Auto => "full",
+            };
+            sections.insert(
+                s.id.clone(),
+                SectionFit {
+                    opener,
+                    photo: first_lead(issue, &s.id),
+                },
+            );
+        }
+        Self {
+            articles,
+            sections,
+            events_pages: None,
+            house_pages: 0,
+            events_flow: false,
+            events_columns: None,
+            foreword_scale: 1.0,
+        }
+    }
+
+    /// The files the templates read: `/folio/fit/issue.json` and one
+    /// `/folio/fit/<id>.json` per article.
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = vec![(
+            "/folio/fit/issue.json".to_string(),
+            serde_json::to_vec_pretty(self).unwrap_or_default(),
+        )];
+        for (id, a) in &self.articles {
+            out.push((
+                format!("/folio/fit/{id}.json"),
+                serde_json::to_vec_pretty(a).unwrap_or_default(),
+            ));
+        }
+        out
+    }
+}
+
+/// The first lead photo of a section's articles.
+fn first_lead(issue: &Issue, section: &str) -> Option<String> {
+    lead_photos(issue, section).into_iter().next()
+}
+
+/// Every lead photo of a section, in order.
+fn lead_photos(issue: &Issue, section: &str) -> Vec<String> {
+    issue
+        .sections
+        .iter()
+        .filter(|s| s.id == section)
+        .flat_map(|s| &s.items)
+        .filter_map(|it| match it {
+            Item::Article(a) => a.photos.first().map(|p| p.src.clone()),
+            Item::Sponsor(_) => None,
+        })
+        .collect()
+}
+
+/// A laid-out pass, as the engine reads it.
+pub struct Reading<'a> {
+    /// The pages.
+    pub pages: &'a [PageInfo],
+    /// Fill of every page (designed pages: none).
+    pub fills: Vec<Option<f64>>,
+}
+
+/// The text block of pages without a running head: that of the nearest page
+/// of the same parity that has one, or the page minus 8% margins.
+fn body_of(pages: &[PageInfo], i: usize) -> [f64; 4] {
+    if let Some(b) = pages[i].body() {
+        return b;
+    }
+    let same = |j: usize| j % 2 == i % 2;
+    pages
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| same(*j))
+        .find_map(|(_, p)| p.body())
+        .unwrap_or_else(|| {
+            let p = &pages[i];
+            [
+                p.width * 0.08,
+                p.height * 0.08,
+                p.width * 0.92,
+                p.height * 0.92,
+            ]
+        })
+}
+
+/// The page's kind: its first page-kind mark, `flow` for pages without one.
+pub fn page_kind(p: &PageInfo) -> &str {
+    p.kind().unwrap_or("flow")
+}
+
+/// Whether a page is a designed full page (not measured for fill).
+pub fn is_designed(p: &PageInfo) -> bool {
+    DESIGNED.contains(&page_kind(p))
+}
+
+impl<'a> Reading<'a> {
+    /// Measures every page.
+    pub fn new(pages: &'a [PageInfo]) -> Self {
+        let fills = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (!is_designed(p)).then(|| p.fill(body_of(pages, i))))
+            .collect();
+        Self { pages, fills }
+    }
+
+    /// Pages under [`MIN_FILL`] (0-based indices).
+    pub fn underfilled(&self) -> Vec<usize> {
+        self.fills
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_some_and(|f| f < MIN_FILL))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The 0-based page index where a mark first/last appears.
+    fn find(&self, kind: &str, id: &str, last: bool) -> Option<usize> {
+        let mut it = self
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.has(kind, id));
+        if last {
+            it.last().map(|(i, _)| i)
+        } else {
+            it.next().map(|(i, _)| i)
+        }
+    }
+}
+
+/// The pass runner: lays a plan out and reads the pages back.
+pub trait Layout {
+    /// Lays the issue out with `plan`; returns the pages.
+    fn pass(&mut self, plan: &FitPlan) -> crate::diag::FolioResult<Vec<PageInfo>>;
+}
+
+/// What fitting produced.
+pub struct Fitted {
+    /// The plan of the final layout.
+    pub plan: FitPlan,
+    /// The final layout's pages.
+    pub pages: Vec<PageInfo>,
+    /// Every change, in order.
+    pub decisions: Vec<Decision>,
+    /// Layout passes run.
+    pub passes: usize,
+}
+
+/// Fits an issue: runs passes through `layout` until the goals are met or
+/// the budget is spent, and returns the best layout found (the final pass is
+/// always the layout of the returned plan).
+pub fn fit(
+    issue: &Issue,
+    ladder: Option<Vec<String>>,
+    layout: &mut dyn Layout,
+) -> crate::diag::FolioResult<Fitted> {
+    let mut e = Engine {
+        issue,
+        ladder: ladder.unwrap_or_else(|| LADDER.iter().map(|s| s.to_string()).collect()),
+        max_grown: LEAD_MAX_GROWN,
+        min_ppi: GROW_MIN_PPI,
+        passes: 0,
+        decisions: Vec::new(),
+    };
+    let mut plan = FitPlan::initial(issue);
+    let mut pages = e.run(layout, &plan)?;
+    // The ladder and the limits live in the theme: read them from the first pass.
+    if let Some(m) = pages
+        .iter()
+        .flat_map(|p| &p.marks)
+        .find(|m| m.kind == "ladder")
+    {
+        if let Some(v) = m.value.get("value").and_then(|v| v.as_array()) {
+            e.ladder = v
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect();
+        }
+        if let Some(x) = m.value.get("lead-max-grown").and_then(|v| v.as_f64()) {
+            e.max_grown = x;
+        }
+        if let Some(x) = m.value.get("grow-min-ppi").and_then(|v| v.as_f64()) {
+            e.min_ppi = x;
+        }
+    }
+    if let Some((p, pg)) = e.openers(layout, &plan, &pages)? {
+        plan = p;
+        pages = pg;
+    }
+    let (p, pg) = e.fill(layout, plan, pages)?;
+    let (p, pg) = e.page_count(layout, p, pg)?;
+    let (p, pg) = e.balance(layout, p, pg)?;
+    let (p, pg) = e.opener_photos(layout, p, pg)?;
+    Ok(Fitted {
+        plan: p,
+        pages: pg,
+        decisions: e.decisions,
+        passes: e.passes,
+    })
+}
+
+struct Engine<'a> {
+    issue: &'a Issue,
+    ladder: Vec<String>,
+    max_grown: f64,
+    min_ppi: f64,
+    passes: usize,
+    decisions: Vec<Decision>,
+}
+
+/// How good a layout is, compared front to back: fewer under-filled pages
+/// first, then a higher fill of the first one.
+fn badness(pages: &[PageInfo]) -> (usize, i64) {
+    let r = Reading::new(pages);
+    let under = r.underfilled();
+    let first = under
+        .first()
+        .and_then(|&i| r.fills[i])
+        .map(|f| -(f * 1000.0) as i64)
+        .unwrap_or(0);
+    (under.len(), first)
+}
+
+impl Engine<'_> {
+    fn uses(&self, lever: &str) -> bool {
+        self.ladder.iter().any(|l| l == lever)
+    }
+
+    fn budget(&self) -> bool {
+        self.passes < MAX_PASSES
+    }
+
+    fn run(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: &FitPlan,
+    ) -> crate::diag::FolioResult<Vec<PageInfo>> {
+        self.passes += 1;
+        let pages = layout.pass(plan)?;
+        // A developer's view of the search (FOLIO_FIT_TRACE=1).
+        if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+            let r = Reading::new(&pages);
+            let under: Vec<String> = r
+                .underfilled()
+                .iter()
+                .map(|&i| format!("{}:{:.0}%", i + 1, r.fills[i].unwrap_or(0.0) * 100.0))
+                .collect();
+            eprintln!(
+                "fit pass {}: {} pages, under-filled [{}]; events {:?}/{:?}/{}, house {}",
+                self.passes,
+                pages.len(),
+                under.join(" "),
+                plan.events_columns,
+                plan.events_pages,
+                plan.events_flow,
+                plan.house_pages
+            );
+        }
+        Ok(pages)
+    }
+
+    fn decide(
+        &mut self,
+        subject: &str,
+        lever: &str,
+        from: String,
+        to: String,
+        page: usize,
+        why: String,
+    ) {
+        self.decisions.push(Decision {
+            subject: subject.to_string(),
+            lever: lever.to_string(),
+            from,
+            to,
+            page,
+            why,
+        });
+    }
+
+    /// `opener = "auto"`: a full-page opener only for sections whose articles
+    /// fill at least [`OPENER_MIN_PAGES`] pages; shorter ones get a band.
+    fn openers(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: &FitPlan,
+        pages: &[PageInfo],
+    ) -> crate::diag::FolioResult<Option<(FitPlan, Vec<PageInfo>)>> {
+        if !self.uses("openers") {
+            return Ok(None);
+        }
+        let mut next = plan.clone();
+        let mut changed = false;
+        for s in &self.issue.sections {
+            if s.opener != OpenerMode::Auto {
+                continue;
+            }
+            let span = section_span(pages, &s.id);
+            if span < OPENER_MIN_PAGES {
+                if let Some(f) = next.sections.get_mut(&s.id) {
+                    f.opener = "band";
+                    changed = true;
+                    let page = pages
+                        .iter()
+                        .position(|p| p.has("section", &s.id))
+                        .unwrap_or(0)
+                        + 1;
+                    self.decide(
+                        &s.id,
+                        "openers",
+                        "full".into(),
+                        "band".into(),
+                        page,
+                        format!("the section fills {span} page(s), fewer than {OPENER_MIN_PAGES}"),
+                    );
+                }
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        let pages = self.run(layout, &next)?;
+        Ok(Some((next, pages)))
+    }
+
+    /// Mends under-filled pages front to back.
+    fn fill(
+        &mut self,
+        layout: &mut dyn Layout,
+        mut plan: FitPlan,
+        mut pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let mut given_up: BTreeSet<String> = BTreeSet::new();
+        // Leave room for the page-count and balance passes.
+        while self.passes + 6 < MAX_PASSES {
+            let r = Reading::new(&pages);
+            let Some(p) = r
+                .underfilled()
+                .into_iter()
+                .find(|&i| !given_up.contains(&page_key(&pages[i])))
+            else {
+                break;
+            };
+            let variants = self.variants(&plan, &r, p);
+            let before = badness(&pages);
+            let before_fill = r.fills[p].unwrap_or(0.0);
+            let mut mended = false;
+            for (v, decision) in variants {
+                if self.passes + 6 >= MAX_PASSES {
+                    break;
+                }
+                let got = self.run(layout, &v)?;
+                if improves(&pages, &got, p, before, before_fill) {
+                    self.decisions.push(decision);
+                    plan = v;
+                    pages = got;
+                    mended = true;
+                    break;
+                }
+            }
+            if !mended {
+                given_up.insert(page_key(&pages[p]));
+            }
+        }
+        Ok((plan, pages))
+    }
+
+    /// Candidate plans that may mend page `p`, in ladder order.
+    fn variants(&self, plan: &FitPlan, r: &Reading, p: usize) -> Vec<(FitPlan, Decision)> {
+        let pages = r.pages;
+        let page_no = p + 1;
+        let fill = r.fills[p].unwrap_or(0.0);
+        let body = body_of(pages, p);
+        let text_h = body[3] - body[1];
+        // The article whose text ends on p, and what starts after the hole.
+        let ending = pages[p]
+            .marks
+            .iter()
+            .rev()
+            .find(|m| m.kind == "after" || m.kind == "article-end")
+            .map(|m| m.id.clone());
+        let next_article = pages
+            .iter()
+            .skip(p + 1)
+            .flat_map(|pg| &pg.marks)
+            .find(|m| {
+                matches!(
+                    m.kind.as_str(),
+                    "article" | "section" | "page-kind" | "sponsor"
+                )
+            })
+            .filter(|m| m.kind == "article")
+            .map(|m| m.id.clone());
+        let mut out = Vec::new();
+        for lever in &self.ladder {
+            match lever.as_str() {
+                "flow" => {
+                    if let Some(n) = &next_article
+                        && let Some(f) = plan.articles.get(n)
+                        && f.start == Start::Page
+                    {
+                        let mut v = plan.clone();
+                        v.articles.get_mut(n).map(|f| f.start = Start::Flow);
+                        out.push((
+                            v,
+                            decision(
+                                n,
+                                "flow",
+                                "new page",
+                                "flows on",
+                                page_no,
+                                format!(
+                                    "page {page_no} was {:.0}% full before its new page",
+                                    fill * 100.0
+                                ),
+                            ),
+                        ));
+                    }
+                }
+                "lead-photo" => {
+                    // A short tail: pull it back by shrinking the lead photo.
+                    if let Some(id) = &ending
+                        && let Some(v) = self.pull_back(plan, r, p, id, text_h)
+                    {
+                        out.push(v);
+                    }
+                    // The next article's head did not fit: a smaller lead photo lets it start here.
+                    if let Some(n) = &next_article
+                        && let Some(f) = plan.articles.get(n)
+                        && f.start == Start::Flow
+                        && self.has_lead(n)
+                        && f.lead_scale > MIN_SCALE + 0.01
+                    {
+                        let mut v = plan.clone();
+                        v.articles.get_mut(n).map(|f| f.lead_scale = MIN_SCALE);
+                        out.push((
+                            v,
+                            decision(n, "lead-photo", &format!("{:.2}", f.lead_scale), &format!("{MIN_SCALE:.2}"), page_no, format!("a smaller photo lets the article start on page {page_no} ({:.0}% full)", fill * 100.0)),
+                        ));
+                    }
+                    // Grow the photos of the articles that end the run into the hole.
+                    if let Some(id) = &ending {
+                        let hole = (1.0 - fill) * text_h - SLACK_PT;
+                        let cands = self.grow_candidates(plan, r, p, id);
+                        let mut all = plan.clone();
+                        let mut grown = Vec::new();
+                        let mut left = hole;
+                        for g in &cands {
+                            if let Some(v) = self.grow(plan, r, g, hole, page_no, fill) {
+                                out.push(v.clone());
+                            }
+                            // all of them together, each up to its cap, for a hole no one photo fills
+                            if left > 20.0
+                                && let Some((v, d)) = self.grow(&all, r, g, left, page_no, fill)
+                            {
+                                let (old, new) = (
+                                    all.articles[g.as_str()].lead_scale,
+                                    v.articles[g.as_str()].lead_scale,
+                                );
+                                if let Some((h, _, _)) = self.lead_frame(r, g) {
+                                    left -= h / old * (new - old);
+                                }
+                                all = v;
+                                grown.push(d);
+                            }
+                        }
+                        if grown.len() > 1 {
+                            let mut d = grown[0].clone();
+                            d.subject = grown
+                                .iter()
+                                .map(|d| d.subject.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            d.to = grown
+                                .iter()
+                                .map(|d| d.to.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            d.from = grown
+                                .iter()
+                                .map(|d| d.from.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            out.push((all, d));
+                        }
+                    }
+                }
+                "events" => {
+                    // a short last page before a small events grid: the grid follows on it
+                    let events_next = pages.get(p + 1).is_some_and(|q| q.kind() == Some("events"));
+                    let events_here =
+                        pages[..=p].iter().rev().find_map(|q| q.kind()) == Some("events");
+                    if !plan.events_flow && (events_next || events_here && events_pages(pages) == 1)
+                    {
+                        let mut v = plan.clone();
+                        v.events_flow = true;
+                        out.push((
+                            v,
+                            decision(
+                                "events",
+                                "events",
+                                "new page",
+                                "flows on",
+                                page_no,
+                                format!("page {page_no} was {:.0}% full", fill * 100.0),
+                            ),
+                        ));
+                    }
+                    if events_here && !plan.events_flow {
+                        // denser or roomier rows
+                        let cols = self.events_columns(plan);
+                        for c in [cols + 1, cols.saturating_sub(1)] {
+                            if (2..=4).contains(&c) {
+                                let mut v = plan.clone();
+                                v.events_columns = Some(c);
+                                out.push((
+                                    v,
+                                    decision(
+                                        "events",
+                                        "events",
+                                        &format!("{cols} per row"),
+                                        &format!("{c} per row"),
+                                        page_no,
+                                        format!(
+                                            "the events page {page_no} was {:.0}% full",
+                                            fill * 100.0
+                                        ),
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    if events_here {
+                        let now = events_pages(pages);
+                        if now > 1 {
+                            let mut v = plan.clone();
+                            v.events_pages = Some(now - 1);
+                            out.push((
+                                v,
+                                decision(
+                                    "events",
+                                    "events",
+                                    &now.to_string(),
+                                    &(now - 1).to_string(),
+                                    page_no,
+                                    format!(
+                                        "the events page {page_no} was {:.0}% full",
+                                        fill * 100.0
+                                    ),
+                                ),
+                            ));
+                        }
+                    }
+                }
+                "typography" => {
+                    // The foreword has its page to itself: its type grows to fill it
+                    // (area grows with the square of the size), within 25%.
+                    if page_kind(&pages[p]) == "foreword" && fill > 0.05 {
+                        let s = (plan.foreword_scale * (0.8 / fill).sqrt()).min(1.25);
+                        if s > plan.foreword_scale + 0.02 {
+                            let mut v = plan.clone();
+                            v.foreword_scale = (s * 100.0).floor() / 100.0;
+                            out.push((
+                                v.clone(),
+                                decision(
+                                    "foreword",
+                                    "typography",
+                                    &format!("{:.2}", plan.foreword_scale),
+                                    &format!("{:.2}", v.foreword_scale),
+                                    page_no,
+                                    format!("the foreword filled {:.0}% of its page", fill * 100.0),
+                                ),
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Tiles per events row in `plan`.
+    fn events_columns(&self, plan: &FitPlan) -> usize {
+        let n = self.issue.events.as_ref().map_or(0, |e| e.tiles.len());
+        plan.events_columns.unwrap_or(if n <= 4 { 2 } else { 3 })
+    }
+
+    /// A photo's pixel size, by its virtual path.
+    fn photo_px(&self, src: &str) -> Option<(u32, u32)> {
+        self.issue
+            .photos()
+            .into_iter()
+            .find(|p| p.src == src)
+            .map(|p| (p.width, p.height))
+    }
+
+    fn has_lead(&self, id: &str) -> bool {
+        self.article(id).is_some_and(|a| !a.photos.is_empty())
+    }
+
+    fn article(&self, id: &str) -> Option<&crate::model::Article> {
+        self.issue
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .find_map(|it| match it {
+                Item::Article(a) if a.id == id => Some(a),
+                _ => None,
+            })
+    }
+
+    /// The lead photo's frame height (pt) and the scale it was laid out at.
+    fn lead_frame(&self, r: &Reading, id: &str) -> Option<(f64, f64, u32)> {
+        let a = self.article(id)?;
+        let lead = a.photos.first()?;
+        let first = r.find("article", id, false)?;
+        let h = r.pages[first]
+            .marks
+            .iter()
+            .filter(|m| m.kind == "photo" && m.id == lead.src)
+            .find_map(|m| m.lengths.get("h").copied())?;
+        Some((
+            h,
+            lead.width as f64 / lead.height.max(1) as f64,
+            lead.height,
+        ))
+    }
+
+    /// Shrinks the lead photo of `id` so that its short tail on page `p`
+    /// moves back to the page before.
+    fn pull_back(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+        text_h: f64,
+    ) -> Option<(FitPlan, Decision)> {
+        let first = r.find("article", id, false)?;
+        if first >= p {
+            return None;
+        }
+        let fill = r.fills[p]?;
+        if fill > SHORT_TAIL {
+            return None;
+        }
+        // Something else starts on this page after the tail: no hole to close.
+        let end = r.pages[p]
+            .marks
+            .iter()
+            .rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id)?;
+        if r.pages[p].marks[end + 1..].iter().any(|m| {
+            matches!(
+                m.kind.as_str(),
+                "article" | "section" | "event" | "page-kind"
+            )
+        }) {
+            return None;
+        }
+        let (h, _, _) = self.lead_frame(r, id)?;
+        let scale = plan.articles.get(id)?.lead_scale;
+        let natural = h / scale;
+        let want = h - fill * text_h - SLACK_PT;
+        let s = want / natural;
+        if s < MIN_SCALE {
+            return None;
+        }
+        let mut v = plan.clone();
+        v.articles.get_mut(id)?.lead_scale = s;
+        Some((
+            v,
+            decision(
+                id,
+                "lead-photo",
+                &format!("{scale:.2}"),
+                &format!("{s:.2}"),
+                p + 1,
+                format!("pulls a {:.0}% tail back from page {}", fill * 100.0, p + 1),
+            ),
+        ))
+    }
+
+    /// Articles whose growth pushes content into the hole on page `p`: the
+    /// one ending there first, then earlier ones of the same run.
+    fn grow_candidates(&self, plan: &FitPlan, r: &Reading, p: usize, ending: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut ids: Vec<&str> = Vec::new();
+        for s in &self.issue.sections {
+            for it in &s.items {
+                if let Item::Article(a) = it {
+                    ids.push(&a.id);
+                }
+            }
+        }
+        let Some(k) = ids.iter().position(|i| *i == ending) else {
+            return out;
+        };
+        for id in ids[..=k].iter().rev().take(4) {
+            // stop at the run's start: an article starting on a new page or after a hard break
+            let Some(first) = r.find("article", id, false) else {
+                break;
+            };
+            if first + 3 < p && *id != ending {
+                break;
+            }
+            if self.has_lead(id) {
+                out.push(id.to_string());
+            }
+            if plan
+                .articles
+                .get(*id)
+                .is_some_and(|f| f.start == Start::Page)
+            {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Grows the lead photo of `id` by up to `hole` points.
+    fn grow(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        id: &str,
+        hole: f64,
+        page_no: usize,
+        fill: f64,
+    ) -> Option<(FitPlan, Decision)> {
+        if hole < 20.0 {
+            return None;
+        }
+        let (h, _, px_h) = self.lead_frame(r, id)?;
+        let scale = plan.articles.get(id)?.lead_scale;
+        if scale < 1.0 {
+            return None; // shrunk to pull a tail back: leave it
+        }
+        let natural = h / scale;
+        let body = body_of(r.pages, r.find("article", id, false)?);
+        let text_h = body[3] - body[1];
+        let cap = (self.max_grown * text_h).min(f64::from(px_h) / self.min_ppi * 72.0);
+        let target = (h + hole).min(cap);
+        if target < h + 12.0 {
+            return None;
+        }
+        let s = (target / natural * 100.0).floor() / 100.0;
+        let mut v = plan.clone();
+        v.articles.get_mut(id)?.lead_scale = s;
+        Some((
+            v,
+            decision(
+                id,
+                "lead-photo",
+                &format!("{scale:.2}"),
+                &format!("{s:.2}"),
+                page_no,
+                format!(
+                    "fills the hole on page {page_no} ({:.0}% full)",
+                    fill * 100.0
+                ),
+            ),
+        ))
+    }
+
+    /// Brings the page count to a multiple of 4 (saddle stitch) or 2.
+    fn page_count(
+        &mut self,
+        layout: &mut dyn Layout,
+        mut plan: FitPlan,
+        mut pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let m = if self.issue.saddle_stitch { 4 } else { 2 };
+        for _ in 0..4 {
+            let n = pages.len();
+            if n % m == 0 || !self.budget() {
+                break;
+            }
+            let lose = n % m;
+            let gain = m - lose;
+            let Some((v, ds)) = self.count_variant(&plan, &pages, lose, gain) else {
+                break;
+            };
+            let got = self.run(layout, &v)?;
+            let under_before = Reading::new(&pages).underfilled().len();
+            let under_after = Reading::new(&got).underfilled().len();
+            // keep a variant that reaches the count without new holes, or
+            // gets closer to it
+            let dist = |k: usize| (k % m).min(m - k % m);
+            if got.len() % m == 0 && under_after <= under_before
+                || dist(got.len()) < dist(n) && under_after <= under_before
+            {
+                self.decisions.extend(ds);
+                plan = v;
+                pages = got;
+            } else if self.uses("house-pages") && got.len() % m != 0 {
+                // the prediction missed: fall back to house pages alone
+                let add = m - n % m;
+                let mut h = plan.clone();
+                h.house_pages += add;
+                let got = self.run(layout, &h)?;
+                if got.len() % m == 0 {
+                    self.decisions.push(decision(
+                        "issue",
+                        "house-pages",
+                        &plan.house_pages.to_string(),
+                        &h.house_pages.to_string(),
+                        n,
+                        format!("{n} pages: {add} designed house page(s) reach a multiple of {m}"),
+                    ));
+                    plan = h;
+                    pages = got;
+                }
+                break;
+            } else {
+                break;
+            }
+        }
+        Ok((plan, pages))
+    }
+
+    /// A plan predicted to lose `lose` or gain `gain` pages, with the least
+    /// change: openers (auto sections) and the events pages first, house
+    /// pages last.
+    fn count_variant(
+        &self,
+        plan: &FitPlan,
+        pages: &[PageInfo],
+        lose: usize,
+        gain: usize,
+    ) -> Option<(FitPlan, Vec<Decision>)> {
+        let n = pages.len();
+        let auto: Vec<&str> = self
+            .issue
+            .sections
+            .iter()
+            .filter(|s| s.opener == OpenerMode::Auto)
+            .map(|s| s.id.as_str())
+            .collect();
+        let full: Vec<&str> = auto
+            .iter()
+            .copied()
+            .filter(|id| plan.sections.get(*id).is_some_and(|f| f.opener == "full"))
+            .collect();
+        let band: Vec<&str> = auto
+            .iter()
+            .copied()
+            .filter(|id| plan.sections.get(*id).is_some_and(|f| f.opener == "band"))
+            .collect();
+        let ev = events_pages(pages);
+        let why = |what: &str| format!("{n} pages: {what} for a multiple of {}", lose + gain);
+        // 1. Lose pages: openers to bands (longest sections keep theirs), fewer events pages.
+        if self.uses("openers") || self.uses("events") {
+            let mut v = plan.clone();
+            let mut ds = Vec::new();
+            let mut left = lose;
+            if self.uses("events") && left > 0 && ev > 1 {
+                if events_fill_ok(pages, ev - 1) {
+                    v.events_pages = Some(ev - 1);
+                    ds.push(decision(
+                        "events",
+                        "events",
+                        &ev.to_string(),
+                        &(ev - 1).to_string(),
+                        n,
+                        why("one events page less"),
+                    ));
+                } else {
+                    // smaller tiles, more to a row
+                    let cols = self.events_columns(plan) + 1;
+                    v.events_columns = Some(cols);
+                    v.events_pages = Some(ev - 1);
+                    ds.push(decision(
+                        "events",
+                        "events",
+                        &format!("{} per row", cols - 1),
+                        &format!("{cols} per row"),
+                        n,
+                        why("one events page less"),
+                    ));
+                }
+                left -= 1;
+            }
+            if self.uses("openers") {
+                let mut by_span: Vec<&str> = full.clone();
+                by_span.sort_by_key(|id| section_span(pages, id));
+                for id in by_span.into_iter().take(left) {
+                    v.sections.get_mut(id)?.opener = "band";
+                    ds.push(decision(
+                        id,
+                        "openers",
+                        "full",
+                        "band",
+                        n,
+                        why("a section band instead of an opener page"),
+                    ));
+                    left -= 1;
+                }
+            }
+            if left == 0 && !ds.is_empty() {
+                return Some((v, ds));
+            }
+        }
+        // 2. Gain pages: bands to openers (longest sections first), then house pages.
+        let mut v = plan.clone();
+        let mut ds = Vec::new();
+        let mut left = gain;
+        if self.uses("openers") {
+            let mut by_span: Vec<&str> = band.clone();
+            by_span.sort_by_key(|id| std::cmp::Reverse(section_span(pages, id)));
+            for id in by_span.into_iter().take(left) {
+                v.sections.get_mut(id)?.opener = "full";
+                ds.push(decision(
+                    id,
+                    "openers",
+                    "band",
+                    "full",
+                    n,
+                    why("an opener page instead of a band"),
+                ));
+                left -= 1;
+            }
+        }
+        if left > 0 && self.uses("house-pages") {
+            v.house_pages += left;
+            ds.push(decision(
+                "issue",
+                "house-pages",
+                &plan.house_pages.to_string(),
+                &v.house_pages.to_string(),
+                n,
+                why(&format!("{left} designed house page(s)")),
+            ));
+            left = 0;
+        }
+        (left == 0 && !ds.is_empty()).then_some((v, ds))
+    }
+
+    /// Balances the last page of multi-column articles: when one column ends
+    /// more than a line below the others, the column height is corrected by
+    /// whole lines (one pass for all articles).
+    fn balance(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        if !self.uses("balance") || !self.budget() {
+            return Ok((plan, pages));
+        }
+        let mut v = plan.clone();
+        let mut ds = Vec::new();
+        for (id, f) in &plan.articles {
+            let Some((delta, page)) = imbalance(&pages, id) else {
+                continue;
+            };
+            if delta != 0 {
+                let b = f.balance + delta;
+                v.articles.get_mut(id).map(|f| f.balance = b);
+                ds.push(decision(
+                    id,
+                    "balance",
+                    &f.balance.to_string(),
+                    &b.to_string(),
+                    page,
+                    "column ends differed by more than a line".into(),
+                ));
+            }
+        }
+        if ds.is_empty() {
+            return Ok((plan, pages));
+        }
+        let got = self.run(layout, &v)?;
+        if got.len() == pages.len()
+            && Reading::new(&got).underfilled().len() <= Reading::new(&pages).underfilled().len()
+        {
+            self.decisions.extend(ds);
+            Ok((v, got))
+        } else {
+            let pages = self.run(layout, &plan)?;
+            Ok((plan, pages))
+        }
+    }
+
+    /// Openers never show a photo that is on their spread: each opener takes
+    /// the first lead photo of its section that is not on the facing page.
+    fn opener_photos(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let mut v = plan.clone();
+        for s in &self.issue.sections {
+            let Some(f) = v.sections.get_mut(&s.id) else {
+                continue;
+            };
+            if f.opener != "full" {
+                f.photo = None;
+                continue;
+            }
+            let Some(at) = pages
+                .iter()
+                .position(|p| p.kind() == Some("opener") && p.has("section", &s.id))
+            else {
+                continue;
+            };
+            let spread = spread_of(at, pages.len());
+            let on_spread = |src: &str| {
+                spread.iter().any(|&i| {
+                    i != at
+                        && pages[i]
+                            .images
+                            .iter()
+                            .any(|im| im.src.as_deref() == Some(src))
+                })
+            };
+            // the opener's photo covers its lower part: only photos sharp enough there
+            let (w, h) = (pages[at].width, pages[at].height * OPENER_PHOTO_SHARE);
+            let sharp = |src: &str| {
+                self.photo_px(src).is_some_and(|(pw, ph)| {
+                    let pt_per_px = (w / f64::from(pw)).max(h / f64::from(ph));
+                    72.0 / pt_per_px >= OPENER_MIN_PPI
+                })
+            };
+            f.photo = lead_photos(self.issue, &s.id)
+                .into_iter()
+                .find(|src| !on_spread(src) && sharp(src));
+        }
+        if v == plan {
+            return Ok((plan, pages));
+        }
+        // Photos do not move the layout, but the final pass must be this plan's.
+        let got = self.run(layout, &v)?;
+        Ok((v, got))
+    }
+}
+
+fn decision(
+    subject: &str,
+    lever: &str,
+    from: &str,
+    to: &str,
+    page: usize,
+    why: String,
+) -> Decision {
+    Decision {
+        subject: subject.to_string(),
+        lever: lever.to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+        page,
+        why,
+    }
+}
+
+/// Whether `got` mends page `p` of `before` without breaking an earlier page.
+fn improves(
+    old: &[PageInfo],
+    got: &[PageInfo],
+    p: usize,
+    before: (usize, i64),
+    before_fill: f64,
+) -> bool {
+    let ro = Reading::new(old);
+    let rg = Reading::new(got);
+    // no new under-filled page before p
+    let early_old = ro.underfilled().into_iter().filter(|&i| i < p).count();
+    let early_new = rg.underfilled().into_iter().filter(|&i| i < p).count();
+    if early_new > early_old {
+        return false;
+    }
+    let after = badness(got);
+    let mended_here = rg
+        .fills
+        .get(p)
+        .copied()
+        .flatten()
+        .is_none_or(|f| f >= MIN_FILL)
+        || page_key(&old[p]) != got.get(p).map(page_key).unwrap_or_default();
+    (mended_here && after.0 <= before.0)
+        || after.0 < before.0
+        || after.0 == before.0
+            && rg.fills.get(p).copied().flatten().unwrap_or(0.0) > before_fill + 0.15
+}
+
+/// Identifies a page by what starts on it (stable across passes that only
+/// move later pages).
+fn page_key(p: &PageInfo) -> String {
+    p.marks
+        .iter()
+        .find(|m| {
+            matches!(
+                m.kind.as_str(),
+                "article" | "after" | "article-end" | "section" | "event" | "sponsor" | "page-kind"
+            )
+        })
+        .map(|m| format!("{}:{}:{}", p.number, m.kind, m.id))
+        .unwrap_or_else(|| format!("{}", p.number))
+}
+
+/// Pages from a section's start up to the next section or designed page.
+fn section_span(pages: &[PageInfo], id: &str) -> usize {
+    let Some(start) = pages.iter().position(|p| p.has("section", id)) else {
+        return 0;
+    };
+    let mut n = 0;
+    for (i, p) in pages.iter().enumerate().skip(start) {
+        if i > start && (p.marks.iter().any(|m| m.kind == "section") || page_kind(p) == "back") {
+            break;
+        }
+        if page_kind(p) != "opener" {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Pages the events grid takes.
+fn events_pages(pages: &[PageInfo]) -> usize {
+    let Some(start) = pages.iter().position(|p| p.kind() == Some("events")) else {
+        return 0;
+    };
+    pages[start..]
+        .iter()
+        .enumerate()
+        .take_while(|(k, p)| *k == 0 || p.kind().is_none())
+        .count()
+}
+
+/// Whether the events' tiles plausibly fit `pages` pages (the template uses
+/// more when they do not, and the pass shows it).
+fn events_fill_ok(pages: &[PageInfo], want: usize) -> bool {
+    let Some(start) = pages.iter().position(|p| p.kind() == Some("events")) else {
+        return false;
+    };
+    let r = Reading::new(pages);
+    let n = events_pages(pages);
+    let total: f64 = (start..start + n)
+        .filter_map(|i| r.fills.get(i).copied().flatten())
+        .sum();
+    total <= want as f64 * 1.02
+}
+
+/// The pages on a page's spread (0-based): page 1 and the last page stand
+/// alone; pages 2k−1 and 2k (1-based 2k and 2k+1) face each other.
+pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
+    if i == 0 || i + 1 == n {
+        return vec![i];
+    }
+    // 1-based even pages are left-hand pages
+    let left = if (i + 1) % 2 == 0 { i } else { i - 1 };
+    (left..=(left + 1).min(n - 1)).collect()
+}
+
+/// For a multi-column article's last page: how many lines the column height
+/// should change by (positive when the first column runs long).
+fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
+    let last = pages.iter().rposition(|p| p.has("article-end", id))?;
+    let p = &pages[last];
+    let fit = p
+        .marks
+        .iter()
+        .chain(pages.iter().flat_map(|q| &q.marks))
+        .find(|m| m.kind == "fit" && m.id == id)?;
+    let cols = fit.value.get("columns")?.as_u64()? as usize;
+    let pitch = *fit.lengths.get("pitch")?;
+    if cols < 2 || pitch <= 0.0 {
+        return None;
+    }
+    let end = p
+        .marks
+        .iter()
+        .find(|m| m.kind == "article-end" && m.id == id)?;
+    let after = p.marks.iter().find(|m| m.kind == "after" && m.id == id)?;
+    let body = p.body()?;
+    let top = p
+        .marks
+        .iter()
+        .find(|m| m.kind == "article" && m.id == id)
+        .map(|m| m.rect.y)
+        .unwrap_or(body[1]);
+    let w = (body[2] - body[0] - (cols as f64 - 1.0) * 15.6) / cols as f64;
+    // column bottoms from the text between the article's top on this page and its block end
+    let mut bottoms = vec![0.0f64; cols];
+    for r in &p.content {
+        if r.y < top || r.y + r.h > after.rect.y + 2.0 || r.h > 3.0 * pitch {
+            continue;
+        }
+        let c = (((r.x - body[0]) / (w + 15.6)).floor().max(0.0) as usize).min(cols - 1);
+        bottoms[c] = bottoms[c].max(r.y + r.h);
+    }
+    let _ = end;
+    let used: Vec<f64> = bottoms.iter().copied().filter(|b| *b > 0.0).collect();
+    if used.len() < 2 {
+        return None;
+    }
+    let hi = used.iter().copied().fold(f64::MIN, f64::max);
+    let lo = used.iter().copied().fold(f64::MAX, f64::min);
+    let lines = ((hi - lo) / pitch).floor() as i32;
+    // the first column longest: the block is too tall; a later one: too short
+    let first_long = bottoms[0] >= hi - 0.5;
+    (lines > 1).then_some((
+        if first_long {
+            -(lines / 2).max(1)
+        } else {
+            (lines / 2).max(1)
+        },
+        last + 1,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::{Mark, Rect};
+
+    fn head(body: [f64; 4]) -> Mark {
+        let lengths = [
+            ("body-left", body[0]),
+            ("body-top", body[1]),
+            ("body-right", body[2]),
+            ("body-bottom", body[3]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Mark {
+            kind: "running-head".into(),
+            id: String::new(),
+            value: serde_json::Value::Null,
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 0.0,
+                h: 0.0,
+            },
+            lengths,
+        }
+    }
+
+    fn page(n: usize, content: Vec<Rect>) -> PageInfo {
+        PageInfo {
+            number: n,
+            width: 600.0,
+            height: 800.0,
+            marks: vec![head([50.0, 50.0, 550.0, 750.0])],
+            content,
+            ..Default::default()
+        }
+    }
+
+    fn col(x: f64, w: f64, to: f64) -> Rect {
+        Rect {
+            x,
+            y: 60.0,
+            w,
+            h: to - 60.0,
+        }
+    }
+
+    #[test]
+    fn fill_counts_each_strip_down_to_its_lowest_content() {
+        // two columns, both to the foot: full
+        let full = page(2, vec![col(50.0, 245.0, 750.0), col(305.0, 245.0, 750.0)]);
+        assert!(full.fill(full.body().unwrap()) > 0.97);
+        // one column of two: half
+        let half = page(2, vec![col(50.0, 245.0, 750.0)]);
+        let f = half.fill(half.body().unwrap());
+        assert!((0.45..0.55).contains(&f), "{f}");
+        // both columns to a third
+        let third = page(2, vec![col(50.0, 245.0, 283.0), col(305.0, 245.0, 283.0)]);
+        let f = third.fill(third.body().unwrap());
+        assert!((0.3..0.37).contains(&f), "{f}");
+        // the running head and folio do not count
+        let empty = page(
+            2,
+            vec![
+                Rect {
+                    x: 50.0,
+                    y: 20.0,
+                    w: 500.0,
+                    h: 10.0,
+                },
+                Rect {
+                    x: 50.0,
+                    y: 770.0,
+                    w: 500.0,
+                    h: 8.0,
+                },
+            ],
+        );
+        assert_eq!(empty.fill(empty.body().unwrap()), 0.0);
+    }
+
+    #[test]
+    fn under_filled_pages_skip_designed_ones() {
+        let mut cover = page(1, vec![]);
+        cover.marks.push(Mark {
+            kind: "page-kind".into(),
+            id: "cover".into(),
+            value: serde_json::Value::Null,
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 0.0,
+                h: 0.0,
+            },
+            lengths: Default::default(),
+        });
+        let pages = vec![
+            cover,
+            page(2, vec![col(50.0, 500.0, 300.0)]),
+            page(3, vec![col(50.0, 500.0, 750.0)]),
+        ];
+        let r = Reading::new(&pages);
+        assert_eq!(r.fills[0], None);
+        assert_eq!(r.underfilled(), vec![1]);
+    }
+
+    #[test]
+    fn spreads_pair_even_with_odd_pages() {
+        assert_eq!(spread_of(0, 8), vec![0]);
+        assert_eq!(spread_of(1, 8), vec![1, 2]);
+        assert_eq!(spread_of(2, 8), vec![1, 2]);
+        assert_eq!(spread_of(5, 8), vec![5, 6]);
+        assert_eq!(spread_of(7, 8), vec![7]);
+    }
+}
