@@ -180,7 +180,9 @@ pub fn lay_out_profile(
         project.issue.date,
         &project.root,
     );
-    let (mut document, mut warnings, mut pages, fit) = lay_out_fitted(&mut world, &mut project)?;
+    let fit_path = plan_path.as_deref().map(|p| p.with_extension("fit.json"));
+    let (mut document, mut warnings, mut pages, fit) =
+        lay_out_fitted(&mut world, &mut project, fit_path.as_deref(), None)?;
     let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
     if plan != applied {
         // The first layout is replaced; drop it before decoding originals again.
@@ -211,7 +213,7 @@ pub fn lay_out_profile(
 pub fn resolution(profile: Profile) -> (f64, f64, u8) {
     match profile {
         Profile::Print => (450.0, 300.0, 92),
-        Profile::Screen | Profile::Archive => (225.0, 150.0, 82),
+        Profile::Screen | Profile::Archive => (180.0, 150.0, 82),
     }
 }
 
@@ -313,7 +315,7 @@ pub fn lay_out(
     Vec<Diag>,
     Vec<crate::inspect::PageInfo>,
 )> {
-    let (doc, warnings, pages, _) = lay_out_fitted(world, project)?;
+    let (doc, warnings, pages, _) = lay_out_fitted(world, project, None, None)?;
     Ok((doc, warnings, pages))
 }
 
@@ -324,12 +326,19 @@ pub struct FitSummary {
     pub passes: usize,
     /// The changes made, in order.
     pub decisions: Vec<crate::fit::Decision>,
+    /// The plan of the final layout.
+    pub plan: Option<crate::fit::FitPlan>,
 }
 
-/// [`lay_out`], also returning the fitting summary.
+/// [`lay_out`], also returning the fitting summary. With `fit_cache`, a
+/// search's result is kept there under a key of every input that can move
+/// the layout (data, layouts, assets, fonts), and reused when the key
+/// matches, so an unchanged issue is laid out once.
 pub fn lay_out_fitted(
     world: &mut FolioWorld,
     project: &mut compile::Project,
+    fit_cache: Option<&Path>,
+    hint: Option<crate::fit::FitPlan>,
 ) -> FolioResult<(
     typst_layout::PagedDocument,
     Vec<Diag>,
@@ -344,7 +353,31 @@ pub fn lay_out_fitted(
         last: None,
     };
     let issue = passes.project.issue.clone();
-    let fitted = crate::fit::fit(&issue, None, &mut passes)?;
+    let key = fit_cache.map(|_| fit_key(passes.project));
+    let cached: Option<crate::fit::Fitted0> = fit_cache
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| serde_json::from_slice::<(String, crate::fit::Fitted0)>(&b).ok())
+        .filter(|(k, _)| Some(k) == key.as_ref())
+        .map(|(_, f)| f);
+    let prior = match (cached, hint) {
+        (Some(f), _) => crate::fit::Prior::Exact(f),
+        (None, Some(plan)) => crate::fit::Prior::Hint(plan),
+        (None, None) => crate::fit::Prior::None,
+    };
+    let fitted = crate::fit::fit(&issue, prior, &mut passes)?;
+    if let (Some(path), Some(key)) = (fit_cache, key) {
+        let keep = crate::fit::Fitted0 {
+            plan: fitted.plan.clone(),
+            articles: fitted.plan.articles.clone(),
+            decisions: fitted.decisions.clone(),
+            passes: fitted.passes,
+        };
+        // best effort: the cache only saves time
+        if let Ok(json) = serde_json::to_vec(&(key, keep)) {
+            let _ = path.parent().map(std::fs::create_dir_all);
+            let _ = crate::output::write_atomic(path, &json);
+        }
+    }
     // The document kept is that of the last pass: make sure it is the plan's.
     if passes.last.as_ref().map(|l| &l.0) != Some(&fitted.plan) {
         crate::fit::Layout::pass(&mut passes, &fitted.plan)?;
@@ -360,8 +393,59 @@ pub fn lay_out_fitted(
         FitSummary {
             passes: fitted.passes,
             decisions: fitted.decisions,
+            plan: Some(fitted.plan),
         },
     ))
+}
+
+/// The fit cache's key: a digest of everything that can move the layout —
+/// the template data, the layouts and assets (contents) and the fonts
+/// (names and sizes) — and of this folio's version.
+fn fit_key(project: &compile::Project) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    for name in ["/folio/data.json", "/folio/main.typ"] {
+        if let Some(b) = project.files.get(name) {
+            h.update(name);
+            h.update(b.as_slice());
+        }
+    }
+    let mut files = Vec::new();
+    for (dir, contents) in [("layouts", true), ("assets", true), ("fonts", false)] {
+        collect_files(&project.root.join(dir), &mut files, contents);
+    }
+    files.sort();
+    for (path, len, digest) in files {
+        h.update(path.to_string_lossy().as_bytes());
+        h.update(len.to_le_bytes());
+        h.update(digest);
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// Every file under `dir`: path, length and (with `contents`) a digest.
+fn collect_files(dir: &Path, out: &mut Vec<(PathBuf, u64, Vec<u8>)>, contents: bool) {
+    use sha2::{Digest, Sha256};
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let path = e.path();
+        let Ok(meta) = e.metadata() else { continue };
+        if meta.is_dir() {
+            collect_files(&path, out, contents);
+        } else if meta.is_file() {
+            let digest = if contents {
+                std::fs::read(&path)
+                    .map(|b| Sha256::digest(&b).to_vec())
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            out.push((path, meta.len(), digest));
+        }
+    }
 }
 
 /// Runs layout passes for the fitting engine in one world.

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::inspect::PageInfo;
 use crate::manifest::SponsorSize;
@@ -63,7 +63,7 @@ pub const LADDER: [&str; 7] = [
 ];
 
 /// Where an article starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Start {
     /// Under the previous article, after a rule.
@@ -73,7 +73,7 @@ pub enum Start {
 }
 
 /// One article's fit parameters (`/folio/fit/<id>.json`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct ArticleFit {
     /// Where it starts.
@@ -84,18 +84,28 @@ pub struct ArticleFit {
     pub balance: i32,
 }
 
+/// How a section opens in a layout pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Opener {
+    /// A full opener page.
+    Full,
+    /// A title band over the section's first page.
+    Band,
+}
+
 /// A section's fit parameters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct SectionFit {
     /// `full` (an opener page) or `band` (a title band over its first page).
-    pub opener: &'static str,
+    pub opener: Opener,
     /// The opener's photo (never one on the facing page), if any.
     pub photo: Option<String>,
 }
 
 /// Every fit parameter of an issue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct FitPlan {
     /// By article id.
@@ -116,7 +126,7 @@ pub struct FitPlan {
 }
 
 /// One change the engine made, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Decision {
     /// Article or section id, or `issue`.
@@ -165,8 +175,8 @@ impl FitPlan {
                 }
             }
             let opener = match s.opener {
-                OpenerMode::Band => "band",
-                OpenerMode::Full | OpenerMode::Auto => "full",
+                OpenerMode::Band => Opener::Band,
+                OpenerMode::Full | OpenerMode::Auto => Opener::Full,
             };
             sections.insert(
                 s.id.clone(),
@@ -307,6 +317,7 @@ pub trait Layout {
 }
 
 /// What fitting produced.
+#[derive(Debug)]
 pub struct Fitted {
     /// The plan of the final layout.
     pub plan: FitPlan,
@@ -318,17 +329,69 @@ pub struct Fitted {
     pub passes: usize,
 }
 
+/// What a fit may start from.
+pub enum Prior {
+    /// Nothing: search from the initial plan.
+    None,
+    /// The result of a search on exactly these inputs (the fit cache): laid
+    /// out once and kept.
+    Exact(Fitted0),
+    /// A plan that fitted similar inputs before (`folio watch` after an
+    /// edit): kept when one pass shows it still meets every goal, otherwise
+    /// the search starts afresh.
+    Hint(FitPlan),
+}
+
+/// A fit result without its pages, as the fit cache keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Fitted0 {
+    /// The plan (issue-level parameters).
+    pub plan: FitPlan,
+    /// The articles' parameters.
+    pub articles: BTreeMap<String, ArticleFit>,
+    /// The decisions that led to it.
+    pub decisions: Vec<Decision>,
+    /// Passes the search took.
+    pub passes: usize,
+}
+
 /// Fits an issue: runs passes through `layout` until the goals are met or
-/// the budget is spent, and returns the best layout found (the final pass is
-/// always the layout of the returned plan).
+/// the budget is spent, and returns the best layout found.
 pub fn fit(
     issue: &Issue,
-    ladder: Option<Vec<String>>,
+    prior: Prior,
     layout: &mut dyn Layout,
 ) -> crate::diag::FolioResult<Fitted> {
+    match prior {
+        Prior::None => {}
+        Prior::Exact(f) => {
+            let mut plan = f.plan;
+            plan.articles = f.articles;
+            let pages = layout.pass(&plan)?;
+            return Ok(Fitted {
+                plan,
+                pages,
+                decisions: f.decisions,
+                passes: 1,
+            });
+        }
+        Prior::Hint(plan) => {
+            let pages = layout.pass(&plan)?;
+            let m = if issue.saddle_stitch { 4 } else { 2 };
+            if Reading::new(&pages).underfilled().is_empty() && pages.len() % m == 0 {
+                return Ok(Fitted {
+                    plan,
+                    pages,
+                    decisions: Vec::new(),
+                    passes: 1,
+                });
+            }
+        }
+    }
     let mut e = Engine {
         issue,
-        ladder: ladder.unwrap_or_else(|| LADDER.iter().map(|s| s.to_string()).collect()),
+        ladder: LADDER.iter().map(|s| s.to_string()).collect(),
         max_grown: LEAD_MAX_GROWN,
         min_ppi: GROW_MIN_PPI,
         passes: 0,
@@ -408,6 +471,7 @@ impl Engine<'_> {
         plan: &FitPlan,
     ) -> crate::diag::FolioResult<Vec<PageInfo>> {
         self.passes += 1;
+        let t = std::time::Instant::now();
         let pages = layout.pass(plan)?;
         // A developer's view of the search (FOLIO_FIT_TRACE=1).
         if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
@@ -418,8 +482,9 @@ impl Engine<'_> {
                 .map(|&i| format!("{}:{:.0}%", i + 1, r.fills[i].unwrap_or(0.0) * 100.0))
                 .collect();
             eprintln!(
-                "fit pass {}: {} pages, under-filled [{}]; events {:?}/{:?}/{}, house {}",
+                "fit pass {} ({} ms): {} pages, under-filled [{}]; events {:?}/{:?}/{}, house {}",
                 self.passes,
+                t.elapsed().as_millis(),
                 pages.len(),
                 under.join(" "),
                 plan.events_columns,
@@ -470,7 +535,7 @@ impl Engine<'_> {
             let span = section_span(pages, &s.id);
             if span < OPENER_MIN_PAGES {
                 if let Some(f) = next.sections.get_mut(&s.id) {
-                    f.opener = "band";
+                    f.opener = Opener::Band;
                     changed = true;
                     let page = pages
                         .iter()
@@ -1012,12 +1077,20 @@ impl Engine<'_> {
         let full: Vec<&str> = auto
             .iter()
             .copied()
-            .filter(|id| plan.sections.get(*id).is_some_and(|f| f.opener == "full"))
+            .filter(|id| {
+                plan.sections
+                    .get(*id)
+                    .is_some_and(|f| f.opener == Opener::Full)
+            })
             .collect();
         let band: Vec<&str> = auto
             .iter()
             .copied()
-            .filter(|id| plan.sections.get(*id).is_some_and(|f| f.opener == "band"))
+            .filter(|id| {
+                plan.sections
+                    .get(*id)
+                    .is_some_and(|f| f.opener == Opener::Band)
+            })
             .collect();
         let ev = events_pages(pages);
         let why = |what: &str| format!("{n} pages: {what} for a multiple of {}", lose + gain);
@@ -1057,7 +1130,7 @@ impl Engine<'_> {
                 let mut by_span: Vec<&str> = full.clone();
                 by_span.sort_by_key(|id| section_span(pages, id));
                 for id in by_span.into_iter().take(left) {
-                    v.sections.get_mut(id)?.opener = "band";
+                    v.sections.get_mut(id)?.opener = Opener::Band;
                     ds.push(decision(
                         id,
                         "openers",
@@ -1081,7 +1154,7 @@ impl Engine<'_> {
             let mut by_span: Vec<&str> = band.clone();
             by_span.sort_by_key(|id| std::cmp::Reverse(section_span(pages, id)));
             for id in by_span.into_iter().take(left) {
-                v.sections.get_mut(id)?.opener = "full";
+                v.sections.get_mut(id)?.opener = Opener::Full;
                 ds.push(decision(
                     id,
                     "openers",
@@ -1167,7 +1240,7 @@ impl Engine<'_> {
             let Some(f) = v.sections.get_mut(&s.id) else {
                 continue;
             };
-            if f.opener != "full" {
+            if f.opener != Opener::Full {
                 f.photo = None;
                 continue;
             }

@@ -148,6 +148,9 @@ pub struct Session {
     photos: HashMap<String, Bytes>,
     /// Downsampled photos (by virtual path and size), kept like `photos`.
     small: HashMap<(String, (u32, u32)), Bytes>,
+    /// The last rebuild's fit plan: kept while one pass shows it still meets
+    /// every fitting goal, so the pages do not jump while a designer types.
+    fit: Option<crate::fit::FitPlan>,
 }
 
 impl Session {
@@ -160,6 +163,7 @@ impl Session {
             world: None,
             photos: HashMap::new(),
             small: HashMap::new(),
+            fit: None,
         }
     }
 
@@ -245,11 +249,12 @@ impl Session {
                 &project.root,
             )),
         };
-        // The same layout passes as `folio build` (compile, copyfit).
-        let result = build::lay_out(world, &mut project);
+        // The same fitting passes as `folio build`, starting from the last plan.
+        let result = build::lay_out_fitted(world, &mut project, None, self.fit.take());
         // As typst-cli's watch: drop memoised results unused for 10 rebuilds.
         typst::comemo::evict(10);
-        let (doc, mut warnings, pages) = result?;
+        let (doc, mut warnings, pages, fit) = result?;
+        self.fit = fit.plan;
         let typeset = start.elapsed();
         let start = Instant::now();
         warnings.extend(crate::preflight::check(
