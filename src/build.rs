@@ -400,11 +400,20 @@ pub fn lay_out_fitted(
 
 /// The fit cache's key: a digest of everything that can move the layout —
 /// the template data, the layouts and assets (contents) and the fonts
-/// (names and sizes) — and of this folio's version.
+/// (names and sizes) — and of this folio executable.
 fn fit_key(project: &compile::Project) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
+    // a rebuilt folio may fit differently: the executable is part of the key
+    if let Some(meta) = std::env::current_exe().ok().and_then(|p| p.metadata().ok()) {
+        h.update(meta.len().to_le_bytes());
+        if let Ok(t) = meta.modified()
+            && let Ok(d) = t.duration_since(std::time::UNIX_EPOCH)
+        {
+            h.update(d.as_nanos().to_le_bytes());
+        }
+    }
     for name in ["/folio/data.json", "/folio/main.typ"] {
         if let Some(b) = project.files.get(name) {
             h.update(name);

@@ -629,6 +629,27 @@ impl Engine<'_> {
             .filter(|m| m.kind == "article")
             .map(|m| m.id.clone());
         let mut out = Vec::new();
+        // An article's balanced column block that runs a few points onto a
+        // page its text never reaches: correct its height first (not a
+        // design choice, so not on the ladder).
+        if let Some((id, lines)) = spill(pages, p)
+            && let Some(f) = plan.articles.get(&id)
+        {
+            let mut v = plan.clone();
+            let b = f.balance - lines;
+            v.articles.get_mut(&id).map(|f| f.balance = b);
+            out.push((
+                v,
+                decision(
+                    &id,
+                    "balance",
+                    &f.balance.to_string(),
+                    &b.to_string(),
+                    page_no,
+                    format!("its column block ran onto page {page_no} without text"),
+                ),
+            ));
+        }
         for lever in &self.ladder {
             match lever.as_str() {
                 "flow" => {
@@ -743,7 +764,7 @@ impl Engine<'_> {
                             ),
                         ));
                     }
-                    if events_here && !plan.events_flow {
+                    if events_here {
                         // denser or roomier rows
                         let cols = self.events_columns(plan);
                         for c in [cols + 1, cols.saturating_sub(1)] {
@@ -1000,73 +1021,68 @@ impl Engine<'_> {
         ))
     }
 
-    /// Brings the page count to a multiple of 4 (saddle stitch) or 2.
+    /// Brings the page count to a multiple of 4 (saddle stitch) or 2: tries
+    /// the variants whose effect is known, least change first, and keeps the
+    /// first that reaches the count without a new under-filled page; house
+    /// pages are the last resort.
     fn page_count(
         &mut self,
         layout: &mut dyn Layout,
-        mut plan: FitPlan,
-        mut pages: Vec<PageInfo>,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
         let m = if self.issue.saddle_stitch { 4 } else { 2 };
-        for _ in 0..4 {
-            let n = pages.len();
-            if n % m == 0 || !self.budget() {
+        let n = pages.len();
+        if n % m == 0 {
+            return Ok((plan, pages));
+        }
+        let under = Reading::new(&pages).underfilled().len();
+        for (v, ds) in self.count_variants(&plan, &pages, m) {
+            if !self.budget() {
                 break;
             }
-            let lose = n % m;
-            let gain = m - lose;
-            let Some((v, ds)) = self.count_variant(&plan, &pages, lose, gain) else {
-                break;
-            };
             let got = self.run(layout, &v)?;
-            let under_before = Reading::new(&pages).underfilled().len();
-            let under_after = Reading::new(&got).underfilled().len();
-            // keep a variant that reaches the count without new holes, or
-            // gets closer to it
-            let dist = |k: usize| (k % m).min(m - k % m);
-            if got.len() % m == 0 && under_after <= under_before
-                || dist(got.len()) < dist(n) && under_after <= under_before
-            {
+            if got.len() % m == 0 && Reading::new(&got).underfilled().len() <= under {
                 self.decisions.extend(ds);
-                plan = v;
-                pages = got;
-            } else if self.uses("house-pages") && got.len() % m != 0 {
-                // the prediction missed: fall back to house pages alone
-                let add = m - n % m;
-                let mut h = plan.clone();
-                h.house_pages += add;
-                let got = self.run(layout, &h)?;
-                if got.len() % m == 0 {
-                    self.decisions.push(decision(
-                        "issue",
-                        "house-pages",
-                        &plan.house_pages.to_string(),
-                        &h.house_pages.to_string(),
-                        n,
-                        format!("{n} pages: {add} designed house page(s) reach a multiple of {m}"),
-                    ));
-                    plan = h;
-                    pages = got;
-                }
-                break;
-            } else {
-                break;
+                return Ok((v, got));
             }
         }
+        // House pages: exactly one page each, after the events.
+        if self.uses("house-pages") && self.budget() {
+            let add = m - n % m;
+            let mut v = plan.clone();
+            v.house_pages += add;
+            let got = self.run(layout, &v)?;
+            if got.len() % m == 0 {
+                self.decisions.push(decision(
+                    "issue",
+                    "house-pages",
+                    &plan.house_pages.to_string(),
+                    &v.house_pages.to_string(),
+                    n,
+                    format!("{n} pages: {add} designed house page(s) reach a multiple of {m}"),
+                ));
+                return Ok((v, got));
+            }
+        }
+        // Nothing reached the count: the last pass must be the kept plan's.
+        let pages = self.run(layout, &plan)?;
         Ok((plan, pages))
     }
 
-    /// A plan predicted to lose `lose` or gain `gain` pages, with the least
-    /// change: openers (auto sections) and the events pages first, house
-    /// pages last.
-    fn count_variant(
+    /// Variants predicted to lose `n mod m` pages or gain the rest, least
+    /// change first: one opener to a band (shortest section first) or back,
+    /// the events one page shorter or longer, then pairs of those.
+    fn count_variants(
         &self,
         plan: &FitPlan,
         pages: &[PageInfo],
-        lose: usize,
-        gain: usize,
-    ) -> Option<(FitPlan, Vec<Decision>)> {
+        m: usize,
+    ) -> Vec<(FitPlan, Vec<Decision>)> {
         let n = pages.len();
+        let lose = n % m;
+        let gain = m - lose;
+        let why = |what: &str| format!("{n} pages: {what} for a multiple of {m}");
         let auto: Vec<&str> = self
             .issue
             .sections
@@ -1074,111 +1090,127 @@ impl Engine<'_> {
             .filter(|s| s.opener == OpenerMode::Auto)
             .map(|s| s.id.as_str())
             .collect();
-        let full: Vec<&str> = auto
-            .iter()
-            .copied()
-            .filter(|id| {
-                plan.sections
-                    .get(*id)
-                    .is_some_and(|f| f.opener == Opener::Full)
-            })
-            .collect();
-        let band: Vec<&str> = auto
-            .iter()
-            .copied()
-            .filter(|id| {
-                plan.sections
-                    .get(*id)
-                    .is_some_and(|f| f.opener == Opener::Band)
-            })
-            .collect();
-        let ev = events_pages(pages);
-        let why = |what: &str| format!("{n} pages: {what} for a multiple of {}", lose + gain);
-        // 1. Lose pages: openers to bands (longest sections keep theirs), fewer events pages.
-        if self.uses("openers") || self.uses("events") {
-            let mut v = plan.clone();
-            let mut ds = Vec::new();
-            let mut left = lose;
-            if self.uses("events") && left > 0 && ev > 1 {
-                if events_fill_ok(pages, ev - 1) {
-                    v.events_pages = Some(ev - 1);
-                    ds.push(decision(
-                        "events",
-                        "events",
-                        &ev.to_string(),
-                        &(ev - 1).to_string(),
-                        n,
-                        why("one events page less"),
-                    ));
-                } else {
-                    // smaller tiles, more to a row
-                    let cols = self.events_columns(plan) + 1;
-                    v.events_columns = Some(cols);
-                    v.events_pages = Some(ev - 1);
-                    ds.push(decision(
-                        "events",
-                        "events",
-                        &format!("{} per row", cols - 1),
-                        &format!("{cols} per row"),
-                        n,
-                        why("one events page less"),
-                    ));
-                }
-                left -= 1;
-            }
-            if self.uses("openers") {
-                let mut by_span: Vec<&str> = full.clone();
-                by_span.sort_by_key(|id| section_span(pages, id));
-                for id in by_span.into_iter().take(left) {
-                    v.sections.get_mut(id)?.opener = Opener::Band;
-                    ds.push(decision(
+        let with = |o: Opener| {
+            let mut ids: Vec<&str> = auto
+                .iter()
+                .copied()
+                .filter(|id| plan.sections.get(*id).is_some_and(|f| f.opener == o))
+                .collect();
+            ids.sort_by_key(|id| section_span(pages, id));
+            ids
+        };
+        // single steps with their page delta
+        let mut steps: Vec<(i64, FitPlan, Decision)> = Vec::new();
+        if self.uses("openers") {
+            for id in with(Opener::Full) {
+                let mut v = plan.clone();
+                v.sections.get_mut(id).map(|f| f.opener = Opener::Band);
+                steps.push((
+                    -1,
+                    v,
+                    decision(
                         id,
                         "openers",
                         "full",
                         "band",
                         n,
                         why("a section band instead of an opener page"),
+                    ),
+                ));
+            }
+            for id in with(Opener::Band).into_iter().rev() {
+                let mut v = plan.clone();
+                v.sections.get_mut(id).map(|f| f.opener = Opener::Full);
+                steps.push((
+                    1,
+                    v,
+                    decision(
+                        id,
+                        "openers",
+                        "band",
+                        "full",
+                        n,
+                        why("an opener page instead of a band"),
+                    ),
+                ));
+            }
+        }
+        let ev = events_pages(pages);
+        if self.uses("events") && ev > 0 && !plan.events_flow {
+            let cols = self.events_columns(plan);
+            if ev > 1 {
+                let mut v = plan.clone();
+                v.events_pages = Some(ev - 1);
+                steps.push((
+                    -1,
+                    v,
+                    decision(
+                        "events",
+                        "events",
+                        &format!("{ev} pages"),
+                        &format!("{} pages", ev - 1),
+                        n,
+                        why("one events page less"),
+                    ),
+                ));
+                if cols < 4 {
+                    let mut v = plan.clone();
+                    v.events_pages = Some(ev - 1);
+                    v.events_columns = Some(cols + 1);
+                    steps.push((
+                        -1,
+                        v,
+                        decision(
+                            "events",
+                            "events",
+                            &format!("{ev} pages, {cols} per row"),
+                            &format!("{} pages, {} per row", ev - 1, cols + 1),
+                            n,
+                            why("one events page less"),
+                        ),
                     ));
-                    left -= 1;
                 }
             }
-            if left == 0 && !ds.is_empty() {
-                return Some((v, ds));
-            }
-        }
-        // 2. Gain pages: bands to openers (longest sections first), then house pages.
-        let mut v = plan.clone();
-        let mut ds = Vec::new();
-        let mut left = gain;
-        if self.uses("openers") {
-            let mut by_span: Vec<&str> = band.clone();
-            by_span.sort_by_key(|id| std::cmp::Reverse(section_span(pages, id)));
-            for id in by_span.into_iter().take(left) {
-                v.sections.get_mut(id)?.opener = Opener::Full;
-                ds.push(decision(
-                    id,
-                    "openers",
-                    "band",
-                    "full",
+            let mut v = plan.clone();
+            v.events_pages = Some(ev + 1);
+            steps.push((
+                1,
+                v,
+                decision(
+                    "events",
+                    "events",
+                    &format!("{ev} pages"),
+                    &format!("{} pages", ev + 1),
                     n,
-                    why("an opener page instead of a band"),
-                ));
-                left -= 1;
+                    why("one events page more"),
+                ),
+            ));
+        }
+        let mut out: Vec<(FitPlan, Vec<Decision>)> = Vec::new();
+        // one step of the right size (losing first: a tighter issue)
+        for want in [-(lose as i64), gain as i64] {
+            for (d, v, dec) in &steps {
+                if *d == want {
+                    out.push((v.clone(), vec![dec.clone()]));
+                }
             }
         }
-        if left > 0 && self.uses("house-pages") {
-            v.house_pages += left;
-            ds.push(decision(
-                "issue",
-                "house-pages",
-                &plan.house_pages.to_string(),
-                &v.house_pages.to_string(),
-                n,
-                why(&format!("{left} designed house page(s)")),
-            ));
-            left = 0;
+        // two steps
+        for want in [-(lose as i64), gain as i64] {
+            for (i, (d1, _, a)) in steps.iter().enumerate() {
+                for (d2, v2, b) in steps.iter().skip(i + 1) {
+                    if d1 + d2 != want || a.subject == b.subject {
+                        continue;
+                    }
+                    // combine: apply the first step's change onto the second's plan
+                    let mut v = v2.clone();
+                    apply_step(&mut v, plan, &steps[i].1);
+                    out.push((v, vec![a.clone(), b.clone()]));
+                }
+            }
         }
-        (left == 0 && !ds.is_empty()).then_some((v, ds))
+        out.truncate(6);
+        out
     }
 
     /// Balances the last page of multi-column articles: when one column ends
@@ -1344,6 +1376,21 @@ fn page_key(p: &PageInfo) -> String {
         .unwrap_or_else(|| format!("{}", p.number))
 }
 
+/// Carries the changes `step` made to `base` over to `into`.
+fn apply_step(into: &mut FitPlan, base: &FitPlan, step: &FitPlan) {
+    for (id, f) in &step.sections {
+        if base.sections.get(id) != Some(f) {
+            into.sections.insert(id.clone(), f.clone());
+        }
+    }
+    if step.events_pages != base.events_pages {
+        into.events_pages = step.events_pages;
+    }
+    if step.events_columns != base.events_columns {
+        into.events_columns = step.events_columns;
+    }
+}
+
 /// Pages from a section's start up to the next section or designed page.
 fn section_span(pages: &[PageInfo], id: &str) -> usize {
     let Some(start) = pages.iter().position(|p| p.has("section", id)) else {
@@ -1373,20 +1420,6 @@ fn events_pages(pages: &[PageInfo]) -> usize {
         .count()
 }
 
-/// Whether the events' tiles plausibly fit `pages` pages (the template uses
-/// more when they do not, and the pass shows it).
-fn events_fill_ok(pages: &[PageInfo], want: usize) -> bool {
-    let Some(start) = pages.iter().position(|p| p.kind() == Some("events")) else {
-        return false;
-    };
-    let r = Reading::new(pages);
-    let n = events_pages(pages);
-    let total: f64 = (start..start + n)
-        .filter_map(|i| r.fills.get(i).copied().flatten())
-        .sum();
-    total <= want as f64 * 1.02
-}
-
 /// The pages on a page's spread (0-based): page 1 and the last page stand
 /// alone; pages 2k−1 and 2k (1-based 2k and 2k+1) face each other.
 pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
@@ -1396,6 +1429,28 @@ pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
     // 1-based even pages are left-hand pages
     let left = if (i + 1) % 2 == 0 { i } else { i - 1 };
     (left..=(left + 1).min(n - 1)).collect()
+}
+
+/// An article whose column block (its `after` marker) ends on page `p`
+/// while its text ended on an earlier page: its id and the lines to take
+/// off the block's height.
+fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
+    let after = pages[p].marks.iter().find(|m| m.kind == "after")?;
+    let id = &after.id;
+    if pages[p].has("article-end", id) || pages[p].has("article", id) {
+        return None;
+    }
+    let fit = pages
+        .iter()
+        .flat_map(|q| &q.marks)
+        .find(|m| m.kind == "fit" && &m.id == id)?;
+    let pitch = *fit.lengths.get("pitch")?;
+    let top = pages[p].body().map_or(0.0, |b| b[1]);
+    if pitch <= 0.0 {
+        return None;
+    }
+    let lines = ((after.rect.y - top) / pitch).ceil() as i32 + 1;
+    Some((id.clone(), lines.max(1)))
 }
 
 /// For a multi-column article's last page: how many lines the column height
