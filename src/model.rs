@@ -254,7 +254,8 @@ impl AltSource {
         fallback: Option<&str>,
         decorative: bool,
     ) -> (Option<String>, AltSource) {
-        let nonempty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        let nonempty =
+            |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
         if decorative {
             (None, AltSource::Decorative)
         } else if let Some(a) = nonempty(alt) {

@@ -138,7 +138,9 @@ fn text_artifacts(doc: &Document) -> Vec<(u32, Vec<String>)> {
     let mut out = Vec::new();
     for (n, id) in doc.get_pages() {
         let content = doc.get_page_content(id).unwrap();
-        let ops = lopdf::content::Content::decode(&content).unwrap().operations;
+        let ops = lopdf::content::Content::decode(&content)
+            .unwrap()
+            .operations;
         let mut stack: Vec<Option<String>> = Vec::new();
         let mut found = Vec::new();
         for op in ops {
@@ -177,7 +179,10 @@ fn text_artifacts(doc: &Document) -> Vec<(u32, Vec<String>)> {
 
 /// Text of each page (pdftotext, split at form feeds).
 fn page_texts(pdf: &Path) -> Vec<String> {
-    pdf_text(pdf, None).split('\u{c}').map(String::from).collect()
+    pdf_text(pdf, None)
+        .split('\u{c}')
+        .map(String::from)
+        .collect()
 }
 
 #[test]
@@ -216,9 +221,12 @@ fn xmp_identifies_pdf_ua_1() {
 fn title_is_shown() {
     let doc = sample_doc();
     let cat = doc.catalog().unwrap();
-    let prefs = deref(doc, cat.get(b"ViewerPreferences").expect("ViewerPreferences"))
-        .as_dict()
-        .unwrap();
+    let prefs = deref(
+        doc,
+        cat.get(b"ViewerPreferences").expect("ViewerPreferences"),
+    )
+    .as_dict()
+    .unwrap();
     assert_eq!(
         prefs.get(b"DisplayDocTitle").and_then(|o| o.as_bool()).ok(),
         Some(true),
@@ -246,14 +254,27 @@ fn running_heads_and_folios_are_artifacts() {
         .count();
     // Every article page has a running head and a folio; the sample has
     // well over 20 of them.
-    assert!(heads >= 20, "only {heads} pages have a Header artifact with text");
-    assert!(feet >= 20, "only {feet} pages have a Footer artifact with text");
+    assert!(
+        heads >= 20,
+        "only {heads} pages have a Header artifact with text"
+    );
+    assert!(
+        feet >= 20,
+        "only {feet} pages have a Footer artifact with text"
+    );
     // The running head's text is on those pages (so the artifact is the head).
     let with_head_text = texts
         .iter()
-        .filter(|t| t.contains("VOICE OF ASIA"))
+        .filter(|t| {
+            t.split_whitespace()
+                .collect::<String>()
+                .contains("VOICEOFASIA")
+        })
         .count();
-    assert!(with_head_text >= heads, "running head text on {with_head_text} pages, artifacts on {heads}");
+    assert!(
+        with_head_text >= heads,
+        "running head text on {with_head_text} pages, artifacts on {heads}"
+    );
 }
 
 #[test]
@@ -292,7 +313,11 @@ fn assert_headings_consecutive(elems: &[Elem]) -> Vec<u32> {
             l.parse().ok()
         })
         .collect();
-    assert_eq!(levels.first(), Some(&1), "the first heading must be H1: {levels:?}");
+    assert_eq!(
+        levels.first(),
+        Some(&1),
+        "the first heading must be H1: {levels:?}"
+    );
     for w in levels.windows(2) {
         assert!(
             w[1] <= w[0] + 1,
@@ -339,7 +364,10 @@ fn links_have_text_alternatives() {
             );
         }
     }
-    assert!(links > 20, "expected the contents and contact links, found {links}");
+    assert!(
+        links > 20,
+        "expected the contents and contact links, found {links}"
+    );
 }
 
 #[test]
@@ -389,10 +417,18 @@ fn photo_without_alt_or_caption_fails_the_screen_build_with_its_line() {
         "the error must name one.md line {line}:\n{err}"
     );
     assert!(err.contains("neither alt text nor a caption"), "{err}");
-    assert!(!dir.path().join("out-screen.pdf").exists(), "no partial output");
+    assert!(
+        !dir.path().join("out-screen.pdf").exists(),
+        "no partial output"
+    );
     // The print profile does not need alt text: it builds (with warnings).
     let out = dir.path().join("out.pdf");
-    let o = folio(&["build", dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = folio(&[
+        "build",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "print build failed:\n{}", stderr(&o));
 }
 
@@ -424,7 +460,8 @@ fn caption_fallback_is_a_warning_naming_the_line_in_check_json() {
         "no alt-text warning at issue.toml:{cover_line}: {alt:#?}"
     );
     assert!(
-        alt.iter().any(|f| f["file"].as_str().unwrap().ends_with("one.md")),
+        alt.iter()
+            .any(|f| f["file"].as_str().unwrap().ends_with("one.md")),
         "no alt-text warning for the article photo: {alt:#?}"
     );
     // The print profile has no accessibility findings.
@@ -458,7 +495,10 @@ fn decorative_photo_is_an_artifact_and_ad_artwork_needs_alt() {
         let s = std::fs::read_to_string(&p).unwrap();
         std::fs::write(
             &p,
-            s.replace("caption = \"A portrait\"\n", "caption = \"A portrait\"\nalt = \"A soft grey gradient\"\n"),
+            s.replace(
+                "caption = \"A portrait\"\n",
+                "caption = \"A portrait\"\nalt = \"A soft grey gradient\"\n",
+            ),
         )
         .unwrap();
     });
@@ -467,9 +507,13 @@ fn decorative_photo_is_an_artifact_and_ad_artwork_needs_alt() {
     let line = line_of(&manifest, "id = \"acme\"");
     let o = screen_build(dir.path());
     let err = stderr(&o);
-    assert!(!o.status.success(), "screen build must fail without artwork alt");
     assert!(
-        err.contains(&format!("issue.toml:{line}:")) && err.contains("sponsor `acme` has no alt text"),
+        !o.status.success(),
+        "screen build must fail without artwork alt"
+    );
+    assert!(
+        err.contains(&format!("issue.toml:{line}:"))
+            && err.contains("sponsor `acme` has no alt text"),
         "{err}"
     );
     // With alt, it builds; the decorative cover is no Figure, the two others are.
@@ -483,7 +527,11 @@ fn decorative_photo_is_an_artifact_and_ad_artwork_needs_alt() {
     .unwrap();
     let o = screen_build(dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(!stderr(&o).contains("alt-text"), "no alt findings left: {}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("alt-text"),
+        "no alt findings left: {}",
+        stderr(&o)
+    );
     let doc = Document::load(dir.path().join("out-screen.pdf")).unwrap();
     let figures: Vec<Option<String>> = struct_elems(&doc)
         .into_iter()
@@ -509,13 +557,13 @@ fn language_build(name: &str, lang: &str) -> (tempfile::TempDir, PathBuf) {
         совершенствованию институциональных механизмов, \
         продовольственной безопасности и противодействию \
         международному терроризму. ";
-    let lang = lang.to_string();
+    let code = lang.to_string();
     let dir = minimal_copy(name, move |d| {
         let p = d.join("articles/one.md");
         let s = std::fs::read_to_string(&p).unwrap();
         let s = s.replace(
             "columns = 2\n",
-            &format!("columns = 3\nlanguage = \"{lang}\"\n"),
+            &format!("columns = 3\nlanguage = \"{code}\"\n"),
         );
         let s = s.replace(
             "caption = \"A portrait\"\n",
@@ -532,7 +580,10 @@ fn language_build(name: &str, lang: &str) -> (tempfile::TempDir, PathBuf) {
         let s = std::fs::read_to_string(&p).unwrap();
         std::fs::write(
             &p,
-            s.replace("caption = \"A gradient\"\n", "caption = \"A gradient\"\nalt = \"A gradient\"\n"),
+            s.replace(
+                "caption = \"A gradient\"\n",
+                "caption = \"A gradient\"\nalt = \"A gradient\"\n",
+            ),
         )
         .unwrap();
     });
@@ -569,9 +620,15 @@ fn russian_article_is_tagged_ru_and_hyphenated_kazakh_falls_back_to_no_hyphenati
     );
     // The body's sub-heading is an H3 under the article's H2.
     let levels = assert_headings_consecutive(&elems);
-    assert!(levels.contains(&3), "no H3 for the body heading: {levels:?}");
+    assert!(
+        levels.contains(&3),
+        "no H3 for the body heading: {levels:?}"
+    );
     let (r, e, k) = (hyphen_breaks(&ru), hyphen_breaks(&en), hyphen_breaks(&kk));
-    assert!(r >= 3, "Russian text in narrow columns is hyphenated (found {r} breaks)");
+    assert!(
+        r >= 3,
+        "Russian text in narrow columns is hyphenated (found {r} breaks)"
+    );
     assert_eq!(e, 0, "English patterns do not hyphenate Cyrillic words");
     assert_eq!(k, 0, "Kazakh has no patterns in Typst: no hyphenation");
     let kk_doc = Document::load(&kk).unwrap();
@@ -606,7 +663,10 @@ fn archive_is_pdf_a_2b_and_pdf_ua_1() {
         let s = std::fs::read_to_string(&p).unwrap();
         std::fs::write(
             &p,
-            s.replace("caption = \"A gradient\"\n", "caption = \"A gradient\"\nalt = \"A gradient\"\n"),
+            s.replace(
+                "caption = \"A gradient\"\n",
+                "caption = \"A gradient\"\nalt = \"A gradient\"\n",
+            ),
         )
         .unwrap();
     });
@@ -621,6 +681,12 @@ fn archive_is_pdf_a_2b_and_pdf_ua_1() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let x = xmp(&Document::load(&out).unwrap());
-    assert!(x.contains("pdfuaid:part>1<") || x.contains("pdfuaid:part=\"1\""), "{x}");
-    assert!(x.contains("pdfaid:part>2<") || x.contains("pdfaid:part=\"2\""), "{x}");
+    assert!(
+        x.contains("pdfuaid:part>1<") || x.contains("pdfuaid:part=\"1\""),
+        "{x}"
+    );
+    assert!(
+        x.contains("pdfaid:part>2<") || x.contains("pdfaid:part=\"2\""),
+        "{x}"
+    );
 }
