@@ -285,7 +285,18 @@ pub fn produce(
     {
         return Err(crate::diag::Failure(findings));
     }
-    let mut pdf = crate::export::pdf(&document, &project.issue, profile)?;
+    // A world over the same files resolves export errors (PDF/UA, PDF/A
+    // validation) to template lines; it only borrows the fonts.
+    let world = FolioWorld::new(
+        &project.mounts,
+        fonts,
+        project.files.clone(),
+        project.issue.date,
+        &project.root,
+    );
+    let exported = crate::export::pdf_located(&document, &project.issue, profile, Some(&world));
+    let fonts = world.into_fonts();
+    let mut pdf = exported?;
     if profile == Profile::Print {
         pdf = crate::export::print_boxes(&pdf, project.issue.page.bleed_mm, options.marks)?;
     }

@@ -20,9 +20,9 @@ use crate::world::{FolioWorld, Mounts, NamedWorld};
 pub enum Profile {
     /// Press: bleed, trim and bleed boxes, full-resolution photos.
     Print,
-    /// Screen: no bleed, smaller photos, bookmarks and links.
+    /// Screen: no bleed, smaller photos, bookmarks and links; PDF/UA-1.
     Screen,
-    /// Archive: PDF/A-2b.
+    /// Archive: PDF/A-2b and PDF/UA-1.
     Archive,
 }
 
@@ -34,6 +34,12 @@ impl Profile {
             Profile::Screen => "screen",
             Profile::Archive => "archive",
         }
+    }
+
+    /// Whether the profile writes an accessible PDF (PDF/UA-1), so that
+    /// every image needs a text alternative.
+    pub fn is_accessible(self) -> bool {
+        matches!(self, Profile::Screen | Profile::Archive)
     }
 }
 

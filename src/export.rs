@@ -7,14 +7,25 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use crate::compile::Profile;
 use crate::diag::{Diag, FolioResult};
 use crate::model::Issue;
+use crate::world::NamedWorld;
 
 /// Exports the document as PDF for a profile. Deterministic: the identifier
 /// and timestamp come from the manifest, never the clock.
 pub fn pdf(doc: &PagedDocument, issue: &Issue, profile: Profile) -> FolioResult<Vec<u8>> {
+    pdf_located(doc, issue, profile, None)
+}
+
+/// [`pdf`], with export errors (PDF/UA and PDF/A validation) located in the
+/// templates through `world` when it is given.
+pub fn pdf_located(
+    doc: &PagedDocument,
+    issue: &Issue,
+    profile: Profile,
+    world: Option<&dyn NamedWorld>,
+) -> FolioResult<Vec<u8>> {
     let (y, m, d) = issue.date;
     let standards = match profile {
-        Profile::Archive => PdfStandards::new(&[PdfStandard::A_2b])
-            .map_err(|e| Diag::error("pdf", format!("PDF/A setup failed: {}", e.message())))?,
+        Profile::Screen | Profile::Archive => accessible_standards(profile)?,
         _ => PdfStandards::default(),
     };
     let options = PdfOptions {
@@ -30,10 +41,55 @@ pub fn pdf(doc: &PagedDocument, issue: &Issue, profile: Profile) -> FolioResult<
         crate::diag::Failure(
             errors
                 .iter()
-                .map(|e| Diag::error("pdf", format!("PDF export failed: {}", e.message)))
+                .map(|e| export_diag(e, profile, world))
                 .collect(),
         )
     })
+}
+
+/// The standards of the accessible profiles. Screen: PDF/UA-1. Archive:
+/// PDF/A-2b and PDF/UA-1 at once (both are PDF 1.7; Typst validates both
+/// while exporting). Typst's validation failing means no file is written,
+/// so a file never claims PDF/UA without passing it.
+fn accessible_standards(profile: Profile) -> FolioResult<PdfStandards> {
+    let list: &[PdfStandard] = match profile {
+        Profile::Archive => &[PdfStandard::A_2b, PdfStandard::Ua_1],
+        _ => &[PdfStandard::Ua_1],
+    };
+    PdfStandards::new(list).map_err(|e| {
+        Diag::error(
+            "pdf",
+            format!("PDF standards setup failed: {}", e.message()),
+        )
+        .into()
+    })
+}
+
+/// An export error as a diagnostic, located in the template when possible.
+fn export_diag(
+    e: &typst::diag::SourceDiagnostic,
+    profile: Profile,
+    world: Option<&dyn NamedWorld>,
+) -> Diag {
+    let mut d = match world {
+        Some(w) => Diag::from_typst(w, e),
+        None => {
+            let mut d = Diag::error("pdf", String::new());
+            d.hints = e.hints.iter().map(|h| h.v.to_string()).collect();
+            d
+        }
+    };
+    d.code = "pdf";
+    d.message = format!("PDF export failed: {}", e.message);
+    if profile.is_accessible() && e.message.contains("PDF/UA") {
+        d.hints.push(format!(
+            "the {} profile writes PDF/UA-1 and refuses to write a file that does not conform; \
+             `folio check ISSUE --profile {}` lists the accessibility findings with their manifest lines",
+            profile.name(),
+            profile.name()
+        ));
+    }
+    d
 }
 
 /// Millimetres to PDF points.

@@ -179,6 +179,9 @@ fn walk(value: &serde_json::Value, path: &mut Vec<Step>, f: &mut dyn FnMut(&[Ste
                         | "size"
                         | "format"
                         | "logo"
+                        // Text alternatives are read out, never printed.
+                        | "alt"
+                        | "logo-alt"
                         | "date"
                         | "accent"
                 ) {

@@ -143,6 +143,12 @@ pub struct PhotoRef {
     pub after_paragraph: Option<usize>,
     /// Date after which the photo may no longer be printed.
     pub rights_expire: Option<Spanned<toml::value::Datetime>>,
+    /// Text alternative for screen readers (accessible screen PDF); the
+    /// caption is used when it is missing.
+    pub alt: Option<String>,
+    /// A purely decorative image: no alt text, marked as an artifact.
+    #[serde(default)]
+    pub decorative: bool,
 }
 
 /// Where an article photo goes.
@@ -245,6 +251,11 @@ pub struct Sponsor {
     pub right_hand: bool,
     /// Supplied artwork: PDF, SVG, PNG or JPEG.
     pub artwork: Option<SpannedStr>,
+    /// Text alternative of the artwork (what the ad says), for screen readers.
+    pub alt: Option<String>,
+    /// The artwork is purely decorative (no alt text, marked as an artifact).
+    #[serde(default)]
+    pub decorative: bool,
     /// A composed ad, laid out by the template.
     pub ad: Option<Ad>,
 }
@@ -271,6 +282,8 @@ pub struct Ad {
     pub text: Option<String>,
     /// Logo image file.
     pub logo: Option<SpannedStr>,
+    /// Text alternative of the logo (default: "<sponsor name> logo").
+    pub logo_alt: Option<String>,
     /// Contact lines.
     #[serde(default)]
     pub contacts: Vec<String>,
@@ -347,6 +360,8 @@ pub struct FrontMatter {
     pub new_page: bool,
     /// Page budget for preflight (overset / underfill).
     pub pages: Option<Spanned<f64>>,
+    /// Language of the article (ISO 639, e.g. "ru"); default: the issue's.
+    pub language: Option<SpannedStr>,
     /// Photos: the first lead, further inline unless placed otherwise.
     #[serde(default)]
     pub photos: Vec<PhotoRef>,

@@ -188,6 +188,8 @@ pub struct Article {
     pub new_page: bool,
     /// Page budget.
     pub pages: Option<f64>,
+    /// Language of the article text (ISO 639), or null for the issue's.
+    pub language: Option<String>,
     /// Lead photos.
     pub photos: Vec<Photo>,
     /// Body blocks (inline photos included).
@@ -222,6 +224,15 @@ pub struct Photo {
     pub focal: [f64; 2],
     /// Column span.
     pub span: Option<u8>,
+    /// Text alternative for screen readers: the `alt` given, else the
+    /// caption (event tiles: the tile's caption); null when there is none
+    /// or the photo is decorative.
+    pub alt: Option<String>,
+    /// Purely decorative: tagged as an artifact, no alt text.
+    pub decorative: bool,
+    /// Where `alt` came from (for accessibility findings).
+    #[serde(skip)]
+    pub alt_source: AltSource,
     /// Real file (canonical).
     #[serde(skip)]
     pub path: PathBuf,
@@ -231,6 +242,41 @@ pub struct Photo {
     /// Rights expiry (y, m, d).
     #[serde(skip)]
     pub rights_expire: Option<(i32, u8, u8)>,
+}
+
+/// Where an image's text alternative comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AltSource {
+    /// Written as `alt` in the manifest or front matter.
+    Given,
+    /// Falls back to the caption (a preflight warning for accessible profiles).
+    Caption,
+    /// Marked `decorative = true`: an artifact, no alt needed.
+    Decorative,
+    /// Neither alt nor caption (a preflight error for accessible profiles).
+    #[default]
+    Missing,
+}
+
+impl AltSource {
+    /// Resolves alt text from an explicit `alt`, a fallback text and the decorative flag.
+    pub fn resolve(
+        alt: Option<&str>,
+        fallback: Option<&str>,
+        decorative: bool,
+    ) -> (Option<String>, AltSource) {
+        let nonempty =
+            |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        if decorative {
+            (None, AltSource::Decorative)
+        } else if let Some(a) = nonempty(alt) {
+            (Some(a), AltSource::Given)
+        } else if let Some(c) = nonempty(fallback) {
+            (Some(c), AltSource::Caption)
+        } else {
+            (None, AltSource::Missing)
+        }
+    }
 }
 
 /// A sponsor block.
@@ -266,6 +312,10 @@ pub struct Artwork {
     pub height: Option<f64>,
     /// pdf, svg, png, jpg.
     pub format: String,
+    /// Text alternative (what the ad says), or null.
+    pub alt: Option<String>,
+    /// Purely decorative artwork: tagged as an artifact.
+    pub decorative: bool,
     /// Real file.
     #[serde(skip)]
     pub path: PathBuf,
@@ -281,6 +331,11 @@ pub struct AdData {
     pub text: Option<String>,
     /// Logo virtual path.
     pub logo: Option<String>,
+    /// Text alternative of the logo (`logo-alt`, default "<sponsor name> logo").
+    pub logo_alt: Option<String>,
+    /// Whether `logo-alt` was given (for accessibility findings).
+    #[serde(skip)]
+    pub logo_alt_given: bool,
     /// Contact lines.
     pub contacts: Vec<String>,
     /// Language.
@@ -466,10 +521,15 @@ impl Resolver<'_> {
             };
             self.date(&o, d.get_ref())
         });
+        let (alt, alt_source) =
+            AltSource::resolve(r.alt.as_deref(), r.caption.as_deref(), r.decorative);
         Some(Photo {
             src: String::new(),
             width: 0,
             height: 0,
+            alt,
+            decorative: r.decorative,
+            alt_source,
             caption: r.caption.clone(),
             credit: r.credit.clone(),
             placement: r.placement.unwrap_or(default),
@@ -612,6 +672,24 @@ impl Resolver<'_> {
             ..file_origin.clone()
         });
         let pages = fm.pages.as_ref().map(|p| *p.get_ref());
+        let language = fm.language.as_ref().map(|l| {
+            if !valid_language(l.get_ref()) {
+                let o = Origin {
+                    span: l.span(),
+                    ..file_origin.clone()
+                };
+                self.err(
+                    &o,
+                    Diag::error(
+                        "front-matter",
+                        format!("invalid language code `{}`", l.get_ref()),
+                    )
+                    .label("expected an ISO 639 code such as \"en\", \"ru\" or \"kk\"")
+                    .hint("use the two- or three-letter lower-case code, optionally with a region: \"ru\", \"zh-Hans\"; leave `language` out for the issue's language"),
+                );
+            }
+            l.get_ref().clone()
+        });
         if let (Some(p), Some(o)) = (pages, &pages_origin)
             && !(p > 0.0 && p < 1000.0)
         {
@@ -631,6 +709,7 @@ impl Resolver<'_> {
             columns,
             new_page: fm.new_page,
             pages,
+            language,
             photos: lead,
             body,
             origin: file_origin,
@@ -900,13 +979,18 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             let ao = r.at(a.span());
             let path = r.file(&ao, a.get_ref(), "artwork file")?;
             match crate::photos::inspect_artwork(&path) {
-                Ok((format, width, height)) => Some(Artwork {
-                    src: format!("/issue/{}", rel_virtual(&dir, &path)),
-                    width,
-                    height,
-                    format,
-                    path,
-                }),
+                Ok((format, width, height)) => {
+                    let (alt, _) = AltSource::resolve(sp.alt.as_deref(), None, sp.decorative);
+                    Some(Artwork {
+                        src: format!("/issue/{}", rel_virtual(&dir, &path)),
+                        width,
+                        height,
+                        format,
+                        alt,
+                        decorative: sp.decorative,
+                        path,
+                    })
+                }
                 Err(msg) => {
                     r.err(&ao, Diag::error("artwork", format!("sponsor artwork `{}`: {msg}", a.get_ref()))
                         .label("expected a valid PDF, SVG, PNG or JPEG file")
@@ -923,6 +1007,12 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                 let path = r.file(&lo, l.get_ref(), "logo file")?;
                 Some(format!("/issue/{}", rel_virtual(&dir, &path)))
             }),
+            logo_alt: ad.logo.as_ref().map(|_| {
+                AltSource::resolve(ad.logo_alt.as_deref(), None, false)
+                    .0
+                    .unwrap_or_else(|| format!("{} logo", sp.name))
+            }),
+            logo_alt_given: ad.logo_alt.as_deref().is_some_and(|a| !a.trim().is_empty()),
             contacts: ad.contacts.clone(),
             language: ad.language.clone(),
         });
@@ -1033,7 +1123,12 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             .tiles
             .iter()
             .filter_map(|t| {
-                let photo = r.photo(&origin, &t.photo, Placement::Inline)?;
+                let mut photo = r.photo(&origin, &t.photo, Placement::Inline)?;
+                // A tile's caption is on the tile: it is the photo's fallback alt.
+                if photo.alt_source == AltSource::Missing {
+                    (photo.alt, photo.alt_source) =
+                        AltSource::resolve(None, Some(&t.caption), false);
+                }
                 Some(TileData {
                     caption: t.caption.clone(),
                     photo,

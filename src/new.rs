@@ -384,6 +384,9 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
         if let Some(file) = photo.get("file").and_then(Value::as_str) {
             copy(file)?;
         }
+        // The old alt text describes the old photo: the placeholder caption
+        // stands in (a preflight warning for the screen PDF) until it is replaced.
+        photo.remove("alt");
         photo.insert(
             "caption".into(),
             Value::String(format!(

@@ -34,6 +34,9 @@ pub fn check(
     page_count(issue, pages, &mut out);
     sponsors(issue, pages, profile, &mut out);
     edges(issue, pages, profile, &mut out);
+    if profile.is_accessible() {
+        accessibility(issue, pages, &mut out);
+    }
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.page.cmp(&b.page)));
     out
 }
@@ -441,6 +444,86 @@ fn edges(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<Diag
                 )
                 .hint("keep text inside the trim box (and a few mm away from it)")
                 .on_page(page.number),
+            );
+        }
+    }
+}
+
+/// Accessibility findings for the tagged PDF/UA profiles (screen, archive):
+/// every image needs a text alternative or `decorative = true`.
+fn accessibility(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
+    use crate::model::AltSource;
+    let page_of = |src: &str| {
+        pages
+            .iter()
+            .find(|p| p.images.iter().any(|i| i.src.as_deref() == Some(src)))
+            .map(|p| p.number)
+    };
+    for p in issue.photos() {
+        let name = file_name(&p.path);
+        let d = match p.alt_source {
+            AltSource::Given | AltSource::Decorative => continue,
+            AltSource::Caption => Diag::warning(
+                "alt-text",
+                format!("photo `{name}` has no alt text; screen readers get its caption"),
+            )
+            .label("add `alt = \"…\"` to this photo")
+            .hint("alt text says what the photo shows for readers who cannot see it; a caption often does not"),
+            AltSource::Missing => Diag::error(
+                "alt-text",
+                format!("photo `{name}` has neither alt text nor a caption"),
+            )
+            .label("add `alt = \"…\"` to this photo")
+            .hint("the accessible PDF (PDF/UA) needs a text alternative for every image; write `decorative = true` if the photo is pure decoration"),
+        };
+        let d = match page_of(&p.src) {
+            Some(n) => d.on_page(n),
+            None => d,
+        };
+        out.push(p.origin.diag(d));
+    }
+    for sp in issue.sponsors() {
+        if let Some(art) = &sp.artwork
+            && art.format == "pdf"
+        {
+            out.push(sp.origin.diag(
+                Diag::error(
+                    "pdf-artwork",
+                    format!("the artwork of sponsor `{}` is a PDF, which an accessible PDF cannot embed", sp.id),
+                )
+                .label("PDF artwork")
+                .hint("Typst 0.15 embeds PDF files only in the print profile; ask the sponsor for SVG, PNG or JPEG artwork for the screen and archive editions"),
+            ));
+        }
+        if let Some(art) = &sp.artwork
+            && art.alt.is_none()
+            && !art.decorative
+        {
+            out.push(sp.origin.diag(
+                Diag::error(
+                    "alt-text",
+                    format!("the artwork of sponsor `{}` has no alt text", sp.id),
+                )
+                .label("add `alt = \"…\"` (what the ad says) to this sponsor")
+                .hint("screen readers cannot read an ad's artwork; write its message as `alt`, or `decorative = true` if it carries none"),
+            ));
+        }
+        if let Some(ad) = &sp.ad
+            && ad.logo.is_some()
+            && !ad.logo_alt_given
+        {
+            out.push(
+                sp.origin.diag(
+                    Diag::warning(
+                        "alt-text",
+                        format!(
+                            "the logo of sponsor `{}` has no alt text; screen readers get \"{}\"",
+                            sp.id,
+                            ad.logo_alt.as_deref().unwrap_or_default()
+                        ),
+                    )
+                    .label("add `logo-alt = \"…\"` to [sponsors.ad]"),
+                ),
             );
         }
     }

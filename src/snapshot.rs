@@ -336,13 +336,23 @@ fn needed_sizes(
                 let w = size.x.to_pt() * px_per_pt * scale;
                 let h = size.y.to_pt() * px_per_pt * scale;
                 let e = out
-                    .entry(typst::utils::hash128(image))
+                    .entry(pixel_key(image))
                     .or_insert_with(|| (image.clone(), 0.0, 0.0));
                 e.1 = e.1.max(w);
                 e.2 = e.2.max(h);
             }
             _ => {}
         }
+    }
+}
+
+/// Identifies an image by its pixels and scaling, not its alt text: one
+/// file placed with different alt texts gets one proxy, sized for its
+/// largest placement.
+fn pixel_key(image: &Image) -> u128 {
+    match image.kind() {
+        ImageKind::Raster(raster) => typst::utils::hash128(&(raster, image.scaling())),
+        _ => typst::utils::hash128(image),
     }
 }
 
@@ -388,8 +398,12 @@ fn swap_images(frame: &mut Frame, proxies: &HashMap<u128, Image>) {
         match item {
             FrameItem::Group(group) => swap_images(&mut group.frame, proxies),
             FrameItem::Image(image, _, _) => {
-                if let Some(p) = proxies.get(&typst::utils::hash128(&*image)) {
-                    *image = p.clone();
+                if let Some(p) = proxies.get(&pixel_key(image))
+                    && let ImageKind::Raster(raster) = p.kind()
+                {
+                    // The proxy's pixels with this placement's own alt text.
+                    *image =
+                        Image::new(raster.clone(), image.alt().map(Into::into), image.scaling());
                 }
             }
             _ => {}
