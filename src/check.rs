@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use crate::args::{CheckArgs, Format};
 use crate::build::{self, OutputOptions};
+use serde::Serialize;
+
 use crate::compile::{self, Profile};
 use crate::diag::{Diag, FolioResult, Severity};
 use crate::photos::PhotoCache;
@@ -23,6 +25,8 @@ pub struct CheckConfig {
     pub format: Format,
     /// Treat warnings as errors.
     pub deny_warnings: bool,
+    /// Folder for the HTML report (pages and ink heat maps), if any.
+    pub report: Option<std::path::PathBuf>,
 }
 
 impl CheckConfig {
@@ -34,35 +38,111 @@ impl CheckConfig {
             profile: args.profile,
             format: args.format,
             deny_warnings: args.deny_warnings,
+            report: args.report.clone(),
         }
     }
 }
 
+/// One page of the check, as `--format json` lists it in `pages`. Each
+/// check that measures pages adds its own (optional) field here.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct PageReport {
+    /// 1-based page number.
+    pub page: usize,
+    /// The page kind the layout marked (cover, article, sponsor-full, …).
+    pub kind: Option<String>,
+    /// Highest total area coverage in percent, on 1.27 mm cells (print).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tac: Option<f64>,
+}
+
+/// What a check found: every finding (errors included), the pages, and the
+/// ink measurements (print) for the report.
+pub struct CheckOutcome {
+    /// Findings, errors included.
+    pub findings: Vec<Diag>,
+    /// One entry per page (empty when the issue did not lay out).
+    pub pages: Vec<PageReport>,
+    /// Ink coverage per page (print).
+    pub ink: Vec<crate::ink::PageInk>,
+    /// The press condition (print).
+    pub condition: Option<crate::pdfx::OutputCondition>,
+}
+
 /// Runs preflight; returns every finding (errors included).
 pub fn check(config: &CheckConfig) -> Vec<Diag> {
+    run_check(config).findings
+}
+
+/// Runs preflight and keeps the per-page measurements.
+pub fn run_check(config: &CheckConfig) -> CheckOutcome {
     let root = config
         .root
         .clone()
         .or_else(|| compile::find_root(&config.issue_dir));
     let cache = PhotoCache::new(root.as_ref().map(|r| r.join(".folio-cache").join("photos")));
     let fonts = load_fonts(&root.unwrap_or_default().join("fonts"), false);
-    match build::produce(
+    let checked = match build::preflight(
         &config.issue_dir,
         config.root.as_deref(),
         config.profile,
-        OutputOptions::default(),
         &cache,
         fonts,
+        false,
     ) {
-        Ok((rendered, _)) => rendered.findings,
-        Err(failure) => failure.0,
+        Ok((checked, _)) => checked,
+        Err(failure) => {
+            return CheckOutcome {
+                findings: failure.0,
+                pages: Vec::new(),
+                ink: Vec::new(),
+                condition: None,
+            };
+        }
+    };
+    let mut findings = checked.findings.clone();
+    // Export too when preflight passed: what the PDF writer refuses is a
+    // finding of the check as well.
+    if !findings.iter().any(|d| d.severity == Severity::Error)
+        && let Err(failure) = build::export(&checked, config.profile, OutputOptions::default())
+    {
+        findings.extend(failure.0);
     }
+    let pages = page_reports(&checked);
+    CheckOutcome {
+        findings,
+        pages,
+        condition: (config.profile == Profile::Print).then(|| checked.project.issue.print.clone()),
+        ink: checked.ink,
+    }
+}
+
+/// The `pages` array: one entry per page.
+fn page_reports(checked: &build::Checked) -> Vec<PageReport> {
+    checked
+        .pages
+        .iter()
+        .map(|p| PageReport {
+            page: p.number,
+            kind: p.kind().map(str::to_string),
+            max_tac: checked
+                .ink
+                .iter()
+                .find(|i| i.page == p.number)
+                .map(|i| (i.max_tac * 10.0).round() / 10.0),
+        })
+        .collect()
 }
 
 /// Entry point of `folio check`.
 pub fn run(args: &CheckArgs) -> FolioResult<ExitCode> {
     let config = CheckConfig::from_args(args);
-    let findings = check(&config);
+    let outcome = run_check(&config);
+    let findings = &outcome.findings;
+    if let Some(dir) = &config.report {
+        crate::ink::write_report(dir, &config.issue_dir, &outcome)?;
+    }
     match config.format {
         Format::Json => {
             let json: Vec<JsonFinding> = findings.iter().map(JsonFinding::from).collect();
@@ -72,10 +152,18 @@ pub fn run(args: &CheckArgs) -> FolioResult<ExitCode> {
                 "errors": findings.iter().filter(|d| d.severity == Severity::Error).count(),
                 "warnings": findings.iter().filter(|d| d.severity == Severity::Warning).count(),
                 "findings": json,
+                "pages": outcome.pages,
             });
             println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
-        Format::Human => crate::diag::emit_stderr(&findings),
+        Format::Human => {
+            crate::diag::emit_stderr(findings);
+            if let Some(cond) = &outcome.condition
+                && !outcome.ink.is_empty()
+            {
+                eprintln!("{}", crate::ink::tac_table(&outcome.ink, cond));
+            }
+        }
     }
     let errors = findings
         .iter()
