@@ -36,6 +36,18 @@ pub enum Command {
     New(NewArgs),
     /// List the fonts folio sees; with an issue, the characters no font covers.
     Fonts(FontsArgs),
+    /// Check a PDF against the PDF/X-4 rules of the print profile; exit 1 if any fails.
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `folio verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The PDF to check (any PDF, not only folio's).
+    pub file: PathBuf,
+    /// Output format: a line per rule, or JSON on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
 }
 
 /// Arguments of `folio build`.
@@ -58,6 +70,9 @@ pub struct BuildArgs {
     /// Print profile: add crop and registration marks in a slug outside the bleed.
     #[arg(long)]
     pub marks: bool,
+    /// Print profile: convert RGB photos to the press condition's CMYK (for printers that refuse RGB).
+    #[arg(long)]
+    pub cmyk_photos: bool,
 }
 
 /// Arguments of `folio eject`.
@@ -162,6 +177,9 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too, for CI.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Write an HTML report (pages beside ink-coverage heat maps) into this folder.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
     /// Project root holding layouts/, fonts/ and assets/.
     #[arg(long)]
     pub root: Option<PathBuf>,

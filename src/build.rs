@@ -69,7 +69,10 @@ impl BuildConfig {
             outputs,
             system_fonts: args.system_fonts,
             cache_dir: root.map(|r| r.join(".folio-cache").join("photos")),
-            options: OutputOptions { marks: args.marks },
+            options: OutputOptions {
+                marks: args.marks,
+                cmyk_photos: args.cmyk_photos,
+            },
         })
     }
 }
@@ -113,6 +116,8 @@ pub struct Rendered {
     pub pages: Vec<crate::inspect::PageInfo>,
     /// Typst warnings and preflight findings (no errors).
     pub findings: Vec<Diag>,
+    /// Ink coverage of every page (print profile; empty otherwise).
+    pub ink: Vec<crate::ink::PageInk>,
     /// The PDF.
     pub pdf: Vec<u8>,
     /// What fitting decided.
@@ -124,6 +129,8 @@ pub struct Rendered {
 pub struct OutputOptions {
     /// Crop and registration marks (print).
     pub marks: bool,
+    /// RGB photos converted to the press condition's CMYK (print).
+    pub cmyk_photos: bool,
 }
 
 /// A profile's laid-out document, before preflight and export.
@@ -143,14 +150,22 @@ pub struct LaidOut {
 /// Lays one profile out exactly as it will be exported: compile, copyfit,
 /// and right-size photos for the profile (laying out again if needed).
 /// Shared by build, check and snapshot, so all three see the same pages.
+/// With `cmyk_photos` (print), RGB JPEG photos are served converted to the
+/// press condition's CMYK (see [`crate::ink::Separator::to_cmyk_jpeg`]).
 pub fn lay_out_profile(
     issue_dir: &Path,
     root: Option<&Path>,
     profile: Profile,
     cache: &PhotoCache,
     fonts: FontStore,
+    cmyk_photos: bool,
 ) -> FolioResult<(LaidOut, FontStore)> {
     let mut project = compile::prepare(issue_dir, root, profile, cache)?;
+    let sep = match cmyk_photos && profile == Profile::Print {
+        true => Some(crate::ink::Separator::new(&project.issue.print)?),
+        false => None,
+    };
+    let sep = sep.as_ref();
     // Photos far above the resolution the profile needs are downsampled at
     // their placed size. Pixel sizes in data.json stay those of the
     // originals, so the layout does not move. The plan of the last run is
@@ -171,7 +186,7 @@ pub fn lay_out_profile(
     let plan_path = cache.plan_path(&project.issue.dir, profile.name());
     let mut applied = cache.load_plan(plan_path.as_deref());
     applied.retain(|src, _| originals.contains_key(src));
-    resample_into(&mut project.files, &originals, &applied, cache, quality)?;
+    resample_into(&mut project.files, &originals, &applied, cache, quality, sep)?;
 
     let mut world = FolioWorld::new(
         &project.mounts,
@@ -183,12 +198,14 @@ pub fn lay_out_profile(
     let fit_path = plan_path.as_deref().map(|p| p.with_extension("fit.json"));
     let (mut document, mut warnings, mut pages, fit) =
         lay_out_fitted(&mut world, &mut project, fit_path.as_deref(), None)?;
-    let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
+    let mut plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
+    // Kept CMYK JPEGs are not downsampled: that would re-encode them as RGB.
+    plan.retain(|src, _| !crate::photos::is_cmyk_name(src));
     if plan != applied {
         // The first layout is replaced; drop it before decoding originals again.
         drop(pages);
         drop(document);
-        resample_into(&mut project.files, &originals, &plan, cache, quality)?;
+        resample_into(&mut project.files, &originals, &plan, cache, quality, sep)?;
         world.reset(project.files.clone(), project.issue.date);
         let (doc, warns) = compile::compile(&world)?;
         document = doc;
@@ -218,13 +235,14 @@ pub fn resolution(profile: Profile) -> (f64, f64, u8) {
 }
 
 /// Serves each photo downsampled to the size the plan gives it, and every
-/// other photo as its original.
+/// other photo as its original; with `convert`, RGB JPEGs as CMYK JPEGs.
 fn resample_into(
     files: &mut HashMap<String, Bytes>,
     originals: &HashMap<String, Bytes>,
     plan: &BTreeMap<String, (u32, u32)>,
     cache: &PhotoCache,
     quality: u8,
+    convert: Option<&crate::ink::Separator>,
 ) -> FolioResult<()> {
     // Photos are independent: resample them on all cores.
     use rayon::prelude::*;
@@ -251,20 +269,59 @@ fn resample_into(
     for (src, small) in resampled {
         files.insert(src, Bytes::new(small));
     }
+    if let Some(sep) = convert {
+        let jpegs: Vec<(String, Bytes)> = files
+            .iter()
+            .filter(|(k, v)| {
+                k.starts_with("/folio/photos/")
+                    && k.ends_with(".jpg")
+                    && crate::photos::jpeg_components(v.as_slice()) == Some(3)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let converted: Vec<(String, Vec<u8>)> = jpegs
+            .par_iter()
+            .map(|(src, bytes)| {
+                sep.to_cmyk_jpeg(bytes.as_slice(), quality)
+                    .map(|c| (src.clone(), c))
+                    .map_err(|e| Diag::error("photo", format!("cannot convert {src} to CMYK: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        for (src, cmyk) in converted {
+            files.insert(src, Bytes::new(cmyk));
+        }
+    }
     Ok(())
 }
 
-/// Compiles one profile: lay out (see [`lay_out_profile`]), preflight, and
-/// export. Writes nothing; preflight errors fail.
-pub fn produce(
+/// A profile laid out and preflighted, before export.
+pub struct Checked {
+    /// The compiled project (model and generated files, photos resampled).
+    pub project: compile::Project,
+    /// The laid-out document.
+    pub document: typst_layout::PagedDocument,
+    /// What is on each page.
+    pub pages: Vec<crate::inspect::PageInfo>,
+    /// Typst warnings and preflight findings, errors included.
+    pub findings: Vec<Diag>,
+    /// Ink coverage of every page (print profile; empty otherwise).
+    pub ink: Vec<crate::ink::PageInk>,
+    /// What fitting decided.
+    pub fit: FitSummary,
+}
+
+/// Lays one profile out (see [`lay_out_profile`]) and preflights it:
+/// the layout checks, and for print the ink checks. Shared by build and
+/// check; findings may include errors. `cmyk_photos`: see [`lay_out_profile`].
+pub fn preflight(
     issue_dir: &Path,
     root: Option<&Path>,
     profile: Profile,
-    options: OutputOptions,
     cache: &PhotoCache,
     fonts: FontStore,
-) -> FolioResult<(Rendered, FontStore)> {
-    let (laid, fonts) = lay_out_profile(issue_dir, root, profile, cache, fonts)?;
+    cmyk_photos: bool,
+) -> FolioResult<(Checked, FontStore)> {
+    let (laid, fonts) = lay_out_profile(issue_dir, root, profile, cache, fonts, cmyk_photos)?;
     let LaidOut {
         project,
         document,
@@ -279,14 +336,39 @@ pub fn produce(
         profile,
         today(),
     ));
-    if findings
-        .iter()
-        .any(|d| d.severity == crate::diag::Severity::Error)
-    {
-        return Err(crate::diag::Failure(findings));
-    }
-    // A world over the same files resolves export errors (PDF/UA, PDF/A
-    // validation) to template lines; it only borrows the fonts.
+    // Ink: total area coverage through the press condition, and small text
+    // on several plates (print only: the other profiles stay RGB).
+    let ink = if profile == Profile::Print {
+        let (ink, small) = crate::ink::measure_project(&project, &document)?;
+        findings.extend(crate::ink::findings(&project.issue, &ink, &small));
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.page.cmp(&b.page)));
+        ink
+    } else {
+        Vec::new()
+    };
+    Ok((
+        Checked {
+            project,
+            document,
+            pages,
+            findings,
+            ink,
+            fit,
+        },
+        fonts,
+    ))
+}
+
+/// Exports a preflighted profile: the PDF, and for print the page boxes,
+/// marks and PDF/X-4. The fonts are lent to a world over the same files,
+/// which resolves export errors (PDF/UA, PDF/A validation) to template lines.
+pub fn export(
+    checked: &Checked,
+    profile: Profile,
+    options: OutputOptions,
+    fonts: FontStore,
+) -> (FolioResult<Vec<u8>>, FontStore) {
+    let project = &checked.project;
     let world = FolioWorld::new(
         &project.mounts,
         fonts,
@@ -294,12 +376,58 @@ pub fn produce(
         project.issue.date,
         &project.root,
     );
-    let exported = crate::export::pdf_located(&document, &project.issue, profile, Some(&world));
+    let exported =
+        crate::export::pdf_located(&checked.document, &project.issue, profile, Some(&world));
     let fonts = world.into_fonts();
-    let mut pdf = exported?;
+    (exported.and_then(|pdf| print_boxes(pdf, &project.issue, profile, options)), fonts)
+}
+
+/// The print profile's page boxes, marks and PDF/X-4.
+fn print_boxes(
+    mut pdf: Vec<u8>,
+    issue: &crate::model::Issue,
+    profile: Profile,
+    options: OutputOptions,
+) -> FolioResult<Vec<u8>> {
     if profile == Profile::Print {
-        pdf = crate::export::print_boxes(&pdf, project.issue.page.bleed_mm, options.marks)?;
+        pdf = crate::export::print_boxes(
+            &pdf,
+            issue.page.bleed_mm,
+            options.marks,
+            Some(&issue.print),
+        )?;
     }
+    Ok(pdf)
+}
+
+/// Compiles one profile: lay out, preflight (see [`preflight`]), and
+/// export. Writes nothing; preflight errors fail.
+pub fn produce(
+    issue_dir: &Path,
+    root: Option<&Path>,
+    profile: Profile,
+    options: OutputOptions,
+    cache: &PhotoCache,
+    fonts: FontStore,
+) -> FolioResult<(Rendered, FontStore)> {
+    let (checked, fonts) = preflight(issue_dir, root, profile, cache, fonts, options.cmyk_photos)?;
+    if checked
+        .findings
+        .iter()
+        .any(|d| d.severity == crate::diag::Severity::Error)
+    {
+        return Err(crate::diag::Failure(checked.findings));
+    }
+    let (pdf, fonts) = export(&checked, profile, options, fonts);
+    let pdf = pdf?;
+    let Checked {
+        project,
+        document,
+        pages,
+        findings,
+        ink,
+        fit,
+    } = checked;
     Ok((
         Rendered {
             profile,
@@ -307,6 +435,7 @@ pub fn produce(
             document,
             pages,
             findings,
+            ink,
             pdf,
             fit,
         },

@@ -109,7 +109,7 @@ pub fn prepare(
         issue.page.bleed_mm = 0.0;
     }
     issue.page.profile = profile.name().into();
-    let photo_files = photos::process(&mut issue, cache)?;
+    let photo_files = photos::process(&mut issue, cache, profile == Profile::Print)?;
     let files: HashMap<String, Bytes> = photo_files
         .into_iter()
         .map(|(k, v)| (k, Bytes::new(v)))

@@ -104,7 +104,14 @@ pub const SLUG_MM: f64 = 12.0;
 /// page (Typst writes MediaBox = trim + bleed and a TrimBox) and, with
 /// `marks`, crop and registration marks in a slug outside the bleed, with
 /// the MediaBox enlarged to hold them (TrimBox and BleedBox unchanged).
-pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8>> {
+/// With `pdfx`, the file is also made PDF/X-4 for that press condition
+/// (see [`crate::pdfx::apply`]), in the same pass.
+pub fn print_boxes(
+    pdf: &[u8],
+    bleed_mm: f64,
+    marks: bool,
+    pdfx: Option<&crate::pdfx::OutputCondition>,
+) -> FolioResult<Vec<u8>> {
     use lopdf::{Dictionary, Object, Stream};
     let fail = |e: lopdf::Error| Diag::error("pdf", format!("cannot post-process the PDF: {e}"));
     let mut doc = lopdf::Document::load_mem(pdf).map_err(fail)?;
@@ -161,6 +168,9 @@ pub fn print_boxes(pdf: &[u8], bleed_mm: f64, marks: bool) -> FolioResult<Vec<u8
             contents.push(Object::Reference(marks_stream));
             dict.set("Contents", Object::Array(contents));
         }
+    }
+    if let Some(cond) = pdfx {
+        crate::pdfx::apply(&mut doc, cond)?;
     }
     let mut out = Vec::new();
     doc.save_to(&mut out)

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => folio::serve::run(&args),
         Command::New(args) => folio::new::run(&args),
         Command::Fonts(args) => folio::fonts::run(&args),
+        Command::Verify(args) => folio::verify::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -35,6 +35,24 @@ pub struct Manifest {
     pub events: Option<Events>,
     /// Publisher contacts for the back page.
     pub contacts: Option<Contacts>,
+    /// The press condition of the print profile (PDF/X-4 output intent).
+    pub print: Option<PrintSettings>,
+}
+
+/// `[print]`: the characterised printing condition the print PDF is made for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PrintSettings {
+    /// "FOGRA39" (default), "FOGRA51", "GRACoL2013" (CGATS21-2-CRPC6), or a
+    /// path (inside the issue folder) to a CMYK output ICC profile.
+    pub output_condition: Option<SpannedStr>,
+    /// ICC profile for a named condition folio has no free profile for
+    /// (FOGRA51, GRACoL2013): a path inside the issue folder.
+    pub icc: Option<SpannedStr>,
+    /// Total area coverage limit in percent (default: the condition's, 300 for FOGRA39).
+    pub tac_limit: Option<Spanned<f64>>,
+    /// Whether the file has been trapped (the PDF's `Trapped` key; default false).
+    pub trapped: Option<bool>,
 }
 
 /// `[issue]`: metadata of this issue.

@@ -74,6 +74,12 @@ pub struct Issue {
     /// The manifest's own location, for whole-issue findings.
     #[serde(skip)]
     pub manifest: Origin,
+    /// The print profile's press condition (`[print]`).
+    #[serde(skip)]
+    pub print: crate::pdfx::OutputCondition,
+    /// Where `[print]` sets the condition (for ink findings).
+    #[serde(skip)]
+    pub print_origin: Origin,
 }
 
 /// Issue metadata.
@@ -450,6 +456,121 @@ impl Resolver<'_> {
 
     fn err(&mut self, origin: &Origin, diag: Diag) {
         self.errors.push(origin.diag(diag));
+    }
+
+    /// Resolves `[print]` into a press condition (FOGRA39 when absent);
+    /// records errors and falls back to FOGRA39 so that checking goes on.
+    fn print(
+        &mut self,
+        p: Option<&manifest::PrintSettings>,
+    ) -> (crate::pdfx::OutputCondition, Origin) {
+        use crate::pdfx::{KnownError, OutputCondition, check_cmyk_profile, known, known_names};
+        let Some(p) = p else {
+            return (OutputCondition::default(), self.at(0..0));
+        };
+        let cond_origin = p
+            .output_condition
+            .as_ref()
+            .map_or_else(|| self.at(0..0), |c| self.at(c.span()));
+        // A profile file: its bytes and description, or an error at `origin`.
+        let load = |r: &mut Self, origin: &Origin, rel: &str| -> Option<(Vec<u8>, String)> {
+            let path = r.file(origin, rel, "ICC profile")?;
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) => {
+                    r.err(origin, Diag::error("manifest", format!("cannot read ICC profile `{rel}`: {e}")));
+                    return None;
+                }
+            };
+            match check_cmyk_profile(&bytes) {
+                Ok(desc) => Some((bytes, desc)),
+                Err(why) => {
+                    r.err(
+                        origin,
+                        Diag::error("manifest", format!("`{rel}` cannot be the output condition: {why}"))
+                            .label("expected a CMYK output (printer) ICC profile")
+                            .hint("ask the printer for the ICC profile of their press condition"),
+                    );
+                    None
+                }
+            }
+        };
+        let name = p
+            .output_condition
+            .as_ref()
+            .map_or("FOGRA39", |c| c.get_ref().as_str());
+        let looks_like_path = name.contains('/')
+            || name.to_ascii_lowercase().ends_with(".icc")
+            || name.to_ascii_lowercase().ends_with(".icm");
+        let mut cond = if looks_like_path {
+            match load(self, &cond_origin, name) {
+                Some((bytes, desc)) => OutputCondition {
+                    identifier: "Custom".into(),
+                    info: desc,
+                    registry: String::new(),
+                    icc: std::sync::Arc::new(bytes),
+                    ..OutputCondition::default()
+                },
+                None => OutputCondition::default(),
+            }
+        } else {
+            match known(name) {
+                Ok(c) => {
+                    if let Some(icc) = &p.icc {
+                        let o = self.at(icc.span());
+                        self.err(&o, Diag::error("manifest", format!("`icc` is not needed for {}: folio ships its profile", c.identifier))
+                            .label("leave this out")
+                            .hint("to use another profile, give its path as `output-condition` instead"));
+                    }
+                    c
+                }
+                Err(KnownError::NoProfile(c)) => match &p.icc {
+                    Some(icc) => {
+                        let o = self.at(icc.span());
+                        match load(self, &o, icc.get_ref()) {
+                            Some((bytes, _)) => OutputCondition {
+                                icc: std::sync::Arc::new(bytes),
+                                ..*c
+                            },
+                            None => OutputCondition::default(),
+                        }
+                    }
+                    None => {
+                        self.err(
+                            &cond_origin,
+                            Diag::error("manifest", format!("no ICC profile for {} ships with folio", c.identifier))
+                                .label("this condition needs `icc = \"…\"` under [print]")
+                                .hint(format!("add `icc = \"profiles/….icc\"` (e.g. PSOcoated_v3.icc for FOGRA51, GRACoL2013_CRPC6.icc for GRACoL, from the ECI or IDEAlliance) or use \"FOGRA39\"")),
+                        );
+                        OutputCondition::default()
+                    }
+                },
+                Err(KnownError::Unknown) => {
+                    self.err(
+                        &cond_origin,
+                        Diag::error("manifest", format!("unknown output condition `{name}`"))
+                            .label("expected a known condition or a path to a CMYK .icc file")
+                            .hint(format!("known conditions: {}", known_names())),
+                    );
+                    OutputCondition::default()
+                }
+            }
+        };
+        if let Some(t) = &p.tac_limit {
+            if (100.0..=400.0).contains(t.get_ref()) {
+                cond.tac_limit = *t.get_ref();
+            } else {
+                let o = self.at(t.span());
+                self.err(
+                    &o,
+                    Diag::error("manifest", "tac-limit out of range")
+                        .label("expected 100 to 400 (percent total area coverage)")
+                        .hint("coated offset usually allows 300–330 %, uncoated 260–300 %; leave it out for the condition's default"),
+                );
+            }
+        }
+        cond.trapped = p.trapped.unwrap_or(false);
+        (cond, cond_origin)
     }
 
     /// Resolves a manifest path; on failure records an error and returns None.
@@ -1159,6 +1280,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         );
     }
 
+    let (print, print_origin) = r.print(m.print.as_ref());
     if !r.errors.is_empty() {
         return Err(Failure(r.errors));
     }
@@ -1198,6 +1320,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             None => m.issue.saddle_stitch.unwrap_or(true),
         },
         manifest: origin,
+        print,
+        print_origin,
     })
 }
 

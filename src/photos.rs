@@ -93,7 +93,17 @@ impl PhotoCache {
 
 /// Processes every photo of the issue, fills in their virtual paths and
 /// pixel sizes, and returns the virtual files to serve.
-pub fn process(issue: &mut Issue, cache: &PhotoCache) -> FolioResult<BTreeMap<String, Vec<u8>>> {
+///
+/// With `keep_cmyk` (the print profile), CMYK JPEGs that need no rotation
+/// are served as they are, under a name ending in `-cmyk.jpg`: Typst passes
+/// them through unconverted, so the printer gets the photo's own
+/// separation, and the ink preflight measures its CMYK samples. Otherwise
+/// (screen, archive) they are converted to RGB as before.
+pub fn process(
+    issue: &mut Issue,
+    cache: &PhotoCache,
+    keep_cmyk: bool,
+) -> FolioResult<BTreeMap<String, Vec<u8>>> {
     let mut unique: BTreeMap<PathBuf, Origin> = BTreeMap::new();
     issue.photos_mut(&mut |p| {
         unique
@@ -104,7 +114,9 @@ pub fn process(issue: &mut Issue, cache: &PhotoCache) -> FolioResult<BTreeMap<St
     let results: Vec<(PathBuf, Result<Processed, Diag>)> = unique
         .par_iter()
         .map(|(path, origin)| {
-            let r = process_one(path, cache).map_err(|msg| origin_error(origin, path, msg));
+            let r = process_one(path, cache)
+                .map(|p| if keep_cmyk && p.cmyk { keep_cmyk_original(path, p) } else { p })
+                .map_err(|msg| origin_error(origin, path, msg));
             progress.tick();
             (path.clone(), r)
         })
@@ -135,6 +147,34 @@ pub fn process(issue: &mut Issue, cache: &PhotoCache) -> FolioResult<BTreeMap<St
         files.insert(format!("/folio/photos/{}", d.name), d.bytes);
     }
     Ok(files)
+}
+
+/// Whether a served photo is a CMYK JPEG kept as it is (see [`process`]).
+pub fn is_cmyk_name(src: &str) -> bool {
+    src.ends_with("-cmyk.jpg")
+}
+
+/// The original CMYK JPEG instead of its RGB conversion, unless it needs
+/// rotating (then the RGB copy stays: rotating means re-encoding, and
+/// folio's JPEG encoder writes RGB only).
+fn keep_cmyk_original(path: &Path, p: Processed) -> Processed {
+    let Ok(bytes) = std::fs::read(path) else {
+        return p;
+    };
+    let upright = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Jpeg)
+        .into_decoder()
+        .ok()
+        .and_then(|mut d| d.orientation().ok())
+        .is_some_and(|o| o == Orientation::NoTransforms);
+    if !upright {
+        return p;
+    }
+    let stem = p.name.rsplit_once('.').map_or(p.name.as_str(), |(s, _)| s);
+    Processed {
+        name: format!("{stem}-cmyk.jpg"),
+        bytes,
+        ..p
+    }
 }
 
 fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {

@@ -231,7 +231,7 @@ pub fn render(issue_dir: &Path, root: Option<&Path>, ppi: u32) -> FolioResult<Re
     let cache = PhotoCache::new(Some(project_root.join(".folio-cache").join("photos")));
     // The same pages as the print PDF: fitted and with print-sized photos.
     let fonts = load_fonts(&project_root.join("fonts"), false);
-    let (laid, _) = crate::build::lay_out_profile(issue_dir, root, Profile::Print, &cache, fonts)?;
+    let (laid, _) = crate::build::lay_out_profile(issue_dir, root, Profile::Print, &cache, fonts, false)?;
     let crate::build::LaidOut {
         project,
         document: doc,
@@ -296,7 +296,7 @@ const PROXY_SIZE: f64 = 1.25;
 ///
 /// Images are keyed by their 128-bit hash (what Typst's own caches use):
 /// `Image` caches its hash inside, which clippy counts as a mutable key.
-fn proxies(pages: &[typst_layout::Page], ppi: u32) -> HashMap<u128, Image> {
+pub(crate) fn proxies(pages: &[typst_layout::Page], ppi: u32) -> HashMap<u128, Image> {
     let mut needed: HashMap<u128, (Image, f64, f64)> = HashMap::new();
     for page in pages {
         needed_sizes(
@@ -390,7 +390,7 @@ fn proxy(image: &Image, need: (f64, f64)) -> Option<Image> {
 }
 
 /// Replaces images by their proxies, in place.
-fn swap_images(frame: &mut Frame, proxies: &HashMap<u128, Image>) {
+pub(crate) fn swap_images(frame: &mut Frame, proxies: &HashMap<u128, Image>) {
     if proxies.is_empty() {
         return;
     }
@@ -414,7 +414,7 @@ fn swap_images(frame: &mut Frame, proxies: &HashMap<u128, Image>) {
 
 /// Composites premultiplied RGBA onto white: `c + (255 - a)` per channel,
 /// exact in integers, so the PNGs carry no alpha channel.
-fn on_white(width: u32, height: u32, rgba: &[u8]) -> RgbImage {
+pub(crate) fn on_white(width: u32, height: u32, rgba: &[u8]) -> RgbImage {
     // A plain indexed loop: this runs over every pixel in the unoptimised
     // dev build too, where iterator adapters cost ten times as much.
     let mut out = vec![0u8; rgba.len() / 4 * 3];

@@ -1,0 +1,845 @@
+//! Ink preflight for the print profile: total area coverage (TAC) of every
+//! page through the press condition's profile, and small text that would
+//! print on more than one plate.
+//!
+//! TAC is measured on 1.27 mm cells (a 20 dpi raster, the page with its
+//! bleed) so that others can reproduce it, e.g. with Ghostscript:
+//! `gs -sDEVICE=pamcmyk32 -r20 -sOutputICCProfile=FOGRA39L.icc`.
+//!
+//! typst-render draws in RGB, so a page is drawn in layers: everything in
+//! RGB (converted sRGB → CMYK with moxcms, relative colorimetric, as a RIP
+//! converts ICC-based sRGB), then each CMYK colour as a coverage mask laid
+//! over it with its own ink values, and CMYK JPEGs (which Typst passes
+//! through unconverted) from their own decoded CMYK samples over their
+//! placed, clipped box.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use image::RgbImage;
+use moxcms::{ColorProfile, Layout, RenderingIntent, TransformExecutor, TransformOptions};
+use rayon::prelude::*;
+use serde::Serialize;
+use typst::foundations::Smart;
+use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
+use typst::visualize::{Color, ImageKind, Paint, ProcessColor};
+use typst_layout::PagedDocument;
+use typst_render::RenderOptions;
+
+use crate::diag::{Diag, FolioResult};
+use crate::model::Issue;
+use crate::pdfx::OutputCondition;
+
+/// Cells per inch of the TAC raster (1.27 mm cells).
+pub const TAC_DPI: f64 = 20.0;
+/// Text below this size should print on one plate.
+pub const SMALL_TEXT_PT: f64 = 12.0;
+/// An ink below this fraction does not count as a plate (rounding noise).
+const PLATE_MIN: f32 = 0.02;
+/// TAC above the limit by less than this is 8-bit rounding in the profile's
+/// own ink-limited separation, not an overrun.
+const TAC_SLACK: f64 = 1.0;
+
+/// sRGB → the output condition's CMYK, 8 bits per channel.
+#[derive(Clone)]
+pub struct Separator {
+    transform: Arc<dyn TransformExecutor<u8> + Send + Sync>,
+}
+
+impl Separator {
+    /// A separator for a press condition (relative colorimetric; the
+    /// profile's own black generation and ink limit apply).
+    pub fn new(cond: &OutputCondition) -> FolioResult<Self> {
+        Self::with_intent(cond, RenderingIntent::RelativeColorimetric)
+    }
+
+    /// A separator with a rendering intent.
+    pub fn with_intent(cond: &OutputCondition, intent: RenderingIntent) -> FolioResult<Self> {
+        let fail = |e: moxcms::CmsError| {
+            Diag::error(
+                "colour",
+                format!(
+                    "cannot convert to the output condition {} ({e:?})",
+                    cond.identifier
+                ),
+            )
+            .hint("check the ICC profile named under [print] in issue.toml")
+        };
+        let dst = ColorProfile::new_from_slice(&cond.icc).map_err(fail)?;
+        let src = ColorProfile::new_srgb();
+        let options = TransformOptions {
+            rendering_intent: intent,
+            ..TransformOptions::default()
+        };
+        let transform = src
+            .create_transform_8bit(Layout::Rgb, &dst, Layout::Rgba, options)
+            .map_err(fail)?;
+        Ok(Self { transform })
+    }
+
+    /// Converts packed RGB to packed CMYK (4 bytes a pixel, 255 = full ink).
+    pub fn separate(&self, rgb: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; rgb.len() / 3 * 4];
+        // A conversion that fails leaves no ink: the caller still sees the
+        // CMYK layers; moxcms only fails on mismatched buffer sizes.
+        let _ = self.transform.transform(rgb, &mut out);
+        out
+    }
+
+    /// Converts an RGB photo (any format `image` reads) to a CMYK JPEG
+    /// (Adobe convention, as Photoshop writes them) through the profile.
+    pub fn to_cmyk_jpeg(&self, bytes: &[u8], quality: u8) -> Result<Vec<u8>, String> {
+        let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
+        let rgb = img.to_rgb8();
+        let (w, h) = rgb.dimensions();
+        let (w16, h16) = (
+            u16::try_from(w).map_err(|_| "too wide for JPEG")?,
+            u16::try_from(h).map_err(|_| "too tall for JPEG")?,
+        );
+        let cmyk = self.separate(rgb.as_raw());
+        let mut out = Vec::new();
+        jpeg_encoder::Encoder::new(&mut out, quality)
+            .encode(&cmyk, w16, h16, jpeg_encoder::ColorType::Cmyk)
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    /// One colour's inks, 0–1.
+    pub fn color(&self, color: &Color) -> [f32; 4] {
+        match color {
+            Color::Process(ProcessColor::Cmyk(c)) => [c.c, c.m, c.y, c.k],
+            // A spot colour is one plate of its own.
+            Color::Spot(_) => [0.0, 0.0, 0.0, 1.0],
+            other => {
+                let c = other.to_rgb();
+                let [r, g, b] =
+                    [c.red, c.green, c.blue].map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8);
+                let v = self.separate(&[r, g, b]);
+                [v[0], v[1], v[2], v[3]].map(|x| f32::from(x) / 255.0)
+            }
+        }
+    }
+}
+
+/// Decoded CMYK samples of a placed CMYK JPEG, as the PDF carries them
+/// (Typst writes CMYK JPEGs with an inverting /Decode, as Photoshop's are).
+pub struct CmykImage {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Ink per pixel, 4 bytes, 255 = full ink.
+    pub ink: Vec<u8>,
+}
+
+impl CmykImage {
+    /// Decodes a CMYK JPEG's samples; `None` when it is not one.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        use zune_core::bytestream::ZCursor;
+        use zune_core::colorspace::ColorSpace;
+        use zune_core::options::DecoderOptions;
+        if crate::photos::jpeg_components(bytes) != Some(4) {
+            return None;
+        }
+        let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::CMYK);
+        let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        let raw = dec.decode().ok()?;
+        let info = dec.info()?;
+        let (width, height) = (usize::from(info.width), usize::from(info.height));
+        if raw.len() != width * height * 4 {
+            return None;
+        }
+        // Typst (krilla) always inverts CMYK JPEG samples; measure what prints.
+        let ink = raw.into_iter().map(|v| 255 - v).collect();
+        Some(Self { width, height, ink })
+    }
+
+    /// The highest TAC of the whole image in percent.
+    pub fn max_tac(&self) -> f64 {
+        self.ink
+            .chunks_exact(4)
+            .map(|p| p.iter().map(|&v| f64::from(v)).sum::<f64>())
+            .fold(0.0, f64::max)
+            / 2.55
+    }
+}
+
+/// One page's ink coverage.
+pub struct PageInk {
+    /// 1-based page number.
+    pub page: usize,
+    /// Raster width in cells.
+    pub width: u32,
+    /// Raster height in cells.
+    pub height: u32,
+    /// TAC per cell in percent, row by row.
+    pub tac: Vec<f32>,
+    /// The highest cell.
+    pub max_tac: f64,
+    /// What is at the highest cell (a photo's file name, or "text or graphics").
+    pub max_what: String,
+    /// The photo at the highest cell, if any (its virtual path).
+    pub max_src: Option<String>,
+    /// The page as drawn (RGB, same raster), for the report.
+    pub image: RgbImage,
+}
+
+/// Small text that prints on several plates.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmallText {
+    /// The text.
+    pub text: String,
+    /// Size in points.
+    pub size: f64,
+    /// Inks in percent (C, M, Y, K).
+    pub inks: [f32; 4],
+}
+
+/// A placed CMYK image on a page, in raster pixels (after clipping).
+struct CmykPlacement {
+    hash: u128,
+    /// Image box (unclipped), pixels.
+    image: [f64; 4],
+    /// Visible part, pixels.
+    visible: [f64; 4],
+}
+
+/// What a walk over a page finds.
+#[derive(Default)]
+struct Found {
+    cmyk_colors: Vec<[u32; 4]>,
+    cmyk_images: Vec<CmykPlacement>,
+    /// Every placed raster image: (hash, visible box in pixels).
+    images: Vec<(u128, [f64; 4])>,
+    small: Vec<(String, f64, Color)>,
+}
+
+/// A CMYK colour as a hashable key (components in 1/1000).
+fn key(c: &Color) -> Option<[u32; 4]> {
+    match c {
+        Color::Process(ProcessColor::Cmyk(c)) => {
+            Some([c.c, c.m, c.y, c.k].map(|v| (v.clamp(0.0, 1.0) * 1000.0).round() as u32))
+        }
+        _ => None,
+    }
+}
+
+fn solid(p: &Paint) -> Option<&Color> {
+    match p {
+        Paint::Solid(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// The CMYK colour an item is drawn in alone, if any.
+fn item_cmyk(item: &FrameItem) -> Option<[u32; 4]> {
+    match item {
+        FrameItem::Text(t) => {
+            let fill = key(solid(&t.fill)?)?;
+            match &t.stroke {
+                Some(s) if solid(&s.paint).and_then(key) != Some(fill) => None,
+                _ => Some(fill),
+            }
+        }
+        FrameItem::Shape(s, _) => {
+            let fill = s.fill.as_ref().map(|p| solid(p).and_then(key));
+            let stroke = s.stroke.as_ref().map(|st| solid(&st.paint).and_then(key));
+            match (fill, stroke) {
+                (Some(Some(a)), Some(Some(b))) if a == b => Some(a),
+                (Some(Some(a)), None) | (None, Some(Some(a))) => Some(a),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Boxes in page coordinates (points) → raster pixels: the raster includes
+/// the bleed, so the frame's origin is at (left bleed, top bleed).
+struct Grid {
+    scale: f64,
+    dx: f64,
+    dy: f64,
+}
+
+impl Grid {
+    fn rect(&self, ts: Transform, w: Abs, h: Abs) -> [f64; 4] {
+        let pts = [
+            Point::zero(),
+            Point::new(w, Abs::zero()),
+            Point::new(Abs::zero(), h),
+            Point::new(w, h),
+        ]
+        .map(|p| p.transform(ts));
+        let xs = pts.map(|p| p.x.to_pt());
+        let ys = pts.map(|p| p.y.to_pt());
+        let f = |v: [f64; 4], min: bool| {
+            v.into_iter()
+                .fold(if min { f64::INFINITY } else { f64::NEG_INFINITY }, |a, b| {
+                    if min { a.min(b) } else { a.max(b) }
+                })
+        };
+        [
+            (f(xs, true) + self.dx) * self.scale,
+            (f(ys, true) + self.dy) * self.scale,
+            (f(xs, false) + self.dx) * self.scale,
+            (f(ys, false) + self.dy) * self.scale,
+        ]
+    }
+}
+
+/// An image's identity: the hash of its data, as [`crate::inspect::photo_index`] keys photos.
+fn data_hash(image: &typst::visualize::Image) -> Option<u128> {
+    match image.kind() {
+        ImageKind::Raster(r) => Some(typst::utils::hash128(r.data().as_slice())),
+        _ => None,
+    }
+}
+
+fn intersect(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+    [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])]
+}
+
+fn walk(
+    frame: &Frame,
+    ts: Transform,
+    clip: [f64; 4],
+    grid: &Grid,
+    cmyk: &HashMap<u128, Arc<CmykImage>>,
+    found: &mut Found,
+) {
+    for (pos, item) in frame.items() {
+        let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
+        match item {
+            FrameItem::Group(g) => {
+                let inner = here.pre_concat(g.transform);
+                let clip = match &g.clip {
+                    Some(c) => {
+                        let b = c.bbox(None);
+                        let r = grid.rect(
+                            inner.pre_concat(Transform::translate(b.min.x, b.min.y)),
+                            b.max.x - b.min.x,
+                            b.max.y - b.min.y,
+                        );
+                        intersect(clip, r)
+                    }
+                    None => clip,
+                };
+                walk(&g.frame, inner, clip, grid, cmyk, found);
+            }
+            FrameItem::Image(image, size, _) => {
+                if let Some(hash) = data_hash(image) {
+                    let r = grid.rect(here, size.x, size.y);
+                    let visible = intersect(clip, r);
+                    found.images.push((hash, visible));
+                    if cmyk.contains_key(&hash) {
+                        found.cmyk_images.push(CmykPlacement {
+                            hash,
+                            image: r,
+                            visible,
+                        });
+                    }
+                }
+            }
+            FrameItem::Text(t) => {
+                if t.size.to_pt() < SMALL_TEXT_PT
+                    && let Some(c) = solid(&t.fill)
+                {
+                    found.small.push((t.text.to_string(), t.size.to_pt(), c.clone()));
+                }
+                if let Some(k) = item_cmyk(item)
+                    && !found.cmyk_colors.contains(&k)
+                {
+                    found.cmyk_colors.push(k);
+                }
+            }
+            FrameItem::Shape(..) => {
+                if let Some(k) = item_cmyk(item)
+                    && !found.cmyk_colors.contains(&k)
+                {
+                    found.cmyk_colors.push(k);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Keeps the items `keep` accepts (recursing into groups), painting kept
+/// text and shapes black when `black` (a coverage mask).
+fn filter(frame: &mut Frame, keep: &dyn Fn(&FrameItem) -> bool, black: bool) {
+    frame.retain(|item| match item {
+        FrameItem::Group(g) => {
+            filter(&mut g.frame, keep, black);
+            true
+        }
+        FrameItem::Tag(_) | FrameItem::Link(..) => true,
+        other => {
+            if !keep(other) {
+                return false;
+            }
+            if black {
+                let ink = Paint::Solid(Color::BLACK);
+                match other {
+                    FrameItem::Text(t) => {
+                        t.fill = ink.clone();
+                        if let Some(s) = &mut t.stroke {
+                            s.paint = ink;
+                        }
+                    }
+                    FrameItem::Shape(s, _) => {
+                        if s.fill.is_some() {
+                            s.fill = Some(ink.clone());
+                        }
+                        if let Some(st) = &mut s.stroke {
+                            st.paint = ink;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            true
+        }
+    });
+}
+
+/// Measures every page of a laid-out document. `cmyk` holds the decoded
+/// CMYK JPEGs by image hash; `names` maps image hashes to photo names.
+pub fn measure(
+    doc: &PagedDocument,
+    sep: &Separator,
+    cmyk: &HashMap<u128, Arc<CmykImage>>,
+    names: &HashMap<u128, (String, String)>,
+) -> (Vec<PageInk>, Vec<(usize, Vec<SmallText>)>) {
+    let scale = TAC_DPI / 72.0;
+    let opts = RenderOptions {
+        pixel_per_pt: typst::utils::Scalar::new(scale),
+        render_bleed: true,
+    };
+    let proxies = crate::snapshot::proxies(doc.pages(), TAC_DPI.round() as u32);
+    let results: Vec<(PageInk, Vec<SmallText>)> = doc
+        .pages()
+        .par_iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let grid = Grid {
+                scale,
+                dx: page.bleed.left.to_pt(),
+                dy: page.bleed.top.to_pt(),
+            };
+            let mut found = Found::default();
+            let all = [f64::NEG_INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::INFINITY];
+            walk(&page.frame, Transform::identity(), all, &grid, cmyk, &mut found);
+
+            // The page as drawn, for the report.
+            let mut full = page.clone();
+            crate::snapshot::swap_images(&mut full.frame, &proxies);
+            let px = typst_render::render(&full, &opts);
+            let (w, h) = (px.width(), px.height());
+            let image = crate::snapshot::on_white(w, h, px.data());
+
+            // The RGB layer: without what is CMYK (filtered before the
+            // proxies replace the images, which are known by their data).
+            let cmyk_hashes: Vec<u128> = found.cmyk_images.iter().map(|c| c.hash).collect();
+            let rgb = if found.cmyk_colors.is_empty() && cmyk_hashes.is_empty() {
+                image.clone()
+            } else {
+                let mut rgb_page = page.clone();
+                filter(
+                    &mut rgb_page.frame,
+                    &|item| match item {
+                        FrameItem::Image(img, ..) => {
+                            data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h))
+                        }
+                        other => item_cmyk(other).is_none(),
+                    },
+                    false,
+                );
+                crate::snapshot::swap_images(&mut rgb_page.frame, &proxies);
+                let px = typst_render::render(&rgb_page, &opts);
+                crate::snapshot::on_white(w, h, px.data())
+            };
+            let mut ink: Vec<f32> = sep
+                .separate(rgb.as_raw())
+                .into_iter()
+                .map(|v| f32::from(v) / 255.0)
+                .collect();
+
+            // CMYK photos: their own samples over their visible box.
+            for place in &found.cmyk_images {
+                let Some(img) = cmyk.get(&place.hash) else {
+                    continue;
+                };
+                paint_cmyk_image(&mut ink, w, h, place, img);
+            }
+
+            // CMYK text and rules: one coverage mask per colour, on top.
+            for k in &found.cmyk_colors {
+                let mut layer = page.clone();
+                layer.fill = Smart::Custom(None);
+                let k = *k;
+                filter(
+                    &mut layer.frame,
+                    &move |item| item_cmyk(item) == Some(k),
+                    true,
+                );
+                let px = typst_render::render(&layer, &opts);
+                let mask = crate::snapshot::on_white(w, h, px.data());
+                let color = k.map(|v| v as f32 / 1000.0);
+                for (cell, m) in ink.chunks_exact_mut(4).zip(mask.as_raw().chunks_exact(3)) {
+                    let a = 1.0 - f32::from(m[0]) / 255.0;
+                    if a > 0.0 {
+                        for c in 0..4 {
+                            cell[c] = cell[c] * (1.0 - a) + color[c] * a;
+                        }
+                    }
+                }
+            }
+
+            let tac: Vec<f32> = ink
+                .chunks_exact(4)
+                .map(|c| (c[0] + c[1] + c[2] + c[3]) * 100.0)
+                .collect();
+            let (mut best, mut at) = (0.0f32, 0usize);
+            for (j, &t) in tac.iter().enumerate() {
+                if t > best {
+                    best = t;
+                    at = j;
+                }
+            }
+            let (cx, cy) = ((at as u32 % w) as f64 + 0.5, (at as u32 / w) as f64 + 0.5);
+            let hit = found.images.iter().rev().find(|(_, r)| {
+                cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]
+            });
+            let (max_what, max_src) = match hit.and_then(|(hash, _)| names.get(hash)) {
+                Some((src, name)) => (format!("photo `{name}`"), Some(src.clone())),
+                None => (
+                    format!(
+                        "text or graphics at {:.0} mm, {:.0} mm from the top left of the trim",
+                        cx / scale * 25.4 / 72.0 - grid.dx * 25.4 / 72.0,
+                        cy / scale * 25.4 / 72.0 - grid.dy * 25.4 / 72.0
+                    ),
+                    None,
+                ),
+            };
+
+            let small: Vec<SmallText> = found
+                .small
+                .iter()
+                .filter_map(|(text, size, color)| {
+                    let inks = sep.color(color);
+                    let plates = inks.iter().filter(|&&v| v > PLATE_MIN).count();
+                    (plates > 1 && !text.trim().is_empty()).then(|| SmallText {
+                        text: text.clone(),
+                        size: *size,
+                        inks: inks.map(|v| (v * 100.0).round()),
+                    })
+                })
+                .collect();
+            (
+                PageInk {
+                    page: i + 1,
+                    width: w,
+                    height: h,
+                    tac,
+                    max_tac: f64::from(best),
+                    max_what,
+                    max_src,
+                    image,
+                },
+                small,
+            )
+        })
+        .collect();
+    let mut pages = Vec::new();
+    let mut small = Vec::new();
+    for (p, s) in results {
+        if !s.is_empty() {
+            small.push((p.page, s));
+        }
+        pages.push(p);
+    }
+    (pages, small)
+}
+
+/// Lays a CMYK image's samples over its visible box: each cell gets the
+/// mean ink of the image pixels under it (area coverage).
+fn paint_cmyk_image(ink: &mut [f32], w: u32, h: u32, place: &CmykPlacement, img: &CmykImage) {
+    let [ix0, iy0, ix1, iy1] = place.image;
+    let [vx0, vy0, vx1, vy1] = place.visible;
+    if ix1 <= ix0 || iy1 <= iy0 {
+        return;
+    }
+    let sx = img.width as f64 / (ix1 - ix0);
+    let sy = img.height as f64 / (iy1 - iy0);
+    let x0 = vx0.max(0.0).round() as u32;
+    let y0 = vy0.max(0.0).round() as u32;
+    let x1 = (vx1.min(f64::from(w))).round() as u32;
+    let y1 = (vy1.min(f64::from(h))).round() as u32;
+    for cy in y0..y1 {
+        for cx in x0..x1 {
+            let u0 = ((f64::from(cx) - ix0) * sx).floor().max(0.0) as usize;
+            let u1 = (((f64::from(cx) + 1.0 - ix0) * sx).ceil() as usize).clamp(u0 + 1, img.width);
+            let v0 = ((f64::from(cy) - iy0) * sy).floor().max(0.0) as usize;
+            let v1 = (((f64::from(cy) + 1.0 - iy0) * sy).ceil() as usize).clamp(v0 + 1, img.height);
+            if u0 >= img.width || v0 >= img.height {
+                continue;
+            }
+            let mut sum = [0u64; 4];
+            let mut n = 0u64;
+            for v in v0..v1 {
+                let row = &img.ink[(v * img.width + u0) * 4..(v * img.width + u1) * 4];
+                for p in row.chunks_exact(4) {
+                    for c in 0..4 {
+                        sum[c] += u64::from(p[c]);
+                    }
+                    n += 1;
+                }
+            }
+            let cell = &mut ink[((cy * w + cx) * 4) as usize..((cy * w + cx) * 4 + 4) as usize];
+            for c in 0..4 {
+                cell[c] = sum[c] as f32 / n as f32 / 255.0;
+            }
+        }
+    }
+}
+
+/// Measures a compiled project's pages (see [`measure`]): CMYK JPEGs and
+/// photo names come from the project's served files.
+pub fn measure_project(
+    project: &crate::compile::Project,
+    doc: &PagedDocument,
+) -> FolioResult<(Vec<PageInk>, Vec<(usize, Vec<SmallText>)>)> {
+    let sep = Separator::new(&project.issue.print)?;
+    let names = crate::snapshot::photo_names(&project.issue);
+    let mut by_hash = HashMap::new();
+    let mut cmyk = HashMap::new();
+    for (src, bytes) in &project.files {
+        if !src.starts_with("/folio/photos/") {
+            continue;
+        }
+        let hash = typst::utils::hash128(bytes.as_slice());
+        if let Some(name) = names.get(src) {
+            by_hash.insert(hash, (src.clone(), name.clone()));
+        }
+        // Kept CMYK originals and --cmyk-photos conversions alike.
+        if let Some(img) = CmykImage::decode(bytes.as_slice())
+        {
+            cmyk.insert(hash, Arc::new(img));
+        }
+    }
+    Ok(measure(doc, &sep, &cmyk, &by_hash))
+}
+
+/// Findings from the measurements: an error per page whose ink exceeds the
+/// condition's limit (naming the photo or the spot), and a warning per page
+/// with small text on several plates.
+pub fn findings(
+    issue: &Issue,
+    pages: &[PageInk],
+    small: &[(usize, Vec<SmallText>)],
+) -> Vec<Diag> {
+    let cond = &issue.print;
+    let mut out = Vec::new();
+    let photo_origin: HashMap<&str, &crate::model::Origin> = issue
+        .photos()
+        .into_iter()
+        .map(|p| (p.src.as_str(), &p.origin))
+        .collect();
+    for p in pages {
+        if p.max_tac > cond.tac_limit + TAC_SLACK {
+            let d = Diag::error(
+                "ink",
+                format!(
+                    "page {}: ink coverage reaches {:.0}% in {} — the limit for {} is {:.0}%",
+                    p.page, p.max_tac, p.max_what, cond.identifier, cond.tac_limit
+                ),
+            )
+            .label(format!("{:.0}% total ink", p.max_tac))
+            .hint(match &p.max_src {
+                Some(_) => "separate the photo for this press condition (e.g. with its ICC profile), or supply it in RGB and let folio convert it",
+                None => "use lighter or fewer-ink colours here (a rich black needs at most its limit), or raise `tac-limit` under [print] if the printer allows",
+            })
+            .on_page(p.page);
+            let origin = p
+                .max_src
+                .as_deref()
+                .and_then(|s| photo_origin.get(s).copied())
+                .unwrap_or(&issue.print_origin);
+            out.push(origin.diag(d));
+        }
+    }
+    for (page, runs) in small {
+        let first = &runs[0];
+        let sample: String = first.text.chars().take(40).collect();
+        let [c, m, y, k] = first.inks;
+        out.push(
+            Diag::warning(
+                "plates",
+                format!(
+                    "page {page}: {} text run{} under {SMALL_TEXT_PT:.0} pt print on several plates, e.g. \"{sample}\" ({:.1} pt, C {c:.0} M {m:.0} Y {y:.0} K {k:.0})",
+                    runs.len(),
+                    if runs.len() == 1 { "" } else { "s" },
+                    first.size
+                ),
+            )
+            .hint("misregistration blurs such text: set it in a tint of black alone, e.g. cmyk(0%, 0%, 0%, 100%) for print in the layout's theme.typ")
+            .on_page(*page),
+        );
+    }
+    out
+}
+
+/// The TAC of every page as a short table for the terminal.
+pub fn tac_table(pages: &[PageInk], cond: &OutputCondition) -> String {
+    let mut s = format!(
+        "ink: highest total area coverage per page ({}, limit {:.0}%, 1.27 mm cells)\n",
+        cond.identifier, cond.tac_limit
+    );
+    for chunk in pages.chunks(8) {
+        let row: Vec<String> = chunk
+            .iter()
+            .map(|p| {
+                let flag = if p.max_tac > cond.tac_limit + TAC_SLACK {
+                    "!"
+                } else {
+                    " "
+                };
+                format!("p{:<3}{:>4.0}%{flag}", p.page, p.max_tac)
+            })
+            .collect();
+        s.push_str("  ");
+        s.push_str(row.join("  ").trim_end());
+        s.push('\n');
+    }
+    s.trim_end().to_string()
+}
+
+/// Heat-map colour stops: (TAC relative to the limit, RGB). White is no
+/// ink; green is ordinary; yellow to orange approaches the limit; red and
+/// purple are over it.
+fn heat(tac: f32, limit: f32) -> [u8; 3] {
+    let stops: [(f32, [f32; 3]); 7] = [
+        (0.0, [255.0, 255.0, 255.0]),
+        (100.0, [198.0, 219.0, 239.0]),
+        (200.0, [116.0, 196.0, 118.0]),
+        (limit - 30.0, [254.0, 217.0, 118.0]),
+        (limit, [253.0, 141.0, 60.0]),
+        (limit + 0.01, [227.0, 26.0, 28.0]),
+        (400.0, [122.0, 1.0, 119.0]),
+    ];
+    if tac <= 0.0 {
+        return [255; 3];
+    }
+    for w in stops.windows(2) {
+        let ((t0, c0), (t1, c1)) = (w[0], w[1]);
+        if tac <= t1 {
+            let f = ((tac - t0) / (t1 - t0).max(0.01)).clamp(0.0, 1.0);
+            return [0, 1, 2].map(|i| (c0[i] + (c1[i] - c0[i]) * f).round() as u8);
+        }
+    }
+    [122, 1, 119]
+}
+
+/// A page's heat map: one pixel per cell.
+pub fn heat_map(page: &PageInk, limit: f64) -> RgbImage {
+    let mut img = RgbImage::new(page.width, page.height);
+    for (px, &t) in img.pixels_mut().zip(&page.tac) {
+        px.0 = heat(t, limit as f32);
+    }
+    img
+}
+
+/// Writes `folio check --report DIR`: report.html with every page beside
+/// its ink heat map (PNG files next to it), and the TAC table.
+pub fn write_report(
+    dir: &std::path::Path,
+    issue_dir: &std::path::Path,
+    outcome: &crate::check::CheckOutcome,
+) -> FolioResult<()> {
+    use crate::report::esc;
+    use std::fmt::Write;
+    let io = |e: std::io::Error| {
+        Diag::error("io", format!("cannot write the report in {}: {e}", dir.display()))
+            .hint("check that the folder is writable")
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let png = |img: &RgbImage| -> FolioResult<Vec<u8>> {
+        let mut out = Vec::new();
+        img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
+            .map_err(|e| Diag::error("io", format!("cannot encode a PNG: {e}")))?;
+        Ok(out)
+    };
+    let title = format!("folio check: {}", crate::build::issue_name(issue_dir));
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>\n\
+         body {{ font: 15px/1.45 system-ui, sans-serif; margin: 1.5rem 2rem; color: #1d1d1f; }}\n\
+         .page {{ display: inline-block; margin: 0 1.5rem 1.5rem 0; vertical-align: top; }}\n\
+         .page img {{ width: 255px; image-rendering: pixelated; border: 1px solid #ccc; margin-right: 4px; }}\n\
+         .over {{ color: #c8102e; font-weight: 600; }}\n\
+         .legend span {{ display: inline-block; width: 2.2rem; text-align: center; font-size: .8rem; }}\n\
+         li.error {{ color: #c8102e; }} li.warning {{ color: #8a5a00; }}\n\
+         </style>\n</head>\n<body>\n<h1>{t}</h1>\n",
+        t = esc(&title)
+    );
+    let errors = outcome
+        .findings
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .count();
+    let warnings = outcome
+        .findings
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Warning)
+        .count();
+    let _ = writeln!(h, "<p>{errors} error(s), {warnings} warning(s).</p>\n<ul>");
+    for d in &outcome.findings {
+        let class = match d.severity {
+            crate::diag::Severity::Error => "error",
+            crate::diag::Severity::Warning => "warning",
+            crate::diag::Severity::Info => "info",
+        };
+        let _ = writeln!(h, "<li class=\"{class}\">{}</li>", esc(&d.message));
+    }
+    h.push_str("</ul>\n");
+    if let Some(cond) = &outcome.condition {
+        let _ = writeln!(
+            h,
+            "<h2>Ink coverage</h2>\n<p>Total area coverage through {} (limit {:.0}%), on 1.27 mm cells (20 dpi). \
+             Each page is shown beside its heat map.</p>\n<p class=\"legend\">",
+            esc(&cond.identifier),
+            cond.tac_limit
+        );
+        for t in [0.0, 100.0, 200.0, cond.tac_limit - 30.0, cond.tac_limit, cond.tac_limit + 20.0, 400.0] {
+            let [r, g, b] = heat(t as f32, cond.tac_limit as f32);
+            let fg = if r as u32 + g as u32 + b as u32 > 400 { "#000" } else { "#fff" };
+            let _ = write!(
+                h,
+                "<span style=\"background: rgb({r},{g},{b}); color: {fg}\">{t:.0}</span>"
+            );
+        }
+        h.push_str("</p>\n");
+        for p in &outcome.ink {
+            let page_png = format!("page-{:03}.png", p.page);
+            let heat_png = format!("tac-{:03}.png", p.page);
+            std::fs::write(dir.join(&page_png), png(&p.image)?).map_err(io)?;
+            std::fs::write(dir.join(&heat_png), png(&heat_map(p, cond.tac_limit))?)
+                .map_err(io)?;
+            let over = p.max_tac > cond.tac_limit + TAC_SLACK;
+            let _ = writeln!(
+                h,
+                "<div class=\"page\"><div><img src=\"{page_png}\" alt=\"page {n}\"><img src=\"{heat_png}\" alt=\"ink heat map of page {n}\"></div>\
+                 <div{cls}>page {n}: max {tac:.0}% ({what})</div></div>",
+                n = p.page,
+                tac = p.max_tac,
+                what = esc(&p.max_what),
+                cls = if over { " class=\"over\"" } else { "" },
+            );
+        }
+    }
+    h.push_str("</body>\n</html>\n");
+    crate::output::write_atomic(&dir.join("report.html"), h.as_bytes()).map_err(io)?;
+    Ok(())
+}
