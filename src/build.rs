@@ -186,7 +186,14 @@ pub fn lay_out_profile(
     let plan_path = cache.plan_path(&project.issue.dir, profile.name());
     let mut applied = cache.load_plan(plan_path.as_deref());
     applied.retain(|src, _| originals.contains_key(src));
-    resample_into(&mut project.files, &originals, &applied, cache, quality, sep)?;
+    resample_into(
+        &mut project.files,
+        &originals,
+        &applied,
+        cache,
+        quality,
+        sep,
+    )?;
 
     let mut world = FolioWorld::new(
         &project.mounts,
@@ -379,7 +386,10 @@ pub fn export(
     let exported =
         crate::export::pdf_located(&checked.document, &project.issue, profile, Some(&world));
     let fonts = world.into_fonts();
-    (exported.and_then(|pdf| print_boxes(pdf, &project.issue, profile, options)), fonts)
+    (
+        exported.and_then(|pdf| print_boxes(pdf, &project.issue, profile, options)),
+        fonts,
+    )
 }
 
 /// The print profile's page boxes, marks and PDF/X-4.

@@ -443,19 +443,6 @@ struct Engine<'a> {
     decisions: Vec<Decision>,
 }
 
-/// How good a layout is, compared front to back: fewer under-filled pages
-/// first, then a higher fill of the first one.
-fn badness(pages: &[PageInfo]) -> (usize, i64) {
-    let r = Reading::new(pages);
-    let under = r.underfilled();
-    let first = under
-        .first()
-        .and_then(|&i| r.fills[i])
-        .map(|f| -(f * 1000.0) as i64)
-        .unwrap_or(0);
-    (under.len(), first)
-}
-
 impl Engine<'_> {
     fn uses(&self, lever: &str) -> bool {
         self.ladder.iter().any(|l| l == lever)
@@ -560,7 +547,11 @@ impl Engine<'_> {
         Ok(Some((next, pages)))
     }
 
-    /// Mends under-filled pages front to back.
+    /// Mends under-filled pages front to back. Sections start on a page of
+    /// their own, so a change in one does not move the pages of another:
+    /// each pass tries one variant for the first open page of every
+    /// section at once, and each section keeps its change only when its own
+    /// pages got better.
     fn fill(
         &mut self,
         layout: &mut dyn Layout,
@@ -568,35 +559,66 @@ impl Engine<'_> {
         mut pages: Vec<PageInfo>,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
         let mut given_up: BTreeSet<String> = BTreeSet::new();
+        // per section: the page being mended and the next variant to try
+        let mut cursor: BTreeMap<String, (String, usize)> = BTreeMap::new();
         // Leave room for the page-count and balance passes.
         while self.passes + 6 < MAX_PASSES {
             let r = Reading::new(&pages);
-            let Some(p) = r
-                .underfilled()
-                .into_iter()
-                .find(|&i| !given_up.contains(&page_key(&pages[i])))
-            else {
-                break;
-            };
-            let variants = self.variants(&plan, &r, p);
-            let before = badness(&pages);
-            let before_fill = r.fills[p].unwrap_or(0.0);
-            let mut mended = false;
-            for (v, decision) in variants {
-                if self.passes + 6 >= MAX_PASSES {
-                    break;
+            let mut picks: Vec<(String, FitPlan, Decision)> = Vec::new();
+            let mut seen = BTreeSet::new();
+            for p in r.underfilled() {
+                let key = page_key(&pages[p]);
+                let seg = segment_of(&pages, p);
+                if given_up.contains(&key) || seen.contains(&seg) {
+                    continue;
                 }
-                let got = self.run(layout, &v)?;
-                if improves(&pages, &got, p, before, before_fill) {
-                    self.decisions.push(decision);
-                    plan = v;
-                    pages = got;
-                    mended = true;
-                    break;
+                let idx = match cursor.get(&seg) {
+                    Some((k, i)) if *k == key => *i,
+                    _ => 0,
+                };
+                let Some((v, d)) = self.variants(&plan, &r, p).into_iter().nth(idx) else {
+                    given_up.insert(key);
+                    continue;
+                };
+                seen.insert(seg.clone());
+                cursor.insert(seg.clone(), (key, idx));
+                picks.push((seg, v, d));
+            }
+            if picks.is_empty() {
+                break;
+            }
+            let mut combined = plan.clone();
+            for (_, v, _) in &picks {
+                merge_changes(&mut combined, &plan, v);
+            }
+            let got = self.run(layout, &combined)?;
+            let mut accepted = plan.clone();
+            for (seg, v, d) in picks {
+                if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+                    eprintln!(
+                        "  try [{seg}] {} {} {}→{} (page {}): {}",
+                        d.subject,
+                        d.lever,
+                        d.from,
+                        d.to,
+                        d.page,
+                        segment_improves(&pages, &got, &seg)
+                    );
+                }
+                if segment_improves(&pages, &got, &seg) {
+                    merge_changes(&mut accepted, &plan, &v);
+                    self.decisions.push(d);
+                    cursor.remove(&seg);
+                } else if let Some(c) = cursor.get_mut(&seg) {
+                    c.1 += 1;
                 }
             }
-            if !mended {
-                given_up.insert(page_key(&pages[p]));
+            if accepted == combined {
+                plan = combined;
+                pages = got;
+            } else if accepted != plan {
+                plan = accepted;
+                pages = self.run(layout, &plan)?;
             }
         }
         Ok((plan, pages))
@@ -1204,7 +1226,7 @@ impl Engine<'_> {
                     }
                     // combine: apply the first step's change onto the second's plan
                     let mut v = v2.clone();
-                    apply_step(&mut v, plan, &steps[i].1);
+                    merge_changes(&mut v, plan, &steps[i].1);
                     out.push((v, vec![a.clone(), b.clone()]));
                 }
             }
@@ -1331,34 +1353,82 @@ fn decision(
     }
 }
 
-/// Whether `got` mends page `p` of `before` without breaking an earlier page.
-fn improves(
-    old: &[PageInfo],
-    got: &[PageInfo],
-    p: usize,
-    before: (usize, i64),
-    before_fill: f64,
-) -> bool {
-    let ro = Reading::new(old);
-    let rg = Reading::new(got);
-    // no new under-filled page before p
-    let early_old = ro.underfilled().into_iter().filter(|&i| i < p).count();
-    let early_new = rg.underfilled().into_iter().filter(|&i| i < p).count();
-    if early_new > early_old {
-        return false;
+/// The section a page belongs to: the last section mark at or before it.
+fn segment_of(pages: &[PageInfo], p: usize) -> String {
+    pages[..=p]
+        .iter()
+        .rev()
+        .find_map(|q| {
+            q.marks
+                .iter()
+                .rev()
+                .find(|m| m.kind == "section")
+                .map(|m| m.id.clone())
+        })
+        .unwrap_or_else(|| "__front".into())
+}
+
+/// Whether a section's pages are better in `new` than in `old`: fewer
+/// under-filled pages, or as many with the first of them later or fuller.
+/// A page only a column block runs onto is mended by the spill correction
+/// of the next pass: it counts only when the real holes are even.
+fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str) -> bool {
+    let bad = |pages: &[PageInfo]| -> (Vec<(usize, f64)>, usize) {
+        let r = Reading::new(pages);
+        let start = (0..pages.len())
+            .find(|&i| segment_of(pages, i) == seg)
+            .unwrap_or(0);
+        let (spills, holes): (Vec<usize>, Vec<usize>) = r
+            .underfilled()
+            .into_iter()
+            .filter(|&i| segment_of(pages, i) == seg)
+            .partition(|&i| spill(pages, i).is_some());
+        let holes = holes
+            .into_iter()
+            .map(|i| (i - start, r.fills[i].unwrap_or(0.0)))
+            .collect();
+        (holes, spills.len())
+    };
+    let ((o, os), (n, ns)) = (bad(old), bad(new));
+    if n.len() != o.len() {
+        return n.len() < o.len();
     }
-    let after = badness(got);
-    let mended_here = rg
-        .fills
-        .get(p)
-        .copied()
-        .flatten()
-        .is_none_or(|f| f >= MIN_FILL)
-        || page_key(&old[p]) != got.get(p).map(page_key).unwrap_or_default();
-    (mended_here && after.0 <= before.0)
-        || after.0 < before.0
-        || after.0 == before.0
-            && rg.fills.get(p).copied().flatten().unwrap_or(0.0) > before_fill + 0.15
+    if ns != os {
+        return ns < os;
+    }
+    match (o.first(), n.first()) {
+        (Some(a), Some(b)) => b.0 > a.0 || b.0 == a.0 && b.1 > a.1 + 0.15,
+        _ => false,
+    }
+}
+
+/// Carries every parameter `v` changed from `base` over to `into`.
+fn merge_changes(into: &mut FitPlan, base: &FitPlan, v: &FitPlan) {
+    for (id, f) in &v.articles {
+        if base.articles.get(id) != Some(f) {
+            into.articles.insert(id.clone(), f.clone());
+        }
+    }
+    for (id, f) in &v.sections {
+        if base.sections.get(id) != Some(f) {
+            into.sections.insert(id.clone(), f.clone());
+        }
+    }
+    if v.events_pages != base.events_pages {
+        into.events_pages = v.events_pages;
+    }
+    if v.events_columns != base.events_columns {
+        into.events_columns = v.events_columns;
+    }
+    if v.events_flow != base.events_flow {
+        into.events_flow = v.events_flow;
+    }
+    if v.house_pages != base.house_pages {
+        into.house_pages = v.house_pages;
+    }
+    if v.foreword_scale != base.foreword_scale {
+        into.foreword_scale = v.foreword_scale;
+    }
 }
 
 /// Identifies a page by what starts on it (stable across passes that only
@@ -1374,21 +1444,6 @@ fn page_key(p: &PageInfo) -> String {
         })
         .map(|m| format!("{}:{}:{}", p.number, m.kind, m.id))
         .unwrap_or_else(|| format!("{}", p.number))
-}
-
-/// Carries the changes `step` made to `base` over to `into`.
-fn apply_step(into: &mut FitPlan, base: &FitPlan, step: &FitPlan) {
-    for (id, f) in &step.sections {
-        if base.sections.get(id) != Some(f) {
-            into.sections.insert(id.clone(), f.clone());
-        }
-    }
-    if step.events_pages != base.events_pages {
-        into.events_pages = step.events_pages;
-    }
-    if step.events_columns != base.events_columns {
-        into.events_columns = step.events_columns;
-    }
 }
 
 /// Pages from a section's start up to the next section or designed page.

@@ -274,10 +274,16 @@ impl Grid {
         let xs = pts.map(|p| p.x.to_pt());
         let ys = pts.map(|p| p.y.to_pt());
         let f = |v: [f64; 4], min: bool| {
-            v.into_iter()
-                .fold(if min { f64::INFINITY } else { f64::NEG_INFINITY }, |a, b| {
+            v.into_iter().fold(
+                if min {
+                    f64::INFINITY
+                } else {
+                    f64::NEG_INFINITY
+                },
+                |a, b| {
                     if min { a.min(b) } else { a.max(b) }
-                })
+                },
+            )
         };
         [
             (f(xs, true) + self.dx) * self.scale,
@@ -297,7 +303,12 @@ fn data_hash(image: &typst::visualize::Image) -> Option<u128> {
 }
 
 fn intersect(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
-    [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])]
+    [
+        a[0].max(b[0]),
+        a[1].max(b[1]),
+        a[2].min(b[2]),
+        a[3].min(b[3]),
+    ]
 }
 
 fn walk(
@@ -345,7 +356,9 @@ fn walk(
                 if t.size.to_pt() < SMALL_TEXT_PT
                     && let Some(c) = solid(&t.fill)
                 {
-                    found.small.push((t.text.to_string(), t.size.to_pt(), c.clone()));
+                    found
+                        .small
+                        .push((t.text.to_string(), t.size.to_pt(), c.clone()));
                 }
                 if let Some(k) = item_cmyk(item)
                     && !found.cmyk_colors.contains(&k)
@@ -428,8 +441,20 @@ pub fn measure(
                 dy: page.bleed.top.to_pt(),
             };
             let mut found = Found::default();
-            let all = [f64::NEG_INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::INFINITY];
-            walk(&page.frame, Transform::identity(), all, &grid, cmyk, &mut found);
+            let all = [
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::INFINITY,
+            ];
+            walk(
+                &page.frame,
+                Transform::identity(),
+                all,
+                &grid,
+                cmyk,
+                &mut found,
+            );
 
             // The page as drawn, for the report.
             let mut full = page.clone();
@@ -508,9 +533,11 @@ pub fn measure(
                 }
             }
             let (cx, cy) = ((at as u32 % w) as f64 + 0.5, (at as u32 / w) as f64 + 0.5);
-            let hit = found.images.iter().rev().find(|(_, r)| {
-                cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]
-            });
+            let hit = found
+                .images
+                .iter()
+                .rev()
+                .find(|(_, r)| cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]);
             let (max_what, max_src) = match hit.and_then(|(hash, _)| names.get(hash)) {
                 Some((src, name)) => (format!("photo `{name}`"), Some(src.clone())),
                 None => (
@@ -623,8 +650,7 @@ pub fn measure_project(
             by_hash.insert(hash, (src.clone(), name.clone()));
         }
         // Kept CMYK originals and --cmyk-photos conversions alike.
-        if let Some(img) = CmykImage::decode(bytes.as_slice())
-        {
+        if let Some(img) = CmykImage::decode(bytes.as_slice()) {
             cmyk.insert(hash, Arc::new(img));
         }
     }
@@ -634,11 +660,7 @@ pub fn measure_project(
 /// Findings from the measurements: an error per page whose ink exceeds the
 /// condition's limit (naming the photo or the spot), and a warning per page
 /// with small text on several plates.
-pub fn findings(
-    issue: &Issue,
-    pages: &[PageInk],
-    small: &[(usize, Vec<SmallText>)],
-) -> Vec<Diag> {
+pub fn findings(issue: &Issue, pages: &[PageInk], small: &[(usize, Vec<SmallText>)]) -> Vec<Diag> {
     let cond = &issue.print;
     let mut out = Vec::new();
     let photo_origin: HashMap<&str, &crate::model::Origin> = issue
@@ -760,8 +782,11 @@ pub fn write_report(
     use crate::report::esc;
     use std::fmt::Write;
     let io = |e: std::io::Error| {
-        Diag::error("io", format!("cannot write the report in {}: {e}", dir.display()))
-            .hint("check that the folder is writable")
+        Diag::error(
+            "io",
+            format!("cannot write the report in {}: {e}", dir.display()),
+        )
+        .hint("check that the folder is writable")
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let png = |img: &RgbImage| -> FolioResult<Vec<u8>> {
@@ -812,9 +837,21 @@ pub fn write_report(
             esc(&cond.identifier),
             cond.tac_limit
         );
-        for t in [0.0, 100.0, 200.0, cond.tac_limit - 30.0, cond.tac_limit, cond.tac_limit + 20.0, 400.0] {
+        for t in [
+            0.0,
+            100.0,
+            200.0,
+            cond.tac_limit - 30.0,
+            cond.tac_limit,
+            cond.tac_limit + 20.0,
+            400.0,
+        ] {
             let [r, g, b] = heat(t as f32, cond.tac_limit as f32);
-            let fg = if r as u32 + g as u32 + b as u32 > 400 { "#000" } else { "#fff" };
+            let fg = if r as u32 + g as u32 + b as u32 > 400 {
+                "#000"
+            } else {
+                "#fff"
+            };
             let _ = write!(
                 h,
                 "<span style=\"background: rgb({r},{g},{b}); color: {fg}\">{t:.0}</span>"
@@ -825,8 +862,7 @@ pub fn write_report(
             let page_png = format!("page-{:03}.png", p.page);
             let heat_png = format!("tac-{:03}.png", p.page);
             std::fs::write(dir.join(&page_png), png(&p.image)?).map_err(io)?;
-            std::fs::write(dir.join(&heat_png), png(&heat_map(p, cond.tac_limit))?)
-                .map_err(io)?;
+            std::fs::write(dir.join(&heat_png), png(&heat_map(p, cond.tac_limit))?).map_err(io)?;
             let over = p.max_tac > cond.tac_limit + TAC_SLACK;
             let _ = writeln!(
                 h,

@@ -86,7 +86,10 @@ fn print_pdf_carries_the_output_intent_seen_by_qpdf() {
     assert!(json.contains("/DestOutputProfile"));
     assert!(json.contains("u:FOGRA39"), "no FOGRA39 identifier");
     assert!(json.contains("u:PDF/X-4"), "no GTS_PDFXVersion PDF/X-4");
-    assert!(json.contains("\"/Trapped\": \"/False\""), "Trapped is not /False");
+    assert!(
+        json.contains("\"/Trapped\": \"/False\""),
+        "Trapped is not /False"
+    );
     // The XMP says the same (pdfinfo -meta prints it).
     let xmp = tool("pdfinfo", &["-meta", print_pdf().to_str().unwrap()]);
     assert!(xmp.contains("pdfxid:GTS_PDFXVersion>PDF/X-4<"), "{xmp}");
@@ -355,7 +358,11 @@ fn gs_cmyk(pdf: &Path, dpi: u32, first: usize, last: usize) -> Vec<Pam> {
         .arg(pdf)
         .output()
         .expect("run gs");
-    assert!(o.status.success(), "gs: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "gs: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     (1..=last - first + 1)
         .map(|i| read_pam(&dir.join(format!("p-{i:03}.pam"))))
         .collect()
@@ -560,7 +567,12 @@ fn a_400_percent_cmyk_photo_is_an_error() {
     assert!(tac > 390.0, "max TAC {tac}");
     // And build refuses to write the PDF.
     let out = dir.path().join("out.pdf");
-    let o = folio(&["build", dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = folio(&[
+        "build",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(!o.status.success());
     assert!(!out.exists());
 
@@ -588,7 +600,10 @@ fn small_text_on_several_plates_is_a_warning() {
         let t = std::fs::read_to_string(&p).unwrap();
         std::fs::write(
             &p,
-            t.replace("language = \"en\"", "language = \"en\"\naccent = \"#c8102e\""),
+            t.replace(
+                "language = \"en\"",
+                "language = \"en\"\naccent = \"#c8102e\"",
+            ),
         )
         .unwrap();
     });
@@ -658,7 +673,11 @@ fn check_report_shows_pages_beside_heat_maps() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("highest total area coverage"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("highest total area coverage"),
+        "{}",
+        stderr(&o)
+    );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let pages = page_count_of(dir.path());
     for n in 1..=pages {
