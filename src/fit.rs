@@ -82,6 +82,20 @@ pub struct ArticleFit {
     pub lead_scale: f64,
     /// Lines added to (or taken from) the balanced column height.
     pub balance: i32,
+    /// `head`: the lead photo in the article's head; `deferred`: at the top
+    /// of the article's next page part, so the headline can start at the
+    /// foot of a page.
+    pub lead: Lead,
+}
+
+/// Where an article's lead photo goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lead {
+    /// In the head, with the headline.
+    Head,
+    /// At the top of the next page part.
+    Deferred,
 }
 
 /// How a section opens in a layout pass.
@@ -166,6 +180,7 @@ impl FitPlan {
                                 start,
                                 lead_scale: 1.0,
                                 balance: 0,
+                                lead: Lead::Head,
                             },
                         );
                         first = false;
@@ -716,6 +731,21 @@ impl Engine<'_> {
                         out.push((
                             v,
                             decision(n, "lead-photo", &format!("{:.2}", f.lead_scale), &format!("{MIN_SCALE:.2}"), page_no, format!("a smaller photo lets the article start on page {page_no} ({:.0}% full)", fill * 100.0)),
+                        ));
+                    }
+                    // … or its photo waits for the top of its next page part
+                    if let Some(n) = &next_article
+                        && let Some(f) = plan.articles.get(n)
+                        && f.start == Start::Flow
+                        && f.lead == Lead::Head
+                        && self.has_lead(n)
+                        && self.article(n).is_some_and(|a| a.columns > 1)
+                    {
+                        let mut v = plan.clone();
+                        v.articles.get_mut(n).map(|f| f.lead = Lead::Deferred);
+                        out.push((
+                            v,
+                            decision(n, "lead-photo", "in the head", "deferred", page_no, format!("the headline starts on page {page_no} ({:.0}% full), its photo tops the next page", fill * 100.0)),
                         ));
                     }
                     // Grow the photos of the articles that end the run into the hole.

@@ -50,8 +50,10 @@ pub struct PlacedImage {
     pub src: Option<String>,
     /// Pixel size.
     pub px: (u32, u32),
-    /// Box on the page (visible part, before clipping).
+    /// Box on the page (the whole image, before clipping).
     pub rect: Rect,
+    /// The part of it that shows (clipped by its frames).
+    pub visible: Rect,
     /// Effective resolution at the placed size (pixels per inch, the lower axis).
     pub ppi: f64,
 }
@@ -161,18 +163,33 @@ pub fn inspect(doc: &PagedDocument, photos: &PhotoIndex) -> Vec<PageInfo> {
                 height: page.frame.height().to_pt(),
                 ..Default::default()
             };
-            walk(&page.frame, Transform::identity(), photos, &mut info);
+            walk(&page.frame, Transform::identity(), photos, &mut info, None);
             info
         })
         .collect()
 }
 
-fn walk(frame: &Frame, ts: Transform, photos: &PhotoIndex, info: &mut PageInfo) {
+fn walk(
+    frame: &Frame,
+    ts: Transform,
+    photos: &PhotoIndex,
+    info: &mut PageInfo,
+    clip: Option<Rect>,
+) {
     for (pos, item) in frame.items() {
         let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
         match item {
             FrameItem::Group(group) => {
-                walk(&group.frame, here.pre_concat(group.transform), photos, info)
+                let inner = here.pre_concat(group.transform);
+                // a clipping group shows only its frame's box
+                let clip = match group.clip {
+                    Some(_) => {
+                        let b = bbox(inner, group.frame.width(), group.frame.height());
+                        Some(clip.map_or(b, |c| intersect(c, b)))
+                    }
+                    None => clip,
+                };
+                walk(&group.frame, inner, photos, info, clip)
             }
             FrameItem::Image(image, size, _) => {
                 let rect = bbox(here, size.x, size.y);
@@ -188,8 +205,15 @@ fn walk(frame: &Frame, ts: Transform, photos: &PhotoIndex, info: &mut PageInfo) 
                 } else {
                     0.0
                 };
-                info.content.push(rect);
-                info.images.push(PlacedImage { src, px, rect, ppi });
+                let visible = clip.map_or(rect, |c| intersect(c, rect));
+                info.content.push(visible);
+                info.images.push(PlacedImage {
+                    src,
+                    px,
+                    rect,
+                    visible,
+                    ppi,
+                });
             }
             FrameItem::Text(text) => {
                 let mut missing = String::new();
@@ -307,6 +331,20 @@ fn bbox(ts: Transform, w: Abs, h: Abs) -> Rect {
         y: miny,
         w: maxx - minx,
         h: maxy - miny,
+    }
+}
+
+/// The overlap of two rectangles (empty when they do not meet).
+fn intersect(a: Rect, b: Rect) -> Rect {
+    let x = a.x.max(b.x);
+    let y = a.y.max(b.y);
+    let r = (a.x + a.w).min(b.x + b.w);
+    let btm = (a.y + a.h).min(b.y + b.h);
+    Rect {
+        x,
+        y,
+        w: (r - x).max(0.0),
+        h: (btm - y).max(0.0),
     }
 }
 

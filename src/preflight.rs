@@ -407,7 +407,11 @@ fn edges(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<Diag
     for page in pages {
         if bleed > 0.0 {
             for img in &page.images {
-                let r = img.rect;
+                // what shows: a cropped photo's hidden part may end anywhere
+                let r = img.visible;
+                if r.w <= 0.0 || r.h <= 0.0 {
+                    continue;
+                }
                 let near = |a: f64, b: f64| (a - b).abs() < 1.0;
                 let touches = near(r.x, 0.0)
                     || near(r.x + r.w, page.width)
