@@ -1267,48 +1267,99 @@ impl Engine<'_> {
 
     /// Balances the last page of multi-column articles: when one column ends
     /// more than a line below the others, the column height is corrected by
-    /// whole lines (one pass for all articles).
+    /// whole lines. One pass tries every article's correction; an article
+    /// keeps its own only when its columns got closer on the same page.
     fn balance(
         &mut self,
         layout: &mut dyn Layout,
-        plan: FitPlan,
-        pages: Vec<PageInfo>,
+        mut plan: FitPlan,
+        mut pages: Vec<PageInfo>,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
-        if !self.uses("balance") || !self.budget() {
-            return Ok((plan, pages));
-        }
-        let mut v = plan.clone();
-        let mut ds = Vec::new();
-        for (id, f) in &plan.articles {
-            let Some((delta, page)) = imbalance(&pages, id) else {
-                continue;
-            };
-            if delta != 0 {
+        let spread = |pages: &[PageInfo], id: &str| {
+            column_ends(pages, id).map(|(ends, _, page)| {
+                let used: Vec<f64> = ends.into_iter().filter(|e| *e > 0.0).collect();
+                let hi = used.iter().copied().fold(f64::MIN, f64::max);
+                let lo = used.iter().copied().fold(f64::MAX, f64::min);
+                (if used.len() < 2 { 0.0 } else { hi - lo }, page)
+            })
+        };
+        // articles of sections that got worse in a joint pass are retried one
+        // at a time; an article that fails alone is left as it is
+        let mut singles: Vec<String> = Vec::new();
+        let mut frozen: BTreeSet<String> = BTreeSet::new();
+        for round in 0..6 {
+            if !self.uses("balance") || !self.budget() {
+                break;
+            }
+            let only = if round > 0 && !singles.is_empty() { Some(singles.remove(0)) } else { None };
+            if round > 0 && only.is_none() && frozen.is_empty() && singles.is_empty() && round > 1 {
+                break;
+            }
+            let mut v = plan.clone();
+            let mut tried = Vec::new();
+            for (id, f) in &plan.articles {
+                if only.as_ref().is_some_and(|o| o != id) || only.is_none() && frozen.contains(id) {
+                    continue;
+                }
+                let Some((delta, page)) = imbalance(&pages, id) else {
+                    continue;
+                };
                 let b = f.balance + delta;
                 v.articles.get_mut(id).map(|f| f.balance = b);
-                ds.push(decision(
-                    id,
-                    "balance",
-                    &f.balance.to_string(),
-                    &b.to_string(),
-                    page,
-                    "column ends differed by more than a line".into(),
-                ));
+                tried.push((id.clone(), f.balance, b, page));
             }
-        }
-        if ds.is_empty() {
-            return Ok((plan, pages));
-        }
-        let got = self.run(layout, &v)?;
-        if got.len() == pages.len()
-            && Reading::new(&got).underfilled().len() <= Reading::new(&pages).underfilled().len()
-        {
+            if tried.is_empty() {
+                if singles.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            let got = self.run(layout, &v)?;
+            // sections are independent: one whose pages got worse keeps none
+            let worse = |seg: &str| {
+                let count = |ps: &[PageInfo]| {
+                    let r = Reading::new(ps);
+                    let in_seg: Vec<usize> = (0..ps.len()).filter(|&i| segment_of(ps, i) == seg).collect();
+                    let bad = in_seg.iter().filter(|&&i| r.fills[i].is_some_and(|f| f < MIN_FILL)).count();
+                    (in_seg.len(), bad)
+                };
+                let (a, b) = (count(&pages), count(&got));
+                b.0 != a.0 || b.1 > a.1
+            };
+            let mut keep = plan.clone();
+            let mut ds = Vec::new();
+            for (id, from, to, page) in tried {
+                if page == 0 || worse(&segment_of(&pages, page - 1)) {
+                    if only.is_none() {
+                        singles.push(id);
+                    } else {
+                        frozen.insert(id);
+                    }
+                    continue;
+                }
+                let (before, after) = (spread(&pages, &id), spread(&got, &id));
+                if let (Some((b, bp)), Some((a, ap))) = (before, after)
+                    && ap == bp
+                    && a < b - 0.5
+                {
+                    keep.articles.get_mut(&id).map(|f| f.balance = to);
+                    ds.push(decision(&id, "balance", &from.to_string(), &to.to_string(), page, format!("its columns ended {b:.0} pt apart, now {a:.0} pt")));
+                } else {
+                    frozen.insert(id);
+                }
+            }
+            if ds.is_empty() {
+                continue;
+            }
+            let got = if keep == v { got } else { self.run(layout, &keep)? };
+            if got.len() != pages.len() || Reading::new(&got).underfilled().len() > Reading::new(&pages).underfilled().len() {
+                continue;
+            }
             self.decisions.extend(ds);
-            Ok((v, got))
-        } else {
-            let pages = self.run(layout, &plan)?;
-            Ok((plan, pages))
+            plan = keep;
+            pages = got;
         }
+        Ok((plan, pages))
     }
 
     /// Openers never show a photo that is on their spread: each opener takes
@@ -1538,44 +1589,47 @@ fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
     Some((id.clone(), lines.max(1)))
 }
 
-/// For a multi-column article's last page: how many lines the column height
-/// should change by (positive when the first column runs long).
-fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
+/// Where the columns of a multi-column article end on its last page (the
+/// lowest baseline in each column, pt from the top), with its line pitch and
+/// the page (0-based). None for one-column articles.
+pub fn column_ends(pages: &[PageInfo], id: &str) -> Option<(Vec<f64>, f64, usize)> {
     let last = pages.iter().rposition(|p| p.has("article-end", id))?;
     let p = &pages[last];
-    let fit = p
-        .marks
+    let fit = pages
         .iter()
-        .chain(pages.iter().flat_map(|q| &q.marks))
+        .flat_map(|q| &q.marks)
         .find(|m| m.kind == "fit" && m.id == id)?;
     let cols = fit.value.get("columns")?.as_u64()? as usize;
     let pitch = *fit.lengths.get("pitch")?;
     if cols < 2 || pitch <= 0.0 {
         return None;
     }
-    let end = p
-        .marks
-        .iter()
-        .find(|m| m.kind == "article-end" && m.id == id)?;
     let after = p.marks.iter().find(|m| m.kind == "after" && m.id == id)?;
     let body = p.body()?;
+    // the body starts below the head when the article starts on this page
     let top = p
         .marks
         .iter()
         .find(|m| m.kind == "article" && m.id == id)
-        .map(|m| m.rect.y)
-        .unwrap_or(body[1]);
-    let w = (body[2] - body[0] - (cols as f64 - 1.0) * 15.6) / cols as f64;
-    // column bottoms from the text between the article's top on this page and its block end
+        .map_or(body[1], |m| m.rect.y);
+    let gutter = 5.5 * 72.0 / 25.4;
+    let w = (body[2] - body[0] - (cols as f64 - 1.0) * gutter) / cols as f64;
     let mut bottoms = vec![0.0f64; cols];
     for r in &p.content {
-        if r.y < top || r.y + r.h > after.rect.y + 2.0 || r.h > 3.0 * pitch {
+        // lines only: not the head's full-width runs, not photos
+        if r.y < top || r.y + r.h > after.rect.y + 2.0 || r.h > 3.0 * pitch || r.w > w + 2.0 {
             continue;
         }
-        let c = (((r.x - body[0]) / (w + 15.6)).floor().max(0.0) as usize).min(cols - 1);
+        let c = (((r.x - body[0]) / (w + gutter)).floor().max(0.0) as usize).min(cols - 1);
         bottoms[c] = bottoms[c].max(r.y + r.h);
     }
-    let _ = end;
+    Some((bottoms, pitch, last))
+}
+
+/// For a multi-column article's last page: how many lines the column height
+/// should change by (negative when the first column runs long), and the page.
+fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
+    let (bottoms, pitch, last) = column_ends(pages, id)?;
     let used: Vec<f64> = bottoms.iter().copied().filter(|b| *b > 0.0).collect();
     if used.len() < 2 {
         return None;
@@ -1583,16 +1637,12 @@ fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
     let hi = used.iter().copied().fold(f64::MIN, f64::max);
     let lo = used.iter().copied().fold(f64::MAX, f64::min);
     let lines = ((hi - lo) / pitch).floor() as i32;
-    // the first column longest: the block is too tall; a later one: too short
+    // the first column longest: the block is too tall by about the distance
+    // from the mean column end; a later one longest: too short
+    let mean = used.iter().sum::<f64>() / used.len() as f64;
     let first_long = bottoms[0] >= hi - 0.5;
-    (lines > 1).then_some((
-        if first_long {
-            -(lines / 2).max(1)
-        } else {
-            (lines / 2).max(1)
-        },
-        last + 1,
-    ))
+    let step = (((hi - mean) / pitch).round() as i32).max(1);
+    (lines > 1).then_some((if first_long { -step } else { step }, last + 1))
 }
 
 #[cfg(test)]

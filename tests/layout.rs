@@ -324,3 +324,135 @@ fn sponsor_artwork_full_page_and_quarter_block() {
         "quarter block needs its label: {text}"
     );
 }
+
+/// The fitting goals of the layout engine, on the sample (content as the
+/// seed has it, fitted by folio, not by hand).
+#[test]
+fn sample_pages_are_full_and_the_count_is_a_multiple_of_four() {
+    let reading = folio::fit::Reading::new(pages());
+    let under: Vec<String> = reading
+        .underfilled()
+        .iter()
+        .map(|&i| format!("page {} at {:.0}%", i + 1, reading.fills[i].unwrap_or(0.0) * 100.0))
+        .collect();
+    assert!(under.is_empty(), "under-filled pages: {under:?}");
+    assert_eq!(pages().len() % 4, 0, "{} pages: not saddle-stitchable", pages().len());
+    let fit = &sample().fit;
+    assert!(fit.passes >= 1 && fit.passes <= folio::fit::MAX_PASSES, "{} passes", fit.passes);
+}
+
+#[test]
+fn no_photo_appears_twice_on_a_spread() {
+    let n = pages().len();
+    for i in 0..n {
+        let spread = folio::fit::spread_of(i, n);
+        let mut seen = std::collections::BTreeMap::new();
+        for &j in &spread {
+            let mut here: Vec<&str> = pages()[j].images.iter().filter_map(|im| im.src.as_deref()).collect();
+            here.sort();
+            here.dedup();
+            for src in here {
+                if let Some(other) = seen.insert(src, j) {
+                    panic!("{src} is on pages {} and {} of one spread", other + 1, j + 1);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn multi_column_articles_end_balanced() {
+    let ids: Vec<String> = pages()
+        .iter()
+        .flat_map(|p| &p.marks)
+        .filter(|m| m.kind == "fit")
+        .map(|m| m.id.clone())
+        .collect();
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for id in ids {
+        let Some((ends, pitch, page)) = folio::fit::column_ends(pages(), &id) else {
+            continue;
+        };
+        let used: Vec<f64> = ends.into_iter().filter(|e| *e > 0.0).collect();
+        if used.len() < 2 {
+            continue;
+        }
+        let hi = used.iter().copied().fold(f64::MIN, f64::max);
+        let lo = used.iter().copied().fold(f64::MAX, f64::min);
+        if hi - lo > pitch + 1.0 {
+            bad.push(format!(
+                "'{id}' on page {}: columns end at {used:.0?} (line pitch {pitch:.1} pt)",
+                page + 1
+            ));
+        }
+        checked += 1;
+    }
+    assert!(bad.is_empty(), "unbalanced last pages:\n{}", bad.join("\n"));
+    assert!(checked >= 10, "only {checked} multi-column article ends measured");
+}
+
+/// The headline's lines, read from the laid-out text: the last line of
+/// every headline of three words or more holds at least two words.
+#[test]
+fn headlines_never_end_on_a_single_word() {
+    use typst::layout::{Frame, FrameItem, Point};
+    fn runs(frame: &Frame, at: Point, out: &mut Vec<(f64, f64, String)>) {
+        for (pos, item) in frame.items() {
+            let here = at + *pos;
+            match item {
+                FrameItem::Group(g) => runs(&g.frame, here + g.transform.ty.into_point_y(), out),
+                FrameItem::Text(t) => out.push((t.size.to_pt(), here.y.to_pt(), t.text.to_string())),
+                _ => {}
+            }
+        }
+    }
+    trait Ty {
+        fn into_point_y(self) -> Point;
+    }
+    impl Ty for typst::layout::Abs {
+        fn into_point_y(self) -> Point {
+            Point::with_y(self)
+        }
+    }
+    let mut checked = 0;
+    for (page, info) in sample().document.pages().iter().zip(pages()) {
+        let mut all = Vec::new();
+        runs(&page.frame, Point::zero(), &mut all);
+        for m in info.marks.iter().filter(|m| m.kind == "article") {
+            let title = m.value.get("title").and_then(|t| t.as_str()).unwrap_or_default();
+            if title.split_whitespace().count() < 3 {
+                continue;
+            }
+            // headline runs: the largest type on the page whose text is part of the title
+            let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            let part = |text: &str| {
+                let t = text.trim_end_matches(['-', '\u{ad}']).trim().replace('\u{a0}', " ");
+                t.chars().count() > 1 && title.contains(t.as_str())
+            };
+            // the headline's size: that of the first title run below its marker
+            let Some(size) = all
+                .iter()
+                .filter(|(size, y, text)| *size >= 14.0 && *y > m.rect.y - 1.0 && part(text))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|r| r.0)
+            else {
+                continue;
+            };
+            let mut lines: Vec<(f64, String)> = all
+                .iter()
+                .filter(|(s, y, text)| (*s - size).abs() < 0.01 && *y > m.rect.y - 1.0 && part(text))
+                .map(|(_, y, text)| (*y, text.clone()))
+                .collect();
+            lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let Some(last_y) = lines.iter().map(|l| l.0).filter(|y| *y > m.rect.y - 1.0).last() else {
+                continue;
+            };
+            let last: String = lines.iter().filter(|l| (l.0 - last_y).abs() < 0.5).map(|l| l.1.as_str()).collect();
+            let words = squeeze(&last.replace('\u{a0}', " ")).split(' ').filter(|w| !w.is_empty()).count();
+            assert!(words >= 2, "the headline '{title}' ends on one word: '{last}'");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} headlines measured");
+}
