@@ -690,3 +690,68 @@ fn archive_is_pdf_a_2b_and_pdf_ua_1() {
         "{x}"
     );
 }
+
+#[test]
+fn a_layout_breaking_pdf_ua_fails_at_export_with_its_template_line_and_writes_nothing() {
+    // A project root whose digest layout drops the alt text of photos: only
+    // Typst's own PDF/UA validation can catch that.
+    let root = tempfile::Builder::new()
+        .prefix("a11y-root")
+        .tempdir_in(common::root().join("target"))
+        .unwrap();
+    let r = root.path();
+    copy_dir(&common::root().join("layouts"), &r.join("layouts"));
+    copy_dir(&common::root().join("assets"), &r.join("assets"));
+    std::os::unix::fs::symlink(common::root().join("fonts"), r.join("fonts")).unwrap();
+    let util = r.join("layouts/digest/util.typ");
+    let s = std::fs::read_to_string(&util).unwrap();
+    let broken = s.replace("image(src, alt: alt-of(p), ..args)", "image(src, ..args)");
+    assert_ne!(
+        s, broken,
+        "the layout's alt-image changed; update this test"
+    );
+    std::fs::write(&util, broken).unwrap();
+    copy_dir(
+        &common::root().join("tests/fixtures/minimal"),
+        &r.join("issue"),
+    );
+    let manifest = r.join("issue/issue.toml");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        m.replace(
+            "caption = \"A gradient\"\n",
+            "caption = \"A gradient\"\nalt = \"A gradient\"\n",
+        ),
+    )
+    .unwrap();
+    let out = r.join("screen.pdf");
+    let o = folio(&[
+        "build",
+        r.join("issue").to_str().unwrap(),
+        "--profile",
+        "screen",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(
+        !o.status.success(),
+        "a PDF/UA violation must fail the build"
+    );
+    assert!(err.contains("PDF/UA-1 error: missing alt text"), "{err}");
+    assert!(
+        err.contains("layouts/digest/util.typ:"),
+        "the template line: {err}"
+    );
+    assert!(!out.exists(), "no file may claim PDF/UA falsely");
+    // The print profile does not validate PDF/UA: it builds.
+    let out = r.join("print.pdf");
+    let o = folio(&[
+        "build",
+        r.join("issue").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
