@@ -755,3 +755,48 @@ fn a_layout_breaking_pdf_ua_fails_at_export_with_its_template_line_and_writes_no
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn event_tile_alt_comes_from_the_tile_else_its_caption() {
+    let dir = minimal_copy("a11y-tiles", |d| {
+        let p = d.join("issue.toml");
+        let s = std::fs::read_to_string(&p).unwrap();
+        let s = s.replace(
+            "caption = \"A gradient\"\n",
+            "caption = \"A gradient\"\nalt = \"Cover gradient\"\n",
+        );
+        let s = s.replace(
+            "[contacts]",
+            "[events]\n\n[[events.tiles]]\ncaption = \"First tile caption\"\nalt = \"A tile's own alt\"\n[events.tiles.photo]\nfile = \"photos/gradient.jpg\"\ncredit = \"c\"\n\n\
+             [[events.tiles]]\ncaption = \"Second tile caption\"\n[events.tiles.photo]\nfile = \"photos/cover.jpg\"\ncredit = \"c\"\n\n[contacts]",
+        );
+        std::fs::write(&p, s).unwrap();
+        let p = d.join("articles/one.md");
+        let s = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(
+            &p,
+            s.replace(
+                "caption = \"A portrait\"\n",
+                "caption = \"A portrait\"\nalt = \"Portrait\"\n",
+            ),
+        )
+        .unwrap();
+    });
+    let o = screen_build(dir.path());
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    // Only the second tile falls back to its caption (a warning naming cover.jpg).
+    assert_eq!(err.matches("has no alt text").count(), 1, "{err}");
+    assert!(err.contains("photo `cover.jpg` has no alt text"), "{err}");
+    let doc = Document::load(dir.path().join("out-screen.pdf")).unwrap();
+    let alts: Vec<String> = struct_elems(&doc)
+        .into_iter()
+        .filter(|e| e.kind == "Figure")
+        .filter_map(|e| e.alt)
+        .collect();
+    assert!(alts.contains(&"A tile's own alt".to_string()), "{alts:?}");
+    assert!(
+        alts.contains(&"Second tile caption".to_string()),
+        "{alts:?}"
+    );
+}
