@@ -326,6 +326,9 @@ pub struct Events {
 pub struct Tile {
     /// What happened.
     pub caption: String,
+    /// Text alternative of the tile's photo (same as `alt` in its photo
+    /// table); default: the caption.
+    pub alt: Option<String>,
     /// The tile's photo.
     pub photo: PhotoRef,
 }

@@ -1251,10 +1251,11 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             .iter()
             .filter_map(|t| {
                 let mut photo = r.photo(&origin, &t.photo, Placement::Inline)?;
-                // A tile's caption is on the tile: it is the photo's fallback alt.
-                if photo.alt_source == AltSource::Missing {
+                // A tile's `alt` (or its photo's) comes first; the tile's
+                // caption is the photo's fallback alt.
+                if matches!(photo.alt_source, AltSource::Missing | AltSource::Caption) {
                     (photo.alt, photo.alt_source) =
-                        AltSource::resolve(None, Some(&t.caption), false);
+                        AltSource::resolve(t.alt.as_deref(), Some(&t.caption), false);
                 }
                 Some(TileData {
                     caption: t.caption.clone(),

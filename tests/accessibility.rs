@@ -55,6 +55,8 @@ struct Elem {
     kind: String,
     alt: Option<String>,
     lang: Option<String>,
+    /// /T (headings carry their text here).
+    title: Option<String>,
     pages: Vec<lopdf::ObjectId>,
 }
 
@@ -95,6 +97,7 @@ fn struct_elems(doc: &Document) -> Vec<Elem> {
                     kind: String::from_utf8_lossy(kind).into_owned(),
                     alt: get_str(doc, d, b"Alt"),
                     lang: get_str(doc, d, b"Lang"),
+                    title: get_str(doc, d, b"T"),
                     pages: Vec::new(),
                 });
                 let mut pages: Vec<lopdf::ObjectId> = d
@@ -689,4 +692,194 @@ fn archive_is_pdf_a_2b_and_pdf_ua_1() {
         x.contains("pdfaid:part>2<") || x.contains("pdfaid:part=\"2\""),
         "{x}"
     );
+}
+
+#[test]
+fn a_layout_breaking_pdf_ua_fails_at_export_with_its_template_line_and_writes_nothing() {
+    // A project root whose digest layout drops the alt text of photos: only
+    // Typst's own PDF/UA validation can catch that.
+    let root = tempfile::Builder::new()
+        .prefix("a11y-root")
+        .tempdir_in(common::root().join("target"))
+        .unwrap();
+    let r = root.path();
+    copy_dir(&common::root().join("layouts"), &r.join("layouts"));
+    copy_dir(&common::root().join("assets"), &r.join("assets"));
+    std::os::unix::fs::symlink(common::root().join("fonts"), r.join("fonts")).unwrap();
+    let util = r.join("layouts/digest/util.typ");
+    let s = std::fs::read_to_string(&util).unwrap();
+    let broken = s.replace("image(src, alt: alt-of(p), ..args)", "image(src, ..args)");
+    assert_ne!(
+        s, broken,
+        "the layout's alt-image changed; update this test"
+    );
+    std::fs::write(&util, broken).unwrap();
+    copy_dir(
+        &common::root().join("tests/fixtures/minimal"),
+        &r.join("issue"),
+    );
+    let manifest = r.join("issue/issue.toml");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        m.replace(
+            "caption = \"A gradient\"\n",
+            "caption = \"A gradient\"\nalt = \"A gradient\"\n",
+        ),
+    )
+    .unwrap();
+    let out = r.join("screen.pdf");
+    let o = folio(&[
+        "build",
+        r.join("issue").to_str().unwrap(),
+        "--profile",
+        "screen",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(
+        !o.status.success(),
+        "a PDF/UA violation must fail the build"
+    );
+    assert!(err.contains("PDF/UA-1 error: missing alt text"), "{err}");
+    assert!(
+        err.contains("layouts/digest/util.typ:"),
+        "the template line: {err}"
+    );
+    assert!(!out.exists(), "no file may claim PDF/UA falsely");
+    // The print profile does not validate PDF/UA: it builds.
+    let out = r.join("print.pdf");
+    let o = folio(&[
+        "build",
+        r.join("issue").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn event_tile_alt_comes_from_the_tile_else_its_caption() {
+    let dir = minimal_copy("a11y-tiles", |d| {
+        let p = d.join("issue.toml");
+        let s = std::fs::read_to_string(&p).unwrap();
+        let s = s.replace(
+            "caption = \"A gradient\"\n",
+            "caption = \"A gradient\"\nalt = \"Cover gradient\"\n",
+        );
+        let s = s.replace(
+            "[contacts]",
+            "[events]\n\n[[events.tiles]]\ncaption = \"First tile caption\"\nalt = \"A tile's own alt\"\n[events.tiles.photo]\nfile = \"photos/gradient.jpg\"\ncredit = \"c\"\n\n\
+             [[events.tiles]]\ncaption = \"Second tile caption\"\n[events.tiles.photo]\nfile = \"photos/cover.jpg\"\ncredit = \"c\"\n\n[contacts]",
+        );
+        std::fs::write(&p, s).unwrap();
+        let p = d.join("articles/one.md");
+        let s = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(
+            &p,
+            s.replace(
+                "caption = \"A portrait\"\n",
+                "caption = \"A portrait\"\nalt = \"Portrait\"\n",
+            ),
+        )
+        .unwrap();
+    });
+    let o = screen_build(dir.path());
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    // Only the second tile falls back to its caption (a warning naming cover.jpg).
+    assert_eq!(err.matches("has no alt text").count(), 1, "{err}");
+    assert!(err.contains("photo `cover.jpg` has no alt text"), "{err}");
+    let doc = Document::load(dir.path().join("out-screen.pdf")).unwrap();
+    let alts: Vec<String> = struct_elems(&doc)
+        .into_iter()
+        .filter(|e| e.kind == "Figure")
+        .filter_map(|e| e.alt)
+        .collect();
+    assert!(alts.contains(&"A tile's own alt".to_string()), "{alts:?}");
+    assert!(
+        alts.contains(&"Second tile caption".to_string()),
+        "{alts:?}"
+    );
+}
+
+/// Article titles in the manifest's order (foreword first).
+fn manifest_titles() -> Vec<(String, String)> {
+    let dir = common::root().join("issues/2023-q3");
+    let m: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("issue.toml")).unwrap()).unwrap();
+    let mut files = vec![m["foreword"]["article"].as_str().unwrap().to_string()];
+    for s in m["sections"].as_array().unwrap() {
+        for a in s["articles"].as_array().unwrap() {
+            files.push(a.as_str().unwrap().to_string());
+        }
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(dir.join(&f)).unwrap();
+            let front = text.split("+++").nth(1).unwrap();
+            let v: toml::Value = toml::from_str(front).unwrap();
+            let id = Path::new(&f)
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (id, v["title"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn reading_order_follows_the_issue() {
+    let elems = struct_elems(sample_doc());
+    let headings: Vec<(usize, String)> = elems
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind.starts_with('H'))
+        .map(|(i, e)| (i, e.title.clone().unwrap_or_default()))
+        .collect();
+    let titles = manifest_titles();
+    let mut expected = vec!["In this issue".to_string()];
+    expected.extend(titles.iter().map(|(_, t)| t.clone()));
+    expected.push("Events".into());
+    let got: Vec<String> = headings.iter().skip(1).map(|(_, t)| t.clone()).collect();
+    assert_eq!(got, expected, "headings after the H1, in structure order");
+    // The Kazakh ad comes right after the article it is placed after.
+    let kk = elems
+        .iter()
+        .position(|e| e.lang.as_deref() == Some("kk"))
+        .expect("the Kazakh ad");
+    let at = |id: &str| {
+        let title = &titles.iter().find(|(i, _)| i == id).unwrap().1;
+        headings.iter().find(|(_, t)| t == title).unwrap().0
+    };
+    assert!(
+        at("jul-03-transit-transport") < kk && kk < at("jul-04-central-asian-forum"),
+        "the ad is not between its neighbours in the reading order"
+    );
+}
+
+#[test]
+fn plain_layout_is_pdf_ua_too() {
+    let dir = minimal_copy("a11y-plain", |d| {
+        let p = d.join("issue.toml");
+        let s = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, s.replace("layout = \"digest\"", "layout = \"plain\"")).unwrap();
+    });
+    let o = screen_build(dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = Document::load(dir.path().join("out-screen.pdf")).unwrap();
+    let elems = struct_elems(&doc);
+    assert_headings_consecutive(&elems);
+    let figures: Vec<&Elem> = elems.iter().filter(|e| e.kind == "Figure").collect();
+    assert_eq!(figures.len(), 2);
+    // No alt in the fixture: the captions stand in.
+    assert!(
+        figures
+            .iter()
+            .any(|f| f.alt.as_deref() == Some("A gradient"))
+    );
+    assert!(xmp(&doc).contains("pdfuaid:part"));
 }
