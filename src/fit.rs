@@ -26,7 +26,7 @@ use crate::model::{Issue, Item, OpenerMode};
 /// A flowing page must be at least this full.
 pub const MIN_FILL: f64 = 0.6;
 /// Most layout passes one build may run (the first included).
-pub const MAX_PASSES: usize = 24;
+pub const MAX_PASSES: usize = 32;
 /// A section gets a full-page opener (with `opener = "auto"`) when its
 /// articles fill at least this many pages.
 pub const OPENER_MIN_PAGES: usize = 4;
@@ -439,7 +439,9 @@ pub fn fit(
     }
     let (p, pg) = e.fill(layout, plan, pages)?;
     let (p, pg) = e.page_count(layout, p, pg)?;
-    let (p, pg) = e.balance(layout, p, pg)?;
+    // Balancing an article moves what follows it up and may open a hole at
+    // the end of its section: it is kept only where it opens none.
+    let (p, pg) = e.balance(layout, p, pg, false)?;
     let (p, pg) = e.opener_photos(layout, p, pg)?;
     Ok(Fitted {
         plan: p,
@@ -1274,6 +1276,7 @@ impl Engine<'_> {
         layout: &mut dyn Layout,
         mut plan: FitPlan,
         mut pages: Vec<PageInfo>,
+        lenient: bool,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
         let spread = |pages: &[PageInfo], id: &str| {
             column_ends(pages, id).map(|(ends, _, page)| {
@@ -1291,7 +1294,11 @@ impl Engine<'_> {
             if !self.uses("balance") || !self.budget() {
                 break;
             }
-            let only = if round > 0 && !singles.is_empty() { Some(singles.remove(0)) } else { None };
+            let only = if round > 0 && !singles.is_empty() {
+                Some(singles.remove(0))
+            } else {
+                None
+            };
             if round > 0 && only.is_none() && frozen.is_empty() && singles.is_empty() && round > 1 {
                 break;
             }
@@ -1319,17 +1326,25 @@ impl Engine<'_> {
             let worse = |seg: &str| {
                 let count = |ps: &[PageInfo]| {
                     let r = Reading::new(ps);
-                    let in_seg: Vec<usize> = (0..ps.len()).filter(|&i| segment_of(ps, i) == seg).collect();
-                    let bad = in_seg.iter().filter(|&&i| r.fills[i].is_some_and(|f| f < MIN_FILL)).count();
+                    let in_seg: Vec<usize> = (0..ps.len())
+                        .filter(|&i| segment_of(ps, i) == seg)
+                        .collect();
+                    let bad = in_seg
+                        .iter()
+                        .filter(|&&i| r.fills[i].is_some_and(|f| f < MIN_FILL))
+                        .count();
                     (in_seg.len(), bad)
                 };
                 let (a, b) = (count(&pages), count(&got));
-                b.0 != a.0 || b.1 > a.1
+                b.0 != a.0 || !lenient && b.1 > a.1
             };
             let mut keep = plan.clone();
             let mut ds = Vec::new();
             for (id, from, to, page) in tried {
                 if page == 0 || worse(&segment_of(&pages, page - 1)) {
+                    if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+                        eprintln!("  balance {id} {from}→{to}: its section got worse");
+                    }
                     if only.is_none() {
                         singles.push(id);
                     } else {
@@ -1338,12 +1353,22 @@ impl Engine<'_> {
                     continue;
                 }
                 let (before, after) = (spread(&pages, &id), spread(&got, &id));
+                if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+                    eprintln!("  balance {id} {from}→{to}: {before:?} → {after:?}");
+                }
                 if let (Some((b, bp)), Some((a, ap))) = (before, after)
                     && ap == bp
                     && a < b - 0.5
                 {
                     keep.articles.get_mut(&id).map(|f| f.balance = to);
-                    ds.push(decision(&id, "balance", &from.to_string(), &to.to_string(), page, format!("its columns ended {b:.0} pt apart, now {a:.0} pt")));
+                    ds.push(decision(
+                        &id,
+                        "balance",
+                        &from.to_string(),
+                        &to.to_string(),
+                        page,
+                        format!("its columns ended {b:.0} pt apart, now {a:.0} pt"),
+                    ));
                 } else {
                     frozen.insert(id);
                 }
@@ -1351,8 +1376,16 @@ impl Engine<'_> {
             if ds.is_empty() {
                 continue;
             }
-            let got = if keep == v { got } else { self.run(layout, &keep)? };
-            if got.len() != pages.len() || Reading::new(&got).underfilled().len() > Reading::new(&pages).underfilled().len() {
+            let got = if keep == v {
+                got
+            } else {
+                self.run(layout, &keep)?
+            };
+            if got.len() != pages.len()
+                || !lenient
+                    && Reading::new(&got).underfilled().len()
+                        > Reading::new(&pages).underfilled().len()
+            {
                 continue;
             }
             self.decisions.extend(ds);
@@ -1636,13 +1669,18 @@ fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
     }
     let hi = used.iter().copied().fold(f64::MIN, f64::max);
     let lo = used.iter().copied().fold(f64::MAX, f64::min);
-    let lines = ((hi - lo) / pitch).floor() as i32;
-    // the first column longest: the block is too tall by about the distance
-    // from the mean column end; a later one longest: too short
+    // more than one line apart
+    let lines = if hi - lo > pitch + 1.0 {
+        ((hi - lo) / pitch).ceil() as i32
+    } else {
+        0
+    };
+    // the last column shortest: the block is too tall by about the distance
+    // of the longest from the mean column end; otherwise too short
     let mean = used.iter().sum::<f64>() / used.len() as f64;
-    let first_long = bottoms[0] >= hi - 0.5;
+    let first_long = used.last().is_some_and(|l| *l < used[0] + 0.5);
     let step = (((hi - mean) / pitch).round() as i32).max(1);
-    (lines > 1).then_some((if first_long { -step } else { step }, last + 1))
+    (lines > 0).then_some((if first_long { -step } else { step }, last + 1))
 }
 
 #[cfg(test)]
