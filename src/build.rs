@@ -62,7 +62,10 @@ impl BuildConfig {
                 };
                 (p, path)
             })
-            .collect();
+            .collect::<Vec<(Profile, PathBuf)>>();
+        for (_, path) in &outputs {
+            crate::safe_io::check_output(path, &args.issue, args.root.as_deref(), "-o")?;
+        }
         Ok(Self {
             issue_dir: args.issue.clone(),
             root: args.root.clone(),
@@ -304,6 +307,7 @@ pub fn lay_out(
     Vec<crate::inspect::PageInfo>,
 )> {
     let (mut document, mut warnings) = compile::compile(world)?;
+    crate::limits::check_pages(document.pages().len(), &project.issue)?;
     let index = crate::inspect::photo_index(&project.files);
     let mut pages = crate::inspect::inspect(&document, &index);
     for _ in 0..3 {
@@ -358,8 +362,15 @@ pub fn build(config: &BuildConfig) -> FolioResult<BuildReport> {
     let mut written = Vec::new();
     for (path, r) in rendered {
         crate::output::write_atomic(&path, &r.pdf).map_err(|e| {
-            Diag::error("io", format!("cannot write {}: {e}", path.display()))
-                .hint("check that the output folder exists and is writable")
+            Diag::error(
+                "io",
+                format!(
+                    "cannot write {}: {}",
+                    path.display(),
+                    crate::safe_io::explain_io(&e)
+                ),
+            )
+            .hint("check that the output folder exists and is writable")
         })?;
         written.push((r.profile, path, r.document.pages().len(), r.pdf.len()));
     }

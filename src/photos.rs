@@ -150,7 +150,8 @@ fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {
 }
 
 fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let bytes = crate::safe_io::read_input(path, crate::limits::MAX_PHOTO_BYTES)
+        .map_err(|e| e.message())?;
     if bytes.is_empty() {
         return Err("the file is empty (0 bytes)".into());
     }
@@ -299,12 +300,24 @@ pub fn jpeg_components(bytes: &[u8]) -> Option<u8> {
 
 /// Checks sponsor artwork: returns (format, width, height) or why it is unusable.
 pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = crate::safe_io::read_input(path, crate::limits::MAX_ARTWORK_BYTES)
+        .map_err(|e| e.message())?;
     if bytes.is_empty() {
         return Err("the file is empty (0 bytes)".into());
     }
     if bytes.starts_with(b"%PDF") {
-        let doc = lopdf::Document::load_mem(&bytes).map_err(|e| format!("corrupt PDF: {e}"))?;
+        let encrypted = || bytes.windows(8).any(|w| w == b"/Encrypt");
+        const ENCRYPTED: &str = "the PDF is encrypted (password-protected or restricted); folio cannot place encrypted PDFs, ask for an unprotected file";
+        let doc = lopdf::Document::load_mem(&bytes).map_err(|e| {
+            if encrypted() {
+                ENCRYPTED.to_string()
+            } else {
+                format!("corrupt PDF: {e}")
+            }
+        })?;
+        if doc.is_encrypted() || encrypted() {
+            return Err(ENCRYPTED.into());
+        }
         let first = doc
             .get_pages()
             .into_values()
@@ -322,6 +335,13 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
                     .collect();
                 (n.len() == 4).then(|| (n[2] - n[0], n[3] - n[1]))
             });
+        if let Some((w, h)) = size
+            && !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 1.0)
+        {
+            return Err(format!(
+                "the PDF's first page has no usable size ({w} × {h} pt in its MediaBox)"
+            ));
+        }
         return Ok(("pdf".into(), size.map(|s| s.0), size.map(|s| s.1)));
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_lowercase();
@@ -333,6 +353,13 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
         let text = std::str::from_utf8(&bytes).map_err(|_| "SVG is not valid UTF-8 text")?;
         if !text.contains("<svg") || !text.trim_end().ends_with('>') {
             return Err("not a complete SVG document".into());
+        }
+        if let Some((w, h)) = crate::limits::svg_declared_size(text)
+            && !(w > 0.0 && h > 0.0)
+        {
+            return Err(format!(
+                "the SVG has no usable size (width {w}, height {h} in its <svg> element)"
+            ));
         }
         return Ok(("svg".into(), None, None));
     }

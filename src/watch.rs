@@ -87,6 +87,9 @@ impl WatchConfig {
                 args.profile,
             )
         }));
+        if let Some(out) = &config.output {
+            crate::safe_io::check_output(out, &args.issue, Some(&config.root), "-o")?;
+        }
         Ok(config)
     }
 
@@ -286,7 +289,14 @@ impl Session {
         compiled.timings.export = start.elapsed();
         let start = Instant::now();
         crate::output::write_atomic(output, &pdf).map_err(|e| {
-            Diag::error("io", format!("cannot write {}: {e}", output.display()))
+            Diag::error(
+                "io",
+                format!(
+                    "cannot write {}: {}",
+                    output.display(),
+                    crate::safe_io::explain_io(&e)
+                ),
+            )
                 .hint("check that the output folder exists and is writable")
         })?;
         compiled.timings.write = start.elapsed();
