@@ -58,7 +58,9 @@ pub fn validate_language(code: &str) -> Result<(), Diag> {
             lang.to_ascii_lowercase()
         ));
     } else {
-        d = d.hint("use the two- or three-letter lower-case code, e.g. \"en\", \"kk\", \"ru\", \"zh\"");
+        d = d.hint(
+            "use the two- or three-letter lower-case code, e.g. \"en\", \"kk\", \"ru\", \"zh\"",
+        );
     }
     Err(d)
 }
@@ -115,10 +117,8 @@ pub fn neutralise_control(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        let keep = !c.is_control()
-            || c == '\n'
-            || c == '\t'
-            || (c == '\r' && chars.peek() == Some(&'\n'));
+        let keep =
+            !c.is_control() || c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
         if keep {
             out.push(c);
         } else if c.len_utf8() == 1 {
@@ -164,7 +164,9 @@ pub fn check_text(path: &Path, text: &str, what: &str) -> Result<(), Diag> {
     if let Some((at, c)) = text.char_indices().find(|(_, c)| is_refused_control(*c)) {
         let count = text.chars().filter(|c| is_refused_control(*c)).count();
         let message = if c == '\0' {
-            format!("{what} contains NUL bytes ({count} control characters; the first is U+0000 NUL)")
+            format!(
+                "{what} contains NUL bytes ({count} control characters; the first is U+0000 NUL)"
+            )
         } else {
             format!(
                 "{what} contains control characters ({count}; the first is {})",
@@ -299,7 +301,11 @@ pub fn check_manifest_values(m: &Manifest, text: &str) -> Vec<(Option<Range<usiz
         ));
     }
     if blank(&m.issue.label) {
-        out.push(empty(vec![N("issue"), N("label")], "`label`", "\"Q3 2023\""));
+        out.push(empty(
+            vec![N("issue"), N("label")],
+            "`label`",
+            "\"Q3 2023\"",
+        ));
     }
     if blank(&m.issue.period) {
         out.push(empty(
@@ -317,7 +323,11 @@ pub fn check_manifest_values(m: &Manifest, text: &str) -> Vec<(Option<Range<usiz
             ));
         }
         if blank(s.id.get_ref()) {
-            out.push(empty(vec![N("sections"), I(i), N("id")], "section id", "\"july\""));
+            out.push(empty(
+                vec![N("sections"), I(i), N("id")],
+                "section id",
+                "\"july\"",
+            ));
         }
     }
     if let Some(f) = &m.foreword
@@ -338,7 +348,11 @@ pub fn check_manifest_values(m: &Manifest, text: &str) -> Vec<(Option<Range<usiz
             ));
         }
         if blank(sp.id.get_ref()) {
-            out.push(empty(vec![N("sponsors"), I(i), N("id")], "sponsor id", "\"aifc\""));
+            out.push(empty(
+                vec![N("sponsors"), I(i), N("id")],
+                "sponsor id",
+                "\"aifc\"",
+            ));
         }
         if let Some(ad) = &sp.ad {
             if blank(&ad.headline) {
@@ -652,7 +666,11 @@ mod tests {
     #[test]
     fn spans_into_the_manifest() {
         let text = "[issue]\npublication = \"\"\n[[sections]]\nid = \"a\"\ntitle = \"\"\n[[sections]]\nid = \"b\"\ntitle = \"x\"\n";
-        let s = span_at(text, &[Key::Name("sections"), Key::Index(1), Key::Name("id")]).unwrap();
+        let s = span_at(
+            text,
+            &[Key::Name("sections"), Key::Index(1), Key::Name("id")],
+        )
+        .unwrap();
         assert_eq!(&text[s], "\"b\"");
         let s = span_at(text, &[Key::Name("issue"), Key::Name("publication")]).unwrap();
         assert_eq!(&text[s], "\"\"");
@@ -661,6 +679,9 @@ mod tests {
     #[test]
     fn control_characters() {
         assert_eq!(escape_control("a\u{1b}[31mb"), "a\\u{1b}[31mb");
-        assert_eq!(neutralise_control("a\u{1b}b\u{9b}c").len(), "a\u{1b}b\u{9b}c".len());
+        assert_eq!(
+            neutralise_control("a\u{1b}b\u{9b}c").len(),
+            "a\u{1b}b\u{9b}c".len()
+        );
     }
 }

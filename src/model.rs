@@ -908,9 +908,12 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                 let lo = r.at(l.span());
                 let path = r.file(&lo, l.get_ref(), "logo file")?;
                 if let Err(msg) = crate::photos::inspect_artwork(&path) {
-                    r.err(&lo, Diag::error("artwork", format!("sponsor logo `{}`: {msg}", l.get_ref()))
-                        .label("expected a valid PDF, SVG, PNG or JPEG file")
-                        .hint("ask the sponsor for the file again, or leave `logo` out"));
+                    r.err(
+                        &lo,
+                        Diag::error("artwork", format!("sponsor logo `{}`: {msg}", l.get_ref()))
+                            .label("expected a valid PDF, SVG, PNG or JPEG file")
+                            .hint("ask the sponsor for the file again, or leave `logo` out"),
+                    );
                     return None;
                 }
                 Some(format!("/issue/{}", rel_virtual(&dir, &path)))

@@ -146,7 +146,6 @@ pub fn explain_io(e: &std::io::Error) -> String {
             "a file of that name already exists where a folder is needed (or the other way round)"
                 .into()
         }
-        K::NotFound => "no such file or folder".into(),
         K::PermissionDenied => "permission denied".into(),
         K::IsADirectory => "this is a folder, not a file".into(),
         K::NotADirectory => "a part of the path is a file, not a folder".into(),

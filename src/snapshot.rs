@@ -691,7 +691,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> FolioResult<()> {
             ),
         )
         .hint("check that the folder is writable")
-            .into()
+        .into()
     })
 }
 

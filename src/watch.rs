@@ -297,7 +297,7 @@ impl Session {
                     crate::safe_io::explain_io(&e)
                 ),
             )
-                .hint("check that the output folder exists and is writable")
+            .hint("check that the output folder exists and is writable")
         })?;
         compiled.timings.write = start.elapsed();
         let pages = compiled.doc.pages().len();

@@ -141,7 +141,11 @@ fn manifest(rng: &mut Rng, dir: &Path) -> String {
     let _ = writeln!(m, "layout = {:?}", rng.pick(&["digest", "plain"]));
     let _ = writeln!(m, "paper = {:?}", rng.pick(&["a4", "a5", "letter"]));
     if rng.chance(50) {
-        let _ = writeln!(m, "accent = {:?}", rng.pick(&["#000000", "#ffffff", "#0b5d8c"]));
+        let _ = writeln!(
+            m,
+            "accent = {:?}",
+            rng.pick(&["#000000", "#ffffff", "#0b5d8c"])
+        );
     }
     let _ = writeln!(m, "bleed-mm = {}", rng.pick(&["0.0", "3.0", "20.0"]));
 
@@ -195,7 +199,12 @@ fn manifest(rng: &mut Rng, dir: &Path) -> String {
             let _ = writeln!(
                 m,
                 "artwork = {:?}",
-                rng.pick(&["sponsors/ad.svg", "sponsors/ad.png", "sponsors/tiny.png", "sponsors/ad.pdf"])
+                rng.pick(&[
+                    "sponsors/ad.svg",
+                    "sponsors/ad.png",
+                    "sponsors/tiny.png",
+                    "sponsors/ad.pdf"
+                ])
             );
         } else {
             m.push_str("[sponsors.ad]\n");
@@ -245,7 +254,9 @@ fn manifest(rng: &mut Rng, dir: &Path) -> String {
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let mut out = Vec::new();
     img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
@@ -269,7 +280,10 @@ fn pdf(w: f32, h: f32) -> Vec<u8> {
     use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
-    let content = doc.add_object(Stream::new(dictionary! {}, b"1 0 0 rg 0 0 50 50 re f".to_vec()));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"1 0 0 rg 0 0 50 50 re f".to_vec(),
+    ));
     let page = doc.add_object(dictionary! {
         "Type" => "Page",
         "Parent" => pages_id,
