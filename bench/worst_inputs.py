@@ -77,9 +77,9 @@ def cases():
 
     yield "sample issue 2023-q3 (baseline)", os.path.join(ROOT, "issues", "2023-q3")
 
-    d = issue("article-990k")
-    article(d, "articles/two.md", 990_000)
-    yield "article of 0.99 MB (just under the issue text budget; laid out)", d
+    d = issue("article-1m49")
+    article(d, "articles/two.md", 1_490_000)
+    yield "article of 1.49 MB (just under the issue text budget; laid out)", d
 
     d = issue("article-1m9")
     article(d, "articles/two.md", 1_900_000)
@@ -89,16 +89,27 @@ def cases():
     article(d, "articles/two.md", 5_000_000)
     yield "article of 5 MB (over the file limit)", d
 
-    d = issue("pages-402")
+    d = issue("articles-250")
     names = []
-    for i in range(402):
+    for i in range(248):
         rel = f"articles/p{i}.md"
         open(os.path.join(d, rel), "w").write(
             f'+++\ntitle = "Page {i}"\nnew-page = true\n+++\n\nOne page.\n'
         )
         names.append(f'"{rel}"')
     edit(d, "issue.toml", '"articles/two.md"]', '"articles/two.md", ' + ", ".join(names) + "]")
-    yield "402 one-page articles (over the page limit)", d
+    yield "250 one-page articles (the most accepted)", d
+
+    d = issue("articles-402")
+    names = []
+    for i in range(400):
+        rel = f"articles/p{i}.md"
+        open(os.path.join(d, rel), "w").write(
+            f'+++\ntitle = "Page {i}"\nnew-page = true\n+++\n\nOne page.\n'
+        )
+        names.append(f'"{rel}"')
+    edit(d, "issue.toml", '"articles/two.md"]', '"articles/two.md", ' + ", ".join(names) + "]")
+    yield "402 one-page articles (refused before layout; 1.3 GB and 2 min before)", d
 
     d = issue("photo-120mp")
     png(os.path.join(d, "photos", "huge.png"), 10954, 10954)

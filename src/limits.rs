@@ -22,7 +22,11 @@ pub const MAX_PAGES: usize = 400;
 /// Most article text (Markdown bodies and front matter of all articles
 /// together) an issue may have, in bytes: what lays out within
 /// [`MAX_PAGES`] and the memory ceiling. Checked before layout.
-pub const MAX_ISSUE_TEXT_BYTES: usize = 1_000_000;
+pub const MAX_ISSUE_TEXT_BYTES: usize = 1_500_000;
+/// Most articles, sponsor blocks or event tiles an issue may have (each):
+/// layout memory grows with their number (402 one-page articles peak at
+/// 1.3 GB), so this keeps every issue under the memory ceiling.
+pub const MAX_ITEMS: usize = 250;
 /// Tokens (runs without a space) longer than this many characters get
 /// break opportunities, so they cannot run off the page.
 pub const LONG_TOKEN_CHARS: usize = 30;
@@ -502,6 +506,29 @@ fn header_span(text: &str, header: &str) -> Option<Range<usize>> {
 /// [`MAX_ISSUE_TEXT_BYTES`], before it is laid out (layout time and memory
 /// grow with the text).
 pub fn check_text_budget(issue: &crate::model::Issue) -> Result<(), crate::diag::Failure> {
+    let counts = [
+        ("articles", issue.articles().count()),
+        ("sponsor blocks", issue.sponsors().count()),
+        (
+            "event tiles",
+            issue.events.as_ref().map_or(0, |e| e.tiles.len()),
+        ),
+    ];
+    for (what, n) in counts {
+        if n > MAX_ITEMS {
+            return Err(issue
+                .manifest
+                .diag(
+                    Diag::error(
+                        "limit",
+                        format!("the issue has {n} {what}; the limit is {MAX_ITEMS}"),
+                    )
+                    .label(format!("expected at most {MAX_ITEMS} {what}")),
+                )
+                .hint("a quarterly issue with that many is almost certainly a mistake; split it into several issues")
+                .into());
+        }
+    }
     let total: usize = issue.articles().map(|a| a.origin.text.len()).sum();
     if total <= MAX_ISSUE_TEXT_BYTES {
         return Ok(());
@@ -674,6 +701,18 @@ mod tests {
         assert_eq!(&text[s], "\"b\"");
         let s = span_at(text, &[Key::Name("issue"), Key::Name("publication")]).unwrap();
         assert_eq!(&text[s], "\"\"");
+    }
+
+    #[test]
+    fn page_limit() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let issue = crate::model::load(&dir).expect("the minimal fixture loads");
+        assert!(check_pages(MAX_PAGES, &issue).is_ok());
+        let err = check_pages(MAX_PAGES + 1, &issue).unwrap_err();
+        let text = crate::diag::render_plain(&err.0);
+        assert!(text.contains("the issue has 401 pages; the limit is 400"), "{text}");
+        assert!(text.contains("issue.toml:1:1"), "{text}");
+        assert!(check_text_budget(&issue).is_ok());
     }
 
     #[test]

@@ -1186,9 +1186,9 @@ const CASES: &[Case] = &[
     Case {
         name: "issue-text-over-budget",
         edit: |d| {
-            // Under the 2 MB file limit, over the 1 MB of text an issue may hold.
+            // Under the 2 MB file limit, over the 1.5 MB of text an issue may hold.
             let mut text = b"+++\ntitle = \"Long\"\n+++\n\n".to_vec();
-            while text.len() <= 1_200_000 {
+            while text.len() <= 1_600_000 {
                 text.extend_from_slice(
                     b"Words and more words in a long article. "
                         .repeat(20)
@@ -1199,9 +1199,33 @@ const CASES: &[Case] = &[
             write(d, "issue/articles/two.md", &text);
         },
         at: At::Text("issue/issue.toml", "‸# Smallest"),
-        message: "of text; the limit for one issue is 1.0 MB",
+        message: "of text; the limit for one issue is 1.5 MB",
         expected: "expected at most about 400 pages of text",
         hint: "the longest article is",
+    },
+    Case {
+        name: "too-many-articles",
+        edit: |d| {
+            let mut list = Vec::new();
+            for i in 0..251 {
+                write(
+                    d,
+                    &format!("issue/articles/p{i}.md"),
+                    format!("+++\ntitle = \"Page {i}\"\n+++\n\nOne paragraph.\n").as_bytes(),
+                );
+                list.push(format!("\"articles/p{i}.md\""));
+            }
+            replace(
+                d,
+                "issue/issue.toml",
+                "\"articles/two.md\"]",
+                &format!("\"articles/two.md\", {}]", list.join(", ")),
+            );
+        },
+        at: At::Text("issue/issue.toml", "‸# Smallest"),
+        message: "the issue has 253 articles; the limit is 250",
+        expected: "expected at most 250 articles",
+        hint: "split it into several issues",
     },
     Case {
         name: "manifest-too-large",

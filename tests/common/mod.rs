@@ -59,10 +59,14 @@ pub fn page_count(pdf: &Path) -> usize {
         .expect("pdfinfo reports pages")
 }
 
-/// Squeezes text for robust comparison: no whitespace, no hyphens, no soft hyphens.
+/// Squeezes text for robust comparison: no whitespace, no hyphens, no soft
+/// hyphens, no zero-width spaces (the break opportunities folio inserts into
+/// long tokens).
 pub fn squeeze(s: &str) -> String {
     s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{ad}' && *c != '‐')
+        .filter(|c| {
+            !c.is_whitespace() && *c != '-' && *c != '\u{ad}' && *c != '‐' && *c != '\u{200b}'
+        })
         .collect::<String>()
         .replace(['’', '‘'], "'")
         .replace(['“', '”'], "\"")
