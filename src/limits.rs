@@ -17,6 +17,13 @@ pub const MAX_TEXT_BYTES: u64 = 2_000_000;
 pub const MAX_ARTWORK_BYTES: u64 = 50_000_000;
 /// Largest photo file, in bytes.
 pub const MAX_PHOTO_BYTES: u64 = 200_000_000;
+/// Photos above this many pixels are shrunk to it when they are decoded
+/// (once, cached): 24 MP is more than 450 ppi on a full A4 page with bleed,
+/// and keeps what Typst decodes of one photo under 100 MB.
+pub const MAX_SERVED_PIXELS: u64 = 24_000_000;
+/// Most pixels of sponsor artwork and logos (Typst decodes them itself):
+/// 40 MP is a full A4 page with bleed at 600 ppi.
+pub const MAX_ARTWORK_PIXELS: u64 = 40_000_000;
 /// Most pages an issue may have.
 pub const MAX_PAGES: usize = 400;
 /// Most article text (Markdown bodies and front matter of all articles
@@ -710,7 +717,10 @@ mod tests {
         assert!(check_pages(MAX_PAGES, &issue).is_ok());
         let err = check_pages(MAX_PAGES + 1, &issue).unwrap_err();
         let text = crate::diag::render_plain(&err.0);
-        assert!(text.contains("the issue has 401 pages; the limit is 400"), "{text}");
+        assert!(
+            text.contains("the issue has 401 pages; the limit is 400"),
+            "{text}"
+        );
         assert!(text.contains("issue.toml:1:1"), "{text}");
         assert!(check_text_budget(&issue).is_ok());
     }

@@ -25,6 +25,9 @@ pub const MAX_SIDE: u32 = 20_000;
 /// Largest pixel count we accept.
 pub const MAX_PIXELS: u64 = 120_000_000;
 
+/// Held while decoding a photo above [`crate::limits::MAX_SERVED_PIXELS`].
+static BIG_DECODE: Mutex<()> = Mutex::new(());
+
 /// A photo after processing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Processed {
@@ -157,7 +160,8 @@ fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
     }
     let key = format!("{:x}", Sha256::digest(&bytes));
     // v2: truncated JPEGs are refused (v1 entries may hold accepted ones).
-    let key = format!("v2-{}", &key[..32]);
+    // v3: photos above limits::MAX_SERVED_PIXELS are shrunk to it.
+    let key = format!("v3-{}", &key[..32]);
     if let Some(p) = cache.get(&key) {
         return Ok(p);
     }
@@ -208,6 +212,9 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
                 .into(),
         );
     }
+    // Decoding a very large photo takes hundreds of MB: one at a time.
+    let _one_at_a_time = (u64::from(w) * u64::from(h) > crate::limits::MAX_SERVED_PIXELS)
+        .then(|| BIG_DECODE.lock().unwrap_or_else(|e| e.into_inner()));
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -221,8 +228,13 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
     let mut img = DynamicImage::from_decoder(decoder)
         .map_err(|e| format!("cannot decode (truncated or corrupt file?): {e}"))?;
     let cmyk = format == ImageFormat::Jpeg && jpeg_components(bytes) == Some(4);
+    // Photos above the served size are shrunk once here (and cached), so
+    // that Typst never holds more than that many pixels of one photo.
+    let too_big =
+        u64::from(img.width()) * u64::from(img.height()) > crate::limits::MAX_SERVED_PIXELS;
     let passthrough = orientation == Orientation::NoTransforms
         && !cmyk
+        && !too_big
         && matches!(format, ImageFormat::Jpeg | ImageFormat::Png);
     let (out, ext) = if passthrough {
         (
@@ -235,6 +247,14 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
         )
     } else {
         img.apply_orientation(orientation);
+        if too_big {
+            let scale = (crate::limits::MAX_SERVED_PIXELS as f64
+                / (f64::from(img.width()) * f64::from(img.height())))
+            .sqrt();
+            let nw = ((f64::from(img.width()) * scale).floor() as u32).max(1);
+            let nh = ((f64::from(img.height()) * scale).floor() as u32).max(1);
+            img = img.resize_exact(nw, nh, image::imageops::FilterType::Triangle);
+        }
         encode(&img)?
     };
     Ok(Processed {
@@ -362,6 +382,21 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
             ));
         }
         return Ok(("svg".into(), None, None));
+    }
+    // Typst decodes artwork itself: refuse more pixels than any page needs
+    // (bombs beyond the photo limits get decode's own message).
+    if let Ok((w, h)) = ImageReader::new(Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|_| ())
+        .and_then(|r| r.into_dimensions().map_err(|_| ()))
+        && w <= MAX_SIDE
+        && h <= MAX_SIDE
+        && u64::from(w) * u64::from(h) > crate::limits::MAX_ARTWORK_PIXELS
+    {
+        return Err(format!(
+            "the image is {w}×{h} px, more than any page needs (limit {} megapixels for artwork and logos)",
+            crate::limits::MAX_ARTWORK_PIXELS / 1_000_000
+        ));
     }
     let p = decode(&bytes, "artwork")?;
     let ext = if p.name.ends_with(".png") {

@@ -1267,6 +1267,20 @@ const CASES: &[Case] = &[
         hint: "ask the sponsor for the file again",
     },
     Case {
+        name: "logo-more-pixels-than-a-page-needs",
+        edit: |d| {
+            write(d, "issue/sponsors/logo.png", &png_bomb(8_000, 6_000));
+            sponsor(
+                d,
+                "after = \"one\"\n[sponsors.ad]\nheadline = \"Buy\"\nlogo = \"sponsors/logo.png\"\n",
+            );
+        },
+        at: At::Text("issue/issue.toml", "logo = ‸\"sponsors/logo.png\""),
+        message: "the image is 8000×6000 px, more than any page needs (limit 40 megapixels",
+        expected: "expected a valid PDF, SVG, PNG or JPEG file",
+        hint: "leave `logo` out",
+    },
+    Case {
         name: "event-photo-bomb",
         edit: |d| {
             write(d, "issue/photos/event.png", &png_bomb(30_000, 30_000));
@@ -1735,6 +1749,10 @@ const MEMORY_CEILING: u64 = 1536 << 20;
 
 /// Runs folio with a time limit like [`run`], and measures its peak memory
 /// (the child's `ru_maxrss` from `wait4`, in bytes).
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which std's Child does not see"
+)]
 fn run_measured(args: &[String], limit: Duration) -> (Output, u64) {
     use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
