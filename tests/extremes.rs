@@ -56,7 +56,7 @@ fn append(d: &Path, rel: &str, more: &str) {
 
 /// Builds with a time limit; returns the output and the PDF path.
 fn build(d: &Path) -> (Output, PathBuf) {
-    let out = d.join("out.pdf");
+    let out = out_beside(d, "out.pdf");
     let o = folio_limited(
         &["build", d.to_str().unwrap(), "-o", out.to_str().unwrap()],
         LIMIT,

@@ -193,6 +193,16 @@ pub fn minimal_copy(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     dir
 }
 
+/// An output path beside the issue folder `dir` (folio refuses to write
+/// inside the issue folder): `<parent>/<dir name>-<name>`.
+pub fn out_beside(dir: &Path, name: &str) -> PathBuf {
+    let stem = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.parent().unwrap_or(dir).join(format!("{stem}-{name}"))
+}
+
 /// The minimal fixture's first JPEG (tests copy it instead of naming a file).
 pub fn fixture_jpeg() -> PathBuf {
     let dir = root().join("tests/fixtures/minimal/photos");
