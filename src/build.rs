@@ -62,7 +62,10 @@ impl BuildConfig {
                 };
                 (p, path)
             })
-            .collect();
+            .collect::<Vec<(Profile, PathBuf)>>();
+        for (_, path) in &outputs {
+            crate::safe_io::check_output(path, &args.issue, args.root.as_deref(), "-o")?;
+        }
         Ok(Self {
             issue_dir: args.issue.clone(),
             root: args.root.clone(),
@@ -624,6 +627,7 @@ impl crate::fit::Layout for Passes<'_> {
         // the previous document is replaced: free it before laying out again
         self.last = None;
         let (document, warnings) = compile::compile(self.world)?;
+        crate::limits::check_pages(document.pages().len(), &self.project.issue)?;
         let pages = crate::inspect::inspect(&document, &self.index);
         self.last = Some((plan.clone(), document, warnings));
         Ok(pages)
@@ -671,8 +675,15 @@ pub fn build(config: &BuildConfig) -> FolioResult<BuildReport> {
         .collect();
     for (path, r) in rendered {
         crate::output::write_atomic(&path, &r.pdf).map_err(|e| {
-            Diag::error("io", format!("cannot write {}: {e}", path.display()))
-                .hint("check that the output folder exists and is writable")
+            Diag::error(
+                "io",
+                format!(
+                    "cannot write {}: {}",
+                    path.display(),
+                    crate::safe_io::explain_io(&e)
+                ),
+            )
+            .hint("check that the output folder exists and is writable")
         })?;
         written.push((r.profile, path, r.document.pages().len(), r.pdf.len()));
     }

@@ -72,6 +72,7 @@ pub fn prepare(
     cache: &PhotoCache,
 ) -> FolioResult<Project> {
     let mut issue = model::load(issue_dir)?;
+    crate::limits::check_text_budget(&issue)?;
     let root = match root {
         Some(r) => r.canonicalize().map_err(|e| Diag::error("io", format!("cannot open root {}: {e}", r.display())))?,
         None => find_root(&issue.dir).ok_or_else(|| {

@@ -240,6 +240,8 @@ pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
         ..Default::default()
     };
     for d in diags {
+        // Text from files never reaches the terminal raw (ESC sequences).
+        let d = &crate::limits::sanitised(d);
         let mut diag = match d.severity {
             Severity::Error => Diagnostic::error(),
             Severity::Warning => Diagnostic::warning(),

@@ -59,16 +59,26 @@ impl DiffConfig {
         }
         let name = crate::build::issue_name(&args.issue);
         let project = snapshot::project_dir(&args.issue, args.root.as_deref());
+        let out_dir = args
+            .out
+            .clone()
+            .unwrap_or_else(|| project.join("out").join("diff").join(&name));
+        crate::safe_io::check_output(&out_dir, &args.issue, args.root.as_deref(), "--out")?;
+        if args.approve {
+            crate::safe_io::check_output(
+                &args.baseline,
+                &args.issue,
+                args.root.as_deref(),
+                "--baseline with --approve",
+            )?;
+        }
         Ok(Self {
             issue_dir: args.issue.clone(),
             root: args.root.clone(),
             baseline: args.baseline.clone(),
             tolerance: args.tolerance,
             threshold: args.threshold,
-            out_dir: args
-                .out
-                .clone()
-                .unwrap_or_else(|| project.join("out").join("diff").join(name)),
+            out_dir,
             format: args.format,
             approve: args.approve,
             jobs: snapshot::check_jobs(args.jobs)?,

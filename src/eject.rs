@@ -31,6 +31,38 @@ pub fn eject(
                 .hint("pass --root DIR (the folder holding layouts/ and fonts/)")
         })?,
     };
+    crate::safe_io::check_output_dir(
+        dir,
+        &["folio", "issue", "layouts", "assets", "README.txt"],
+        issue_dir,
+        Some(&root),
+        "the eject folder",
+    )?;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Diag::error(
+            "io",
+            format!(
+                "{} already exists and is a file, not a folder",
+                crate::diag::display_path(dir)
+            ),
+        )
+        .hint("name a new folder for the ejected project")
+        .into());
+    }
+    if dir.is_dir()
+        && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
+        && !dir.join("folio/main.typ").is_file()
+    {
+        return Err(Diag::error(
+            "io",
+            format!(
+                "{} already exists and is not empty (and is not an earlier eject)",
+                crate::diag::display_path(dir)
+            ),
+        )
+        .hint("name a new or empty folder; an earlier eject's folder may be reused")
+        .into());
+    }
     let cache = PhotoCache::new(Some(root.join(".folio-cache").join("photos")));
     let fonts = load_fonts(&root.join("fonts"), false);
     let (rendered, _) = crate::build::produce(
@@ -42,8 +74,16 @@ pub fn eject(
         fonts,
     )?;
     let project = rendered.project;
-    let io =
-        |e: std::io::Error| Diag::error("io", format!("cannot write to {}: {e}", dir.display()));
+    let io = |e: std::io::Error| {
+        Diag::error(
+            "io",
+            format!(
+                "cannot write to {}: {}",
+                dir.display(),
+                crate::safe_io::explain_io(&e)
+            ),
+        )
+    };
     std::fs::create_dir_all(dir).map_err(io)?;
     for (vpath, bytes) in &project.files {
         let target = dir.join(vpath.trim_start_matches('/'));

@@ -312,9 +312,12 @@ pub struct SponsorData {
 pub struct Artwork {
     /// Virtual path.
     pub src: String,
-    /// Pixel or point width, when known.
+    /// Pixel or point width, when known (absent otherwise, so templates'
+    /// `at("width", default: …)` applies).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<f64>,
     /// Pixel or point height, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<f64>,
     /// pdf, svg, png, jpg.
     pub format: String,
@@ -586,7 +589,9 @@ impl Resolver<'_> {
             Err(problem) => {
                 let (msg, hint) = problem.explain();
                 let label = match problem {
-                    PathProblem::NotFound => format!("no such {what} in the issue folder"),
+                    PathProblem::NotFound | PathProblem::NotFoundButSimilar(_) => {
+                        format!("no such {what} in the issue folder")
+                    }
                     _ => format!("expected a file inside the issue folder ({what})"),
                 };
                 self.err(
@@ -687,12 +692,20 @@ impl Resolver<'_> {
     fn article(&mut self, r: &SpannedStr, ids: &mut HashMap<String, Origin>) -> Option<Article> {
         let origin = self.at(r.span());
         let path = self.file(&origin, r.get_ref(), "article")?;
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::safe_io::read_text_input(&path) {
             Ok(b) => b,
             Err(e) => {
                 self.err(
                     &origin,
-                    Diag::error("io", format!("cannot read article: {e}")),
+                    Diag::error(
+                        "io",
+                        format!("article `{}`: {}", r.get_ref(), e.message()),
+                    )
+                    .label("expected a regular Markdown file")
+                    .hint(format!(
+                        "articles are Markdown files of at most {}; split a longer text into several articles",
+                        crate::safe_io::human_size(crate::limits::MAX_TEXT_BYTES)
+                    )),
                 );
                 return None;
             }
@@ -720,6 +733,10 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        if let Err(d) = crate::limits::check_text(&path, &text, "article") {
+            self.errors.push(d);
+            return None;
+        }
         let parsed = match manifest::parse_article(&path, &text) {
             Ok(p) => p,
             Err(d) => {
@@ -793,6 +810,7 @@ impl Resolver<'_> {
             }
         }
         let mut body = markdown::parse(parsed.body);
+        crate::limits::break_blocks(&mut body);
         insert_inline_photos(&mut body, inline);
         let pages_origin = fm.pages.as_ref().map(|p| Origin {
             span: p.span(),
@@ -881,12 +899,7 @@ fn insert_inline_photos(body: &mut Vec<Block>, photos: Vec<(Option<usize>, Photo
 }
 
 fn valid_language(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let first = parts.next().unwrap_or_default();
-    (2..=3).contains(&first.len())
-        && first.chars().all(|c| c.is_ascii_lowercase())
-        && parts
-            .all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    crate::limits::validate_language(s).is_ok()
 }
 
 fn valid_layout_name(s: &str) -> bool {
@@ -918,37 +931,30 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         );
     }
     let path = dir.join("issue.toml");
-    let bytes = std::fs::read(&path).map_err(|e| {
+    let bytes = crate::safe_io::read_text_input(&path).map_err(|e| {
         Diag::error(
             "io",
-            format!("cannot read {}: {e}", crate::diag::display_path(&path)),
+            format!(
+                "cannot read {}: {}",
+                crate::diag::display_path(&path),
+                e.message()
+            ),
         )
+        .label("expected a regular TOML file")
         .hint("an issue folder needs an issue.toml; `folio new` creates one")
     })?;
     let text: Arc<str> = match String::from_utf8(bytes) {
         Ok(t) => Arc::from(t),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            return Err(Diag::error(
-                "encoding",
-                format!("issue.toml is not valid UTF-8 text (invalid byte at offset {valid})"),
-            )
-            .in_file(SourceFile::binary(&path))
-            .label("expected a UTF-8 TOML file")
-            .hint("is this really the manifest? save it as UTF-8 text")
-            .into());
+            return Err(
+                crate::limits::utf8_diag(&path, e.as_bytes(), valid, "issue.toml")
+                    .hint("is this really the manifest? it must be a TOML text file")
+                    .into(),
+            );
         }
     };
-    if text.contains('\0') {
-        return Err(Diag::error(
-            "encoding",
-            "issue.toml contains NUL bytes; it looks like a binary file",
-        )
-        .in_file(SourceFile::binary(&path))
-        .label("expected a TOML text file")
-        .hint("issue.toml must be a TOML text file")
-        .into());
-    }
+    crate::limits::check_text(&path, &text, "issue.toml")?;
     let m: Manifest = manifest::parse_manifest(&path, &text)?;
     let origin = Origin {
         path: path.clone(),
@@ -961,21 +967,19 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         errors: Vec::new(),
     };
 
+    for (span, d) in crate::limits::check_manifest_values(&m, &text) {
+        let o = r.at(span.unwrap_or(0..0));
+        r.err(&o, d);
+    }
     let date = r
         .date(&r.at(m.issue.date.span()), m.issue.date.get_ref())
         .unwrap_or((1970, 1, 1));
     let language = match &m.issue.language {
         Some(l) if !valid_language(l.get_ref()) => {
             let o = r.at(l.span());
-            r.err(
-                &o,
-                Diag::error(
-                    "manifest",
-                    format!("invalid language code `{}`", l.get_ref()),
-                )
-                .label("expected an ISO 639 code such as \"en\" or \"kk\"")
-                .hint("use the two- or three-letter lower-case code, optionally with a region: \"en\", \"zh-Hans\""),
-            );
+            if let Err(d) = crate::limits::validate_language(l.get_ref()) {
+                r.err(&o, d);
+            }
             "en".to_string()
         }
         Some(l) => l.get_ref().clone(),
@@ -1132,6 +1136,15 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             logo: ad.logo.as_ref().and_then(|l| {
                 let lo = r.at(l.span());
                 let path = r.file(&lo, l.get_ref(), "logo file")?;
+                if let Err(msg) = crate::photos::inspect_artwork(&path) {
+                    r.err(
+                        &lo,
+                        Diag::error("artwork", format!("sponsor logo `{}`: {msg}", l.get_ref()))
+                            .label("expected a valid PDF, SVG, PNG or JPEG file")
+                            .hint("ask the sponsor for the file again, or leave `logo` out"),
+                    );
+                    return None;
+                }
                 Some(format!("/issue/{}", rel_virtual(&dir, &path)))
             }),
             logo_alt: ad.logo.as_ref().map(|_| {
@@ -1287,6 +1300,15 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         );
     }
 
+    if has_content {
+        // Only sponsors may leave a section without articles.
+        for (s, data) in m.sections.iter().zip(&sections) {
+            if s.articles.is_empty() && data.items.is_empty() {
+                let o = r.at(s.id.span());
+                r.err(&o, crate::limits::empty_section(s.id.get_ref()));
+            }
+        }
+    }
     let (print, print_origin) = r.print(m.print.as_ref());
     if !r.errors.is_empty() {
         return Err(Failure(r.errors));

@@ -62,6 +62,7 @@ impl NewConfig {
                 })?
             }
         };
+        crate::safe_io::check_output(dir, &from, None, "the new issue folder")?;
         Ok(Self {
             issue_dir: dir.clone(),
             from,
@@ -240,7 +241,16 @@ pub struct Scaffold {
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Diag + '_ {
-    move |e| Diag::error("io", format!("cannot write {}: {e}", path.display()))
+    move |e| {
+        Diag::error(
+            "io",
+            format!(
+                "cannot write {}: {}",
+                path.display(),
+                crate::safe_io::explain_io(&e)
+            ),
+        )
+    }
 }
 
 /// Writes the new issue folder.
@@ -515,19 +525,6 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
             Value::Array(vec![Value::String(rel.into())]),
         );
     }
-    out.push_str(
-        "# Sections in reading order: list each article file, e.g.\n\
-         # articles = [\"articles/october/oct-01-summit.md\"]\n",
-    );
-    out.push_str(
-        &toml::to_string(&single(
-            "sections",
-            Value::Array(sections.into_iter().map(Value::Table).collect()),
-        ))
-        .unwrap_or_default(),
-    );
-    out.push('\n');
-
     // [[sponsors]]: recurring; placed at the end of the matching section.
     let sponsors: Vec<Value> = prev
         .get("sponsors")
@@ -575,6 +572,42 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
             copy(file)?;
         }
     }
+    // A section needs an article or a sponsor (an empty one would print an
+    // empty opener page): each section no sponsor closes gets a placeholder.
+    for s in sections.iter_mut() {
+        let id: String = s
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let empty = s
+            .get("articles")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty());
+        let sponsored = sponsors.iter().any(|sp| {
+            sp.get("section").and_then(Value::as_str) == s.get("id").and_then(Value::as_str)
+        });
+        if empty && !sponsored && !id.is_empty() {
+            let rel = format!("articles/{id}-placeholder.md");
+            std::fs::write(dir.join(&rel), placeholder("first article")).map_err(io_err(dir))?;
+            s.insert("articles".into(), Value::Array(vec![Value::String(rel)]));
+        }
+    }
+    out.push_str(
+        "# Sections in reading order: list each article file, e.g.\n\
+         # articles = [\"articles/october/oct-01-summit.md\"]\n",
+    );
+    out.push_str(
+        &toml::to_string(&single(
+            "sections",
+            Value::Array(sections.into_iter().map(Value::Table).collect()),
+        ))
+        .unwrap_or_default(),
+    );
+    out.push('\n');
+
     if !sponsors.is_empty() {
         out.push_str(
             "# Recurring sponsors, kept from the last issue; each now closes a section\n\

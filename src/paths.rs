@@ -20,6 +20,13 @@ pub enum PathProblem {
     NotFound,
     /// Is a folder, not a file.
     IsDirectory,
+    /// A FIFO, socket or device: what it is.
+    NotRegular(&'static str),
+    /// A symlink that leads to itself (or a cycle of them).
+    SymlinkLoop,
+    /// Does not exist, but a file whose name differs only in letter case or
+    /// Unicode normalisation does (its path relative to the issue folder).
+    NotFoundButSimilar(String),
 }
 
 impl PathProblem {
@@ -50,6 +57,20 @@ impl PathProblem {
                 "check the spelling; paths are relative to the issue folder".into(),
             ),
             Self::IsDirectory => ("this is a folder, not a file".into(), "name a file".into()),
+            Self::NotRegular(what) => (
+                format!("this is {what}, not a regular file"),
+                "folio reads only regular files; replace it with the file itself".into(),
+            ),
+            Self::SymlinkLoop => (
+                "the symbolic link leads to itself (a symlink loop)".into(),
+                "replace the symlink with the file it should point to".into(),
+            ),
+            Self::NotFoundButSimilar(similar) => (
+                format!("file not found; did you mean \"{similar}\"?"),
+                format!(
+                    "a file named \"{similar}\" exists: the names differ only in letter case or in how accented letters are encoded (Unicode normalisation); use that name, or rename the file"
+                ),
+            ),
         }
     }
 }
@@ -75,6 +96,7 @@ pub fn resolve_inside(base: &Path, rel: &str) -> Result<PathBuf, PathProblem> {
     let joined = base.join(path);
     let canon = match joined.canonicalize() {
         Ok(c) => c,
+        Err(e) if e.raw_os_error() == Some(40) => return Err(PathProblem::SymlinkLoop),
         Err(_) => {
             // A dangling symlink still must not point outside, nor may a
             // missing file's (symlinked) folder.
@@ -92,6 +114,9 @@ pub fn resolve_inside(base: &Path, rel: &str) -> Result<PathBuf, PathProblem> {
             {
                 return Err(PathProblem::Escapes(folder));
             }
+            if let Some(similar) = similar_name(base, path) {
+                return Err(PathProblem::NotFoundButSimilar(similar));
+            }
             return Err(PathProblem::NotFound);
         }
     };
@@ -101,7 +126,51 @@ pub fn resolve_inside(base: &Path, rel: &str) -> Result<PathBuf, PathProblem> {
     if canon.is_dir() {
         return Err(PathProblem::IsDirectory);
     }
+    if let Ok(meta) = std::fs::metadata(&canon)
+        && let Some(what) = crate::safe_io::not_regular(&meta)
+    {
+        return Err(PathProblem::NotRegular(what));
+    }
     Ok(canon)
+}
+
+/// A folding of a file name for "did you mean": NFC and lower case.
+fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc().collect::<String>().to_lowercase()
+}
+
+/// The existing path (relative, with `/`) that matches `rel` component by
+/// component when names are compared after Unicode normalisation and case
+/// folding, if `rel` itself does not exist.
+fn similar_name(base: &Path, rel: &Path) -> Option<String> {
+    let mut dir = base.to_path_buf();
+    let mut found: Vec<String> = Vec::new();
+    let mut changed = false;
+    for comp in rel.components() {
+        let Component::Normal(name) = comp else {
+            continue;
+        };
+        let name = name.to_string_lossy();
+        if dir.join(&*name).symlink_metadata().is_ok() {
+            dir.push(&*name);
+            found.push(name.into_owned());
+            continue;
+        }
+        let want = fold(&name);
+        let mut matches: Vec<String> = std::fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| fold(n) == want)
+            .collect();
+        matches.sort();
+        let m = matches.into_iter().next()?;
+        dir.push(&m);
+        found.push(m);
+        changed = true;
+    }
+    (changed && dir.exists()).then(|| found.join("/"))
 }
 
 /// Resolves `.` and `..` components lexically (for paths that do not exist).

@@ -25,6 +25,9 @@ pub const MAX_SIDE: u32 = 20_000;
 /// Largest pixel count we accept.
 pub const MAX_PIXELS: u64 = 120_000_000;
 
+/// Held while decoding a photo above [`crate::limits::MAX_SERVED_PIXELS`].
+static BIG_DECODE: Mutex<()> = Mutex::new(());
+
 /// A photo after processing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Processed {
@@ -196,13 +199,15 @@ fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {
 }
 
 fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let bytes = crate::safe_io::read_input(path, crate::limits::MAX_PHOTO_BYTES)
+        .map_err(|e| e.message())?;
     if bytes.is_empty() {
         return Err("the file is empty (0 bytes)".into());
     }
     let key = format!("{:x}", Sha256::digest(&bytes));
     // v2: truncated JPEGs are refused (v1 entries may hold accepted ones).
-    let key = format!("v2-{}", &key[..32]);
+    // v3: photos above limits::MAX_SERVED_PIXELS are shrunk to it.
+    let key = format!("v3-{}", &key[..32]);
     if let Some(p) = cache.get(&key) {
         return Ok(p);
     }
@@ -253,6 +258,9 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
                 .into(),
         );
     }
+    // Decoding a very large photo takes hundreds of MB: one at a time.
+    let _one_at_a_time = (u64::from(w) * u64::from(h) > crate::limits::MAX_SERVED_PIXELS)
+        .then(|| BIG_DECODE.lock().unwrap_or_else(|e| e.into_inner()));
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -266,8 +274,13 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
     let mut img = DynamicImage::from_decoder(decoder)
         .map_err(|e| format!("cannot decode (truncated or corrupt file?): {e}"))?;
     let cmyk = format == ImageFormat::Jpeg && jpeg_components(bytes) == Some(4);
+    // Photos above the served size are shrunk once here (and cached), so
+    // that Typst never holds more than that many pixels of one photo.
+    let too_big =
+        u64::from(img.width()) * u64::from(img.height()) > crate::limits::MAX_SERVED_PIXELS;
     let passthrough = orientation == Orientation::NoTransforms
         && !cmyk
+        && !too_big
         && matches!(format, ImageFormat::Jpeg | ImageFormat::Png);
     let (out, ext) = if passthrough {
         (
@@ -280,6 +293,16 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
         )
     } else {
         img.apply_orientation(orientation);
+        if too_big {
+            let scale = (crate::limits::MAX_SERVED_PIXELS as f64
+                / (f64::from(img.width()) * f64::from(img.height())))
+            .sqrt();
+            let nw = ((f64::from(img.width()) * scale).floor() as u32).max(1);
+            let nh = ((f64::from(img.height()) * scale).floor() as u32).max(1);
+            // Area averaging straight into the output: a filtered resize
+            // would hold a float copy of the whole photo (0.9 GB at 120 MP).
+            img = img.thumbnail_exact(nw, nh);
+        }
         encode(&img)?
     };
     Ok(Processed {
@@ -345,12 +368,24 @@ pub fn jpeg_components(bytes: &[u8]) -> Option<u8> {
 
 /// Checks sponsor artwork: returns (format, width, height) or why it is unusable.
 pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = crate::safe_io::read_input(path, crate::limits::MAX_ARTWORK_BYTES)
+        .map_err(|e| e.message())?;
     if bytes.is_empty() {
         return Err("the file is empty (0 bytes)".into());
     }
     if bytes.starts_with(b"%PDF") {
-        let doc = lopdf::Document::load_mem(&bytes).map_err(|e| format!("corrupt PDF: {e}"))?;
+        let encrypted = || bytes.windows(8).any(|w| w == b"/Encrypt");
+        const ENCRYPTED: &str = "the PDF is encrypted (password-protected or restricted); folio cannot place encrypted PDFs, ask for an unprotected file";
+        let doc = lopdf::Document::load_mem(&bytes).map_err(|e| {
+            if encrypted() {
+                ENCRYPTED.to_string()
+            } else {
+                format!("corrupt PDF: {e}")
+            }
+        })?;
+        if doc.is_encrypted() || encrypted() {
+            return Err(ENCRYPTED.into());
+        }
         let first = doc
             .get_pages()
             .into_values()
@@ -368,6 +403,13 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
                     .collect();
                 (n.len() == 4).then(|| (n[2] - n[0], n[3] - n[1]))
             });
+        if let Some((w, h)) = size
+            && !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 1.0)
+        {
+            return Err(format!(
+                "the PDF's first page has no usable size ({w} × {h} pt in its MediaBox)"
+            ));
+        }
         return Ok(("pdf".into(), size.map(|s| s.0), size.map(|s| s.1)));
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_lowercase();
@@ -380,7 +422,29 @@ pub fn inspect_artwork(path: &Path) -> Result<(String, Option<f64>, Option<f64>)
         if !text.contains("<svg") || !text.trim_end().ends_with('>') {
             return Err("not a complete SVG document".into());
         }
+        if let Some((w, h)) = crate::limits::svg_declared_size(text)
+            && !(w > 0.0 && h > 0.0)
+        {
+            return Err(format!(
+                "the SVG has no usable size (width {w}, height {h} in its <svg> element)"
+            ));
+        }
         return Ok(("svg".into(), None, None));
+    }
+    // Typst decodes artwork itself: refuse more pixels than any page needs
+    // (bombs beyond the photo limits get decode's own message).
+    if let Ok((w, h)) = ImageReader::new(Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|_| ())
+        .and_then(|r| r.into_dimensions().map_err(|_| ()))
+        && w <= MAX_SIDE
+        && h <= MAX_SIDE
+        && u64::from(w) * u64::from(h) > crate::limits::MAX_ARTWORK_PIXELS
+    {
+        return Err(format!(
+            "the image is {w}×{h} px, more than any page needs (limit {} megapixels for artwork and logos)",
+            crate::limits::MAX_ARTWORK_PIXELS / 1_000_000
+        ));
     }
     let p = decode(&bytes, "artwork")?;
     let ext = if p.name.ends_with(".png") {

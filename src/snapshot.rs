@@ -68,6 +68,7 @@ impl SnapshotConfig {
             None if args.update => baseline_dir(&base, &name),
             None => base.join("out").join("snapshots").join(&name),
         };
+        crate::safe_io::check_output(&out_dir, &args.issue, args.root.as_deref(), "--out")?;
         // Approving keeps the baseline's resolution unless told otherwise, so
         // that `--update` never silently changes what CI compares.
         let ppi = match args.ppi {
@@ -697,9 +698,16 @@ pub fn remove_stale_pages(dir: &Path, keep: &[&str]) -> FolioResult<()> {
 /// Writes a file atomically, turning I/O errors into diagnostics.
 pub fn write_file(path: &Path, bytes: &[u8]) -> FolioResult<()> {
     crate::output::write_atomic(path, bytes).map_err(|e| {
-        Diag::error("io", format!("cannot write {}: {e}", path.display()))
-            .hint("check that the folder is writable")
-            .into()
+        Diag::error(
+            "io",
+            format!(
+                "cannot write {}: {}",
+                path.display(),
+                crate::safe_io::explain_io(&e)
+            ),
+        )
+        .hint("check that the folder is writable")
+        .into()
     })
 }
 

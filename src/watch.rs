@@ -87,6 +87,9 @@ impl WatchConfig {
                 args.profile,
             )
         }));
+        if let Some(out) = &config.output {
+            crate::safe_io::check_output(out, &args.issue, Some(&config.root), "-o")?;
+        }
         Ok(config)
     }
 
@@ -291,8 +294,15 @@ impl Session {
         compiled.timings.export = start.elapsed();
         let start = Instant::now();
         crate::output::write_atomic(output, &pdf).map_err(|e| {
-            Diag::error("io", format!("cannot write {}: {e}", output.display()))
-                .hint("check that the output folder exists and is writable")
+            Diag::error(
+                "io",
+                format!(
+                    "cannot write {}: {}",
+                    output.display(),
+                    crate::safe_io::explain_io(&e)
+                ),
+            )
+            .hint("check that the output folder exists and is writable")
         })?;
         compiled.timings.write = start.elapsed();
         let pages = compiled.doc.pages().len();

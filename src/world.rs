@@ -108,6 +108,14 @@ impl FileLoader for Sandbox {
         if canon.is_dir() {
             return Err(FileError::IsDirectory);
         }
+        // A FIFO or device would block or never end: regular files only.
+        if let Ok(meta) = std::fs::metadata(&canon)
+            && let Some(what) = crate::safe_io::not_regular(&meta)
+        {
+            return Err(FileError::Other(Some(
+                format!("{vpath} is {what}, not a regular file").into(),
+            )));
+        }
         std::fs::read(&canon)
             .map(Bytes::new)
             .map_err(|e| FileError::from_io(e, &canon))

@@ -109,9 +109,9 @@ const CASES: &[Case] = &[
             let jpeg = std::fs::read(d.join("issue/photos/base.jpg")).unwrap();
             write(d, "issue/issue.toml", &jpeg[..600]);
         },
-        at: At::File("issue/issue.toml"),
-        message: "issue.toml is not valid UTF-8 text (invalid byte at offset 0)",
-        expected: "a UTF-8 TOML file",
+        at: At::Text("issue/issue.toml", "‸"),
+        message: "issue.toml is not valid UTF-8 text (invalid byte 0xFF at line 1, column 1)",
+        expected: "expected UTF-8 text",
         hint: "is this really the manifest?",
     },
     Case {
@@ -1054,6 +1054,472 @@ const CASES: &[Case] = &[
         expected: "put the code into layouts/",
         hint: "while importing `/layouts/broken/lib.typ`",
     },
+    // ================================================================ second round (issue 13)
+    // ---------------------------------------------------------------- only regular files
+    Case {
+        name: "fifo-as-article",
+        edit: |d| {
+            std::fs::remove_file(d.join("issue/articles/two.md")).unwrap();
+            fifo(&d.join("issue/articles/two.md"));
+        },
+        at: At::Text(
+            "issue/issue.toml",
+            "\"articles/one.md\", ‸\"articles/two.md\"",
+        ),
+        message: "article `articles/two.md`: this is a named pipe (FIFO), not a regular file",
+        expected: "expected a file inside the issue folder (article)",
+        hint: "folio reads only regular files",
+    },
+    Case {
+        name: "fifo-as-photo",
+        edit: |d| {
+            fifo(&d.join("issue/photos/pipe.jpg"));
+            article_photo(d, "pipe.jpg", None);
+        },
+        at: At::Text("issue/articles/one.md", "file = ‸\"photos/pipe.jpg\""),
+        message: "photo `photos/pipe.jpg`: this is a named pipe (FIFO), not a regular file",
+        expected: "expected a file inside the issue folder (photo)",
+        hint: "folio reads only regular files",
+    },
+    Case {
+        name: "fifo-as-manifest",
+        edit: |d| {
+            std::fs::remove_file(d.join("issue/issue.toml")).unwrap();
+            fifo(&d.join("issue/issue.toml"));
+        },
+        at: At::File("issue/issue.toml"),
+        message: "this is a named pipe (FIFO), not a regular file",
+        expected: "a regular TOML file",
+        hint: "an issue folder needs an issue.toml",
+    },
+    Case {
+        name: "fifo-as-logo",
+        edit: |d| {
+            fifo(&d.join("issue/sponsors/logo.png"));
+            sponsor(
+                d,
+                "after = \"one\"\n[sponsors.ad]\nheadline = \"Buy\"\nlogo = \"sponsors/logo.png\"\n",
+            );
+        },
+        at: At::Text("issue/issue.toml", "logo = ‸\"sponsors/logo.png\""),
+        message: "logo file `sponsors/logo.png`: this is a named pipe (FIFO)",
+        expected: "expected a file inside the issue folder (logo file)",
+        hint: "folio reads only regular files",
+    },
+    Case {
+        name: "fifo-in-layout",
+        edit: |d| {
+            layout(
+                d,
+                "#let issue(data) = {\n  [Hello]\n  read(\"/layouts/broken/pipe.txt\")\n}\n",
+            );
+            fifo(&d.join("layouts/broken/pipe.txt"));
+        },
+        at: At::Text(
+            "layouts/broken/lib.typ",
+            "read(‸\"/layouts/broken/pipe.txt\")",
+        ),
+        message: "/layouts/broken/pipe.txt is a named pipe (FIFO), not a regular file",
+        expected: "failed to load file",
+        hint: "while calling `issue`",
+    },
+    Case {
+        name: "symlink-loop",
+        edit: |d| {
+            symlink("loop.jpg", &d.join("issue/photos/loop.jpg"));
+            article_photo(d, "loop.jpg", None);
+        },
+        at: At::Text("issue/articles/one.md", "file = ‸\"photos/loop.jpg\""),
+        message: "photo `photos/loop.jpg`: the symbolic link leads to itself (a symlink loop)",
+        expected: "expected a file inside the issue folder (photo)",
+        hint: "replace the symlink with the file",
+    },
+    Case {
+        name: "name-differs-in-unicode-normalisation",
+        edit: |d| {
+            // On disk decomposed (e + U+0301, as macOS writes it), in the
+            // front matter composed (é).
+            let jpeg = std::fs::read(d.join("issue/photos/base.jpg")).unwrap();
+            write(d, "issue/photos/cafe\u{301}.jpg", &jpeg);
+            article_photo(d, "caf\u{e9}.jpg", None);
+        },
+        at: At::Text("issue/articles/one.md", "file = ‸\"photos/café.jpg\""),
+        message: "file not found; did you mean",
+        expected: "no such photo in the issue folder",
+        hint: "Unicode normalisation",
+    },
+    Case {
+        name: "name-differs-in-letter-case",
+        edit: |d| {
+            let jpeg = std::fs::read(d.join("issue/photos/base.jpg")).unwrap();
+            write(d, "issue/photos/Portrait.JPG", &jpeg);
+            article_photo(d, "portrait.jpg", None);
+        },
+        at: At::Text("issue/articles/one.md", "file = ‸\"photos/portrait.jpg\""),
+        message: "photo `photos/portrait.jpg`: file not found; did you mean \"photos/Portrait.JPG\"?",
+        expected: "no such photo in the issue folder",
+        hint: "differ only in letter case",
+    },
+    // ---------------------------------------------------------------- size limits
+    Case {
+        name: "article-too-large",
+        edit: |d| {
+            let mut text = b"+++\ntitle = \"Huge\"\n+++\n\n".to_vec();
+            while text.len() <= 2_000_000 {
+                text.extend_from_slice(
+                    b"A paragraph of an article that never ends. "
+                        .repeat(20)
+                        .as_slice(),
+                );
+                text.extend_from_slice(b"\n\n");
+            }
+            write(d, "issue/articles/two.md", &text);
+        },
+        at: At::Text(
+            "issue/issue.toml",
+            "\"articles/one.md\", ‸\"articles/two.md\"",
+        ),
+        message: "article `articles/two.md`: the file is too large",
+        expected: "expected a regular Markdown file",
+        hint: "split a longer text into several articles",
+    },
+    Case {
+        name: "issue-text-over-budget",
+        edit: |d| {
+            // Under the 2 MB file limit, over the 1.5 MB of text an issue may hold.
+            let mut text = b"+++\ntitle = \"Long\"\n+++\n\n".to_vec();
+            while text.len() <= 1_600_000 {
+                text.extend_from_slice(
+                    b"Words and more words in a long article. "
+                        .repeat(20)
+                        .as_slice(),
+                );
+                text.extend_from_slice(b"\n\n");
+            }
+            write(d, "issue/articles/two.md", &text);
+        },
+        at: At::Text("issue/issue.toml", "‸# Smallest"),
+        message: "of text; the limit for one issue is 1.5 MB",
+        expected: "expected at most about 400 pages of text",
+        hint: "the longest article is",
+    },
+    Case {
+        name: "too-many-articles",
+        edit: |d| {
+            let mut list = Vec::new();
+            for i in 0..251 {
+                write(
+                    d,
+                    &format!("issue/articles/p{i}.md"),
+                    format!("+++\ntitle = \"Page {i}\"\n+++\n\nOne paragraph.\n").as_bytes(),
+                );
+                list.push(format!("\"articles/p{i}.md\""));
+            }
+            replace(
+                d,
+                "issue/issue.toml",
+                "\"articles/two.md\"]",
+                &format!("\"articles/two.md\", {}]", list.join(", ")),
+            );
+        },
+        at: At::Text("issue/issue.toml", "‸# Smallest"),
+        message: "the issue has 253 articles; the limit is 250",
+        expected: "expected at most 250 articles",
+        hint: "split it into several issues",
+    },
+    Case {
+        name: "manifest-too-large",
+        edit: |d| {
+            let mut text = std::fs::read(d.join("issue/issue.toml")).unwrap();
+            while text.len() <= 2_000_000 {
+                text.extend_from_slice(b"# a comment line that goes on and on and on and on\n");
+            }
+            write(d, "issue/issue.toml", &text);
+        },
+        at: At::File("issue/issue.toml"),
+        message: "the file is too large",
+        expected: "a regular TOML file",
+        hint: "an issue folder needs an issue.toml",
+    },
+    Case {
+        name: "logo-png-bomb",
+        edit: |d| {
+            write(d, "issue/sponsors/logo.png", &png_bomb(30_000, 30_000));
+            sponsor(
+                d,
+                "after = \"one\"\n[sponsors.ad]\nheadline = \"Buy\"\nlogo = \"sponsors/logo.png\"\n",
+            );
+        },
+        at: At::Text("issue/issue.toml", "logo = ‸\"sponsors/logo.png\""),
+        message: "sponsor logo `sponsors/logo.png`: declared size 30000×30000 px is too large",
+        expected: "expected a valid PDF, SVG, PNG or JPEG file",
+        hint: "leave `logo` out",
+    },
+    Case {
+        name: "artwork-png-bomb",
+        edit: |d| {
+            write(d, "issue/sponsors/ad.png", &png_bomb(30_000, 30_000));
+            sponsor(d, "after = \"one\"\nartwork = \"sponsors/ad.png\"\n");
+        },
+        at: At::Text("issue/issue.toml", "artwork = ‸\"sponsors/ad.png\""),
+        message: "sponsor artwork `sponsors/ad.png`: declared size 30000×30000 px is too large",
+        expected: "expected a valid PDF, SVG, PNG or JPEG file",
+        hint: "ask the sponsor for the file again",
+    },
+    Case {
+        name: "logo-more-pixels-than-a-page-needs",
+        edit: |d| {
+            write(d, "issue/sponsors/logo.png", &png_bomb(8_000, 6_000));
+            sponsor(
+                d,
+                "after = \"one\"\n[sponsors.ad]\nheadline = \"Buy\"\nlogo = \"sponsors/logo.png\"\n",
+            );
+        },
+        at: At::Text("issue/issue.toml", "logo = ‸\"sponsors/logo.png\""),
+        message: "the image is 8000×6000 px, more than any page needs (limit 40 megapixels",
+        expected: "expected a valid PDF, SVG, PNG or JPEG file",
+        hint: "leave `logo` out",
+    },
+    Case {
+        name: "event-photo-bomb",
+        edit: |d| {
+            write(d, "issue/photos/event.png", &png_bomb(30_000, 30_000));
+            append(
+                d,
+                "issue/issue.toml",
+                "\n[events]\n[[events.tiles]]\ncaption = \"Summit\"\n[events.tiles.photo]\nfile = \"photos/event.png\"\ncredit = \"Someone\"\n",
+            );
+        },
+        at: At::Text("issue/issue.toml", "file = ‸\"photos/event.png\""),
+        message: "photo `event.png`: declared size 30000×30000 px is too large",
+        expected: "refusing to decode",
+        hint: "re-export the photo from the original",
+    },
+    // ---------------------------------------------------------------- values the layout cannot print
+    Case {
+        name: "empty-publication",
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "publication = \"Test Digest\"",
+                "publication = \"\"",
+            )
+        },
+        at: At::Text("issue/issue.toml", "publication = ‸\"\""),
+        message: "`publication` is empty",
+        expected: "expected text",
+        hint: "the layout prints this text",
+    },
+    Case {
+        name: "empty-section-title",
+        edit: |d| replace(d, "issue/issue.toml", "title = \"News\"", "title = \" \""),
+        at: At::Text("issue/issue.toml", "title = ‸\" \""),
+        message: "section title is empty",
+        expected: "expected text",
+        hint: "the layout prints this text",
+    },
+    Case {
+        name: "events-without-tiles",
+        edit: |d| append(d, "issue/issue.toml", "\n[events]\ntitle = \"Events\"\n"),
+        at: At::Text("issue/issue.toml", "‸[events]"),
+        message: "[events] has no tiles",
+        expected: "expected at least one [[events.tiles]]",
+        hint: "remove [events]",
+    },
+    Case {
+        name: "section-without-articles-or-sponsor",
+        edit: |d| {
+            append(
+                d,
+                "issue/issue.toml",
+                "\n[[sections]]\nid = \"later\"\ntitle = \"Later\"\narticles = []\n",
+            )
+        },
+        at: At::Text("issue/issue.toml", "id = ‸\"later\""),
+        message: "section `later` has no articles and no sponsor",
+        expected: "or a sponsor placed in this section",
+        hint: "only sponsors may leave a section without articles",
+    },
+    Case {
+        name: "ad-language-not-a-code",
+        edit: |d| {
+            sponsor(
+                d,
+                "after = \"one\"\n[sponsors.ad]\nheadline = \"Buy\"\nlanguage = \"Kazakh\"\n",
+            )
+        },
+        at: At::Text("issue/issue.toml", "language = ‸\"Kazakh\""),
+        message: "invalid language code `Kazakh`",
+        expected: "expected an ISO 639 code",
+        hint: "two- or three-letter lower-case code",
+    },
+    Case {
+        name: "language-with-region",
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "language = \"en\"",
+                "language = \"en-GB\"",
+            )
+        },
+        at: At::Text("issue/issue.toml", "language = ‸\"en-GB\""),
+        message: "invalid language code `en-GB`",
+        expected: "expected an ISO 639 code",
+        hint: "without region or script: \"en\"",
+    },
+    Case {
+        name: "artwork-pdf-zero-width",
+        edit: |d| {
+            write(
+                d,
+                "issue/sponsors/ad.pdf",
+                &pdf_page([0.0, 0.0, 0.0, 200.0], false),
+            );
+            sponsor(d, "after = \"one\"\nartwork = \"sponsors/ad.pdf\"\n");
+        },
+        at: At::Text("issue/issue.toml", "artwork = ‸\"sponsors/ad.pdf\""),
+        message: "the PDF's first page has no usable size (0 × 200 pt",
+        expected: "expected a valid PDF, SVG, PNG or JPEG file",
+        hint: "ask the sponsor for the file again",
+    },
+    Case {
+        name: "artwork-svg-zero-width",
+        edit: |d| {
+            write(
+                d,
+                "issue/sponsors/ad.svg",
+                b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"0\" height=\"50\"><rect width=\"10\" height=\"10\"/></svg>\n",
+            );
+            sponsor(d, "after = \"one\"\nartwork = \"sponsors/ad.svg\"\n");
+        },
+        at: At::Text("issue/issue.toml", "artwork = ‸\"sponsors/ad.svg\""),
+        message: "the SVG has no usable size (width 0, height 50",
+        expected: "expected a valid PDF, SVG, PNG or JPEG file",
+        hint: "ask the sponsor for the file again",
+    },
+    Case {
+        name: "artwork-pdf-encrypted",
+        edit: |d| {
+            write(
+                d,
+                "issue/sponsors/ad.pdf",
+                &pdf_page([0.0, 0.0, 300.0, 200.0], true),
+            );
+            sponsor(d, "after = \"one\"\nartwork = \"sponsors/ad.pdf\"\n");
+        },
+        at: At::Text("issue/issue.toml", "artwork = ‸\"sponsors/ad.pdf\""),
+        message: "the PDF is encrypted",
+        expected: "expected a valid PDF, SVG, PNG or JPEG file",
+        hint: "ask the sponsor for the file again",
+    },
+    // ---------------------------------------------------------------- encodings and control characters
+    Case {
+        name: "manifest-windows-1252",
+        edit: |d| {
+            let text = std::fs::read_to_string(d.join("issue/issue.toml")).unwrap();
+            let text = text.replace(
+                "publisher = \"Test Publisher\"",
+                "publisher = \"Caf\u{e9} Press\"",
+            );
+            // é as Windows-1252 writes it: one byte 0xE9.
+            let bytes: Vec<u8> = text
+                .chars()
+                .flat_map(|c| match c {
+                    '\u{e9}' => vec![0xE9],
+                    '–' => vec![0x96],
+                    c => c.to_string().into_bytes(),
+                })
+                .collect();
+            write(d, "issue/issue.toml", &bytes);
+        },
+        at: At::Text("issue/issue.toml", "publisher = \"Caf‸"),
+        message: "issue.toml is not valid UTF-8 text (invalid byte 0xE9 at line 4, column 17)",
+        expected: "expected UTF-8 text",
+        hint: "Windows-1252",
+    },
+    Case {
+        name: "article-padded-with-nul",
+        edit: |d| {
+            write(
+                d,
+                "issue/articles/two.md",
+                b"+++\ntitle = \"Padded\"\n+++\n\nText.\n\0\0\0\0\0\0\0\0",
+            )
+        },
+        at: At::Text("issue/articles/two.md", "Text.\n‸"),
+        message: "article contains NUL bytes",
+        expected: "expected Markdown text",
+        hint: "in manifests and articles alike",
+    },
+    Case {
+        name: "manifest-with-nul-in-string",
+        edit: |d| {
+            let mut text = std::fs::read(d.join("issue/issue.toml")).unwrap();
+            let at = text.windows(4).position(|w| w == b"Test").unwrap();
+            text.insert(at, 0);
+            write(d, "issue/issue.toml", &text);
+        },
+        at: At::Text("issue/issue.toml", "publication = \"‸"),
+        message: "issue.toml contains NUL bytes",
+        expected: "expected a TOML text file",
+        hint: "in manifests and articles alike",
+    },
+    Case {
+        name: "escape-sequence-in-article",
+        edit: |d| {
+            write(
+                d,
+                "issue/articles/two.md",
+                b"+++\ntitle = \"Colours\"\n+++\n\nRed \x1b[31mtext\x1b[0m and a bell \x07.\n",
+            )
+        },
+        at: At::Text("issue/articles/two.md", "Red ‸"),
+        message: "article contains control characters (3; the first is U+001B ESC)",
+        expected: "expected Markdown text",
+        hint: "in manifests and articles alike",
+    },
+    Case {
+        name: "escape-sequence-in-manifest-value",
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "language = \"en\"",
+                "language = \"\\u001b[2J\"",
+            )
+        },
+        at: At::Text("issue/issue.toml", "language = ‸\"\\u001b[2J\""),
+        message: "invalid language code `\\u{1b}[2J`",
+        expected: "expected an ISO 639 code",
+        hint: "two- or three-letter lower-case code",
+    },
+    Case {
+        name: "article-cr-only-line-endings",
+        edit: |d| {
+            write(
+                d,
+                "issue/articles/two.md",
+                b"+++\rtitle = \"Classic Mac\"\r+++\r\rBody.\r",
+            )
+        },
+        at: At::Text("issue/articles/two.md", "+++‸\r"),
+        message: "article has CR-only line endings (classic Mac OS)",
+        expected: "expected line feed (LF) or CR LF line endings",
+        hint: "re-save the file with Unix (LF) or Windows (CRLF) line endings",
+    },
+    Case {
+        name: "manifest-cr-only-line-endings",
+        edit: |d| {
+            let text = std::fs::read_to_string(d.join("issue/issue.toml")).unwrap();
+            write(d, "issue/issue.toml", text.replace('\n', "\r").as_bytes());
+        },
+        at: At::Text("issue/issue.toml", "‸\r[issue]"),
+        message: "issue.toml has CR-only line endings (classic Mac OS)",
+        expected: "expected line feed (LF) or CR LF line endings",
+        hint: "re-save the file with Unix (LF) or Windows (CRLF) line endings",
+    },
 ];
 
 // ------------------------------------------------------------------- the runner
@@ -1114,7 +1580,7 @@ fn run_case(case: &Case) -> Option<String> {
     if d.join("layouts").is_dir() {
         args.extend(["--root".into(), d.display().to_string()]);
     }
-    let o = run(&args, Duration::from_secs(60));
+    let (o, peak) = run_measured(&args, Duration::from_secs(60));
     // Second run: a fresh output path must not be created.
     let fresh = out_dir.join("fresh.pdf");
     args[3] = fresh.display().to_string();
@@ -1122,6 +1588,17 @@ fn run_case(case: &Case) -> Option<String> {
 
     let err = stderr(&o);
     let mut problems = Vec::new();
+    if peak > MEMORY_CEILING {
+        problems.push(format!(
+            "peak memory {} MB, over the ceiling of {} MB",
+            peak >> 20,
+            MEMORY_CEILING >> 20
+        ));
+    }
+    // Text from files never reaches the terminal raw.
+    if err.contains('\u{1b}') || err.contains('\u{7}') || err.contains('\u{9b}') {
+        problems.push("a raw control character (ESC, BEL or CSI) in the error output".into());
+    }
     if o.status.code() != Some(1) {
         problems.push(format!("exit code {:?}, expected 1", o.status.code()));
     }
@@ -1267,6 +1744,69 @@ fn listing(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The memory no input may push a build past (peak resident set size).
+const MEMORY_CEILING: u64 = 1536 << 20;
+
+/// Runs folio with a time limit like [`run`], and measures its peak memory
+/// (the child's `ru_maxrss` from `wait4`, in bytes).
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which std's Child does not see"
+)]
+fn run_measured(args: &[String], limit: Duration) -> (Output, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run folio");
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = so.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    let pid = child.id() as libc::pid_t;
+    let start = std::time::Instant::now();
+    let (status, peak) = loop {
+        let mut status = 0;
+        // SAFETY: plain FFI call with valid pointers to locals.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            break (
+                std::process::ExitStatus::from_raw(status),
+                usage.ru_maxrss as u64 * 1024,
+            );
+        }
+        assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("folio {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (
+        Output {
+            status,
+            stdout: t_out.join().unwrap(),
+            stderr: t_err.join().unwrap(),
+        },
+        peak,
+    )
+}
+
 /// Runs folio with a time limit (a hang is a failure too).
 fn run(args: &[String], limit: Duration) -> Output {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -1328,6 +1868,58 @@ fn layout(d: &Path, lib: &str) {
         "layout = \"digest\"",
         "layout = \"broken\"",
     );
+}
+
+/// Makes a named pipe at `path` (nothing ever writes to it: reading it blocks).
+fn fifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(
+        unsafe { libc::mkfifo(c.as_ptr(), 0o644) },
+        0,
+        "mkfifo {path:?}"
+    );
+}
+
+/// A one-page PDF with the given MediaBox; `encrypted` adds an /Encrypt
+/// dictionary (standard security handler) to the trailer.
+fn pdf_page(media: [f32; 4], encrypted: bool) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let content = doc.add_object(Stream::new(dictionary! {}, b"0 0 m 10 10 l S".to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "Contents" => content,
+        "MediaBox" => media.iter().map(|v| Object::Real(*v)).collect::<Vec<_>>(),
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages",
+            "Kids" => vec![Object::Reference(page)],
+            "Count" => 1i64,
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    if encrypted {
+        let enc = doc.add_object(dictionary! {
+            "Filter" => "Standard",
+            "V" => 1i64,
+            "R" => 2i64,
+            "O" => Object::string_literal(vec![7u8; 32]),
+            "U" => Object::string_literal(vec![9u8; 32]),
+            "P" => -4i64,
+        });
+        doc.trailer.set("Encrypt", enc);
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
 }
 
 fn symlink(target: impl AsRef<Path>, link: &Path) {
@@ -1559,4 +2151,237 @@ fn output_is_replaced_whole_or_not_at_all() {
     assert!(blocked.join("x").is_dir());
     assert_eq!(temp_files(&out_dir), Vec::<String>::new());
     assert!(std::fs::read(&pdf).unwrap() == good);
+}
+
+// ------------------------------------------------------------------- no input overwritten
+
+/// Every regular file below `dir` with its content.
+fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out: Vec<(PathBuf, Vec<u8>)> = listing(dir)
+        .into_iter()
+        .filter(|p| std::fs::symlink_metadata(dir.join(p)).is_ok_and(|m| m.file_type().is_file()))
+        .map(|p| {
+            let bytes = std::fs::read(dir.join(&p)).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn outputs_never_overwrite_inputs() {
+    let tmp = tempfile::Builder::new()
+        .prefix("bad-overwrite-")
+        .tempdir_in(root().join("target"))
+        .unwrap();
+    let d = tmp.path();
+    base_issue(&d.join("issue"));
+    // The case folder is its own project root.
+    copy_dir(&root().join("layouts"), &d.join("layouts"));
+    copy_dir(&root().join("assets"), &d.join("assets"));
+    std::fs::create_dir_all(d.join("fonts")).unwrap();
+    write(d, "fonts/README.txt", b"fonts go here\n");
+    std::fs::create_dir_all(d.join("out")).unwrap();
+    symlink("../issue/issue.toml", &d.join("out/link.pdf"));
+    symlink("../issue/photos", &d.join("out/photos"));
+    let p = |rel: &str| d.join(rel).display().to_string();
+    let issue = p("issue");
+    let rootarg = p(".");
+    let build = |o: String| -> Vec<String> {
+        vec![
+            "build".into(),
+            issue.clone(),
+            "--root".into(),
+            rootarg.clone(),
+            "-o".into(),
+            o,
+        ]
+    };
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("build -o the manifest", build(p("issue/issue.toml"))),
+        ("build -o a photo", build(p("issue/photos/base.jpg"))),
+        ("build -o an article", build(p("issue/articles/one.md"))),
+        (
+            "build -o a new file in the issue",
+            build(p("issue/new.pdf")),
+        ),
+        ("build -o the issue folder", build(p("issue"))),
+        ("build -o a layout file", build(p("layouts/digest/lib.typ"))),
+        ("build -o into fonts/", build(p("fonts/x.pdf"))),
+        ("build -o into assets/", build(p("assets/x.pdf"))),
+        (
+            "build -o a symlink to the manifest",
+            build(p("out/link.pdf")),
+        ),
+        (
+            "build -o through a symlinked folder",
+            build(p("out/photos/x.pdf")),
+        ),
+        ("build -o with ..", build(p("out/../issue/issue.toml"))),
+        (
+            "watch -o the manifest",
+            vec![
+                "watch".into(),
+                issue.clone(),
+                "--root".into(),
+                rootarg.clone(),
+                "-o".into(),
+                p("issue/issue.toml"),
+            ],
+        ),
+        (
+            "snapshot --out the photos",
+            vec![
+                "snapshot".into(),
+                issue.clone(),
+                "--root".into(),
+                rootarg.clone(),
+                "--out".into(),
+                p("issue/photos"),
+            ],
+        ),
+        (
+            "diff --out the issue",
+            vec![
+                "diff".into(),
+                issue.clone(),
+                "--root".into(),
+                rootarg.clone(),
+                "--baseline".into(),
+                p("out/none"),
+                "--out".into(),
+                p("issue"),
+            ],
+        ),
+        (
+            "eject into the project root",
+            vec![
+                "eject".into(),
+                issue.clone(),
+                rootarg.clone(),
+                "--root".into(),
+                rootarg.clone(),
+            ],
+        ),
+        (
+            "eject into the issue",
+            vec![
+                "eject".into(),
+                issue.clone(),
+                p("issue/ejected"),
+                "--root".into(),
+                rootarg.clone(),
+            ],
+        ),
+        (
+            "new inside the issue",
+            vec![
+                "new".into(),
+                p("issue/2024-q2"),
+                "--from".into(),
+                issue.clone(),
+            ],
+        ),
+    ];
+    let before = contents(d);
+    let mut failures = Vec::new();
+    for (what, args) in &cases {
+        let (o, peak) = run_measured(args, Duration::from_secs(60));
+        let err = stderr(&o);
+        let mut problems = Vec::new();
+        // `diff` exits 2 on errors (1 means "pages changed").
+        let code = if args[0] == "diff" { 2 } else { 1 };
+        if o.status.code() != Some(code) {
+            problems.push(format!("exit code {:?}, expected {code}", o.status.code()));
+        }
+        if err.contains("panicked") {
+            problems.push("panicked".into());
+        }
+        if !err.contains("refusing to write") || !err.contains("which folio reads") {
+            problems.push("no `refusing to write … which folio reads` error".into());
+        }
+        if !err.contains("hint:") {
+            problems.push("no hint".into());
+        }
+        if peak > MEMORY_CEILING {
+            problems.push(format!("peak memory {} MB", peak >> 20));
+        }
+        let after = contents(d);
+        if after != before {
+            problems.push("files in the project changed".into());
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{what}: {}\n{err}", problems.join("; ")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+// ------------------------------------------------------------------- no text lost
+
+#[test]
+fn long_unbreakable_tokens_stay_on_the_page() {
+    let tmp = tempfile::Builder::new()
+        .prefix("bad-long-token-")
+        .tempdir_in(root().join("target"))
+        .unwrap();
+    let d = tmp.path();
+    base_issue(&d.join("issue"));
+    // 10,000 digits without a break opportunity, and a long URL.
+    let mut state = 7u32;
+    let token: String = (0..10_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            // Digits: no hyphenation pattern can break them.
+            char::from(b'0' + (state % 10) as u8)
+        })
+        .collect();
+    let url = format!(
+        "https://example.org/{}/index.html?query={}",
+        "segment/".repeat(30),
+        "x".repeat(80)
+    );
+    write(
+        d,
+        "issue/articles/two.md",
+        format!(
+            "+++\ntitle = \"Tokens\"\ncolumns = 3\n+++\n\nStart {token} end.\n\nSee {url} for more.\n"
+        )
+        .as_bytes(),
+    );
+    let pdf = d.join("out.pdf");
+    let args: Vec<String> = vec![
+        "build".into(),
+        d.join("issue").display().to_string(),
+        "-o".into(),
+        pdf.display().to_string(),
+    ];
+    let (o, peak) = run_measured(&args, Duration::from_secs(120));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(peak < MEMORY_CEILING, "peak {} MB", peak >> 20);
+    let text: String = squeeze(&pdf_text(&pdf, None)).replace('\u{200b}', "");
+    // Running heads and folios come between the pages' parts of a token
+    // that spans pages: every 40-character piece must be there, except at
+    // most one per page break.
+    let pages = page_count(&pdf);
+    for (name, s) in [("token", token.as_str()), ("URL", url.as_str())] {
+        let s = squeeze(s);
+        let chars: Vec<char> = s.chars().collect();
+        let missing = chars
+            .chunks(40)
+            .filter(|c| !text.contains(&c.iter().collect::<String>()))
+            .count();
+        assert!(
+            missing < pages,
+            "{missing} pieces of the {name} are not in the PDF ({pages} pages)"
+        );
+    }
+    assert!(
+        !stderr(&o).contains("text-outside"),
+        "text runs off the page:\n{}",
+        stderr(&o)
+    );
 }

@@ -19,7 +19,7 @@ fn unknown_field_names_file_and_line_and_writes_nothing() {
         let text = text.replace("language = \"en\"", "language = \"en\"\ncolour = \"red\"");
         std::fs::write(path, text).unwrap();
     });
-    let out = dir.path().join("out.pdf");
+    let out = out_beside(dir.path(), "out.pdf");
     std::fs::write(&out, b"previous good output").unwrap();
     let o = folio(&[
         "build",
@@ -48,7 +48,7 @@ fn missing_output_not_created_on_error() {
     let dir = broken("missing-article", |d| {
         std::fs::remove_file(d.join("articles/two.md")).unwrap();
     });
-    let out = dir.path().join("new.pdf");
+    let out = out_beside(dir.path(), "new.pdf");
     let o = folio(&[
         "build",
         dir.path().to_str().unwrap(),
@@ -72,7 +72,7 @@ fn missing_output_not_created_on_error() {
 #[test]
 fn minimal_fixture_builds() {
     let dir = broken("minimal-ok", |_| {});
-    let out = dir.path().join("ok.pdf");
+    let out = out_beside(dir.path(), "ok.pdf");
     let o = folio(&[
         "build",
         dir.path().to_str().unwrap(),

@@ -302,7 +302,7 @@ fn low_resolution_photo_is_flagged_at_its_line() {
     );
     assert!(tiny["page"].as_u64().is_some());
     // And `build` refuses to write a PDF with it.
-    let out = dir.path().join("x.pdf");
+    let out = out_beside(dir.path(), "x.pdf");
     let b = folio(&[
         "build",
         dir.path().to_str().unwrap(),
@@ -346,7 +346,7 @@ fn overset_article_reported_with_budget_line() {
 fn page_count_advice_is_right() {
     let dir = fixture("pagecount", |_| {});
     let (o, v) = check_json(dir.path(), &[]);
-    let out = dir.path().join("x.pdf");
+    let out = out_beside(dir.path(), "x.pdf");
     let b = folio(&[
         "build",
         dir.path().to_str().unwrap(),

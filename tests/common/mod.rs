@@ -59,10 +59,14 @@ pub fn page_count(pdf: &Path) -> usize {
         .expect("pdfinfo reports pages")
 }
 
-/// Squeezes text for robust comparison: no whitespace, no hyphens, no soft hyphens.
+/// Squeezes text for robust comparison: no whitespace, no hyphens, no soft
+/// hyphens, no zero-width spaces (the break opportunities folio inserts into
+/// long tokens).
 pub fn squeeze(s: &str) -> String {
     s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '\u{ad}' && *c != '‐')
+        .filter(|c| {
+            !c.is_whitespace() && *c != '-' && *c != '\u{ad}' && *c != '‐' && *c != '\u{200b}'
+        })
         .collect::<String>()
         .replace(['’', '‘'], "'")
         .replace(['“', '”'], "\"")
@@ -187,6 +191,16 @@ pub fn minimal_copy(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     copy_dir(&root().join("tests/fixtures/minimal"), dir.path());
     edit(dir.path());
     dir
+}
+
+/// An output path beside the issue folder `dir` (folio refuses to write
+/// inside the issue folder): `<parent>/<dir name>-<name>`.
+pub fn out_beside(dir: &Path, name: &str) -> PathBuf {
+    let stem = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.parent().unwrap_or(dir).join(format!("{stem}-{name}"))
 }
 
 /// The minimal fixture's first JPEG (tests copy it instead of naming a file).

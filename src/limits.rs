@@ -1,0 +1,736 @@
+//! Limits and value checks that keep every accepted input printable.
+//!
+//! A template error that reaches a user is a folio bug: what the layouts
+//! cannot lay out (empty required text, unknown language codes, events
+//! without tiles, artwork without size) is refused here, at the manifest
+//! line. The size limits keep every build bounded in time and memory.
+
+use std::ops::Range;
+use std::path::Path;
+
+use crate::diag::{Diag, SourceFile};
+use crate::manifest::Manifest;
+
+/// Largest manifest or article file, in bytes.
+pub const MAX_TEXT_BYTES: u64 = 2_000_000;
+/// Largest sponsor artwork or logo file (PDF, SVG, PNG, JPEG), in bytes.
+pub const MAX_ARTWORK_BYTES: u64 = 50_000_000;
+/// Largest photo file, in bytes.
+pub const MAX_PHOTO_BYTES: u64 = 200_000_000;
+/// Photos above this many pixels are shrunk to it when they are decoded
+/// (once, cached): 24 MP is more than 450 ppi on a full A4 page with bleed,
+/// and keeps what Typst decodes of one photo under 100 MB.
+pub const MAX_SERVED_PIXELS: u64 = 24_000_000;
+/// Most pixels of sponsor artwork and logos (Typst decodes them itself):
+/// 40 MP is a full A4 page with bleed at 600 ppi.
+pub const MAX_ARTWORK_PIXELS: u64 = 40_000_000;
+/// Most pages an issue may have.
+pub const MAX_PAGES: usize = 400;
+/// Most article text (Markdown bodies and front matter of all articles
+/// together) an issue may have, in bytes: what lays out within
+/// [`MAX_PAGES`] and the memory ceiling. Checked before layout.
+pub const MAX_ISSUE_TEXT_BYTES: usize = 1_500_000;
+/// Most articles, sponsor blocks or event tiles an issue may have (each):
+/// layout memory grows with their number (402 one-page articles peak at
+/// 1.3 GB), so this keeps every issue under the memory ceiling.
+pub const MAX_ITEMS: usize = 250;
+/// Tokens (runs without a space) longer than this many characters get
+/// break opportunities, so they cannot run off the page.
+pub const LONG_TOKEN_CHARS: usize = 30;
+/// In long tokens without a better place, a break opportunity every this
+/// many characters.
+pub const BREAK_EVERY_CHARS: usize = 15;
+
+/// The zero-width space: an invisible break opportunity.
+pub const ZWSP: char = '\u{200B}';
+
+/// Checks a language code as Typst's `text(lang: …)` takes it: an ISO 639
+/// code of two or three lower-case letters. Returns an unlocated error
+/// (place it with [`crate::model::Origin::diag`]).
+#[allow(
+    clippy::result_large_err,
+    reason = "Diag is folio's one error type; it is built once per failure"
+)]
+pub fn validate_language(code: &str) -> Result<(), Diag> {
+    if (2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_lowercase()) {
+        return Ok(());
+    }
+    let mut d = Diag::error(
+        "manifest",
+        format!("invalid language code `{}`", escape_control(code)),
+    )
+    .label("expected an ISO 639 code such as \"en\" or \"kk\"");
+    if let Some((lang, _)) = code.split_once(['-', '_'])
+        && (2..=3).contains(&lang.len())
+        && lang.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        d = d.hint(format!(
+            "use the two- or three-letter lower-case code only, without region or script: \"{}\"",
+            lang.to_ascii_lowercase()
+        ));
+    } else {
+        d = d.hint(
+            "use the two- or three-letter lower-case code, e.g. \"en\", \"kk\", \"ru\", \"zh\"",
+        );
+    }
+    Err(d)
+}
+
+/// Whether a character is a control character folio refuses in text: C0
+/// and C1 controls and DEL, except tab and line breaks.
+pub fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The name of a control character, for messages.
+pub fn control_name(c: char) -> String {
+    let name = match c {
+        '\0' => "NUL",
+        '\u{7}' => "BEL",
+        '\u{8}' => "backspace",
+        '\u{b}' => "vertical tab",
+        '\u{c}' => "form feed",
+        '\u{1b}' => "ESC",
+        '\u{7f}' => "DEL",
+        _ => "",
+    };
+    if name.is_empty() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("U+{:04X} {name}", c as u32)
+    }
+}
+
+/// Shows control characters as `\u{1b}` so that text from files can be
+/// printed to a terminal without running escape sequences.
+pub fn escape_control(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Replaces control characters (except tab and line feed) by printable
+/// characters of the same UTF-8 length, so that byte spans stay valid:
+/// for showing a file's lines on a terminal.
+pub fn neutralise_control(s: &str) -> String {
+    if !s.chars().any(is_refused_control) && !s.contains('\r') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let keep =
+            !c.is_control() || c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if keep {
+            out.push(c);
+        } else if c.len_utf8() == 1 {
+            // C0 and DEL are one byte, C1 two: spans stay valid.
+            out.push('?');
+        } else {
+            out.push('¿');
+        }
+    }
+    out
+}
+
+/// A copy of a diagnostic that is safe to print on a terminal: control
+/// characters taken from files are escaped in the message, labels, hints
+/// and file name, and neutralised in the source text shown.
+pub fn sanitised(d: &crate::diag::Diag) -> crate::diag::Diag {
+    let mut d = d.clone();
+    d.message = escape_control(&d.message);
+    d.label = d.label.as_deref().map(escape_control);
+    d.hints = d.hints.iter().map(|h| escape_control(h)).collect();
+    if let Some(f) = &mut d.file {
+        f.name = escape_control(&f.name);
+        if let Some(t) = &f.text {
+            let clean = neutralise_control(t);
+            if clean != **t {
+                f.text = Some(clean.into());
+            }
+        }
+    }
+    d
+}
+
+/// The text checks shared by manifests and articles: control characters
+/// (NUL included) are an error at their line and column, and so are
+/// CR-only line endings (classic Mac OS), which would otherwise make the
+/// whole file one line. `what` is "issue.toml" or "article".
+#[allow(
+    clippy::result_large_err,
+    reason = "Diag is folio's one error type; it is built once per failure"
+)]
+pub fn check_text(path: &Path, text: &str, what: &str) -> Result<(), Diag> {
+    let file = || SourceFile::text(path, text.to_string());
+    if let Some((at, c)) = text.char_indices().find(|(_, c)| is_refused_control(*c)) {
+        let count = text.chars().filter(|c| is_refused_control(*c)).count();
+        let message = if c == '\0' {
+            format!(
+                "{what} contains NUL bytes ({count} control characters; the first is U+0000 NUL)"
+            )
+        } else {
+            format!(
+                "{what} contains control characters ({count}; the first is {})",
+                control_name(c)
+            )
+        };
+        let expected = if what == "issue.toml" {
+            "expected a TOML text file"
+        } else {
+            "expected Markdown text"
+        };
+        return Err(Diag::error("encoding", message)
+            .in_file(file())
+            .at(at..at + c.len_utf8())
+            .label(expected)
+            .hint(format!(
+                "{} must be a TOML text file or Markdown text: folio refuses NUL and other control characters (except tab and line breaks) in manifests and articles alike; remove them, or re-save the file as plain UTF-8 text",
+                if what == "issue.toml" { "issue.toml" } else { "an article" }
+            )));
+    }
+    if text.contains('\r') && !text.contains('\n') {
+        let first = text.find('\r').unwrap_or(0);
+        return Err(Diag::error(
+            "encoding",
+            format!("{what} has CR-only line endings (classic Mac OS): folio sees one single line"),
+        )
+        .in_file(file())
+        .at(first..first + 1)
+        .label("expected line feed (LF) or CR LF line endings")
+        .hint("re-save the file with Unix (LF) or Windows (CRLF) line endings; most editors have a line-ending option"));
+    }
+    Ok(())
+}
+
+/// An error for a file that is not UTF-8, at the line and column of the
+/// first bad byte (shown as U+FFFD).
+pub fn utf8_diag(path: &Path, bytes: &[u8], valid_up_to: usize, what: &str) -> Diag {
+    let good = String::from_utf8_lossy(&bytes[..valid_up_to]);
+    let line = good.matches('\n').count() + 1;
+    let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let hint = if looks_like_utf16(bytes) {
+        "the file looks like UTF-16; save it as UTF-8 (most editors have an encoding option)"
+    } else {
+        "save the file as UTF-8 (most editors have an encoding option; Windows-1252 and Latin-1 are not read)"
+    };
+    let lossy = String::from_utf8_lossy(bytes).into_owned();
+    let lossy_start = good.len();
+    Diag::error(
+        "encoding",
+        format!(
+            "{what} is not valid UTF-8 text (invalid byte 0x{:02X} at line {line}, column {col})",
+            bytes[valid_up_to]
+        ),
+    )
+    .in_file(SourceFile::text(path, lossy))
+    .at(lossy_start..lossy_start + '\u{fffd}'.len_utf8())
+    .label("expected UTF-8 text")
+    .hint(hint)
+}
+
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// A step of a path into the manifest's TOML tree.
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    /// A table key.
+    Name(&'a str),
+    /// An array index.
+    Index(usize),
+}
+
+/// Byte span of the value at `path` in TOML `text` (e.g. `sections`, 2,
+/// `title`), when it is there.
+pub fn span_at(text: &str, path: &[Key]) -> Option<Range<usize>> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut table: &DeTable = doc.get_ref();
+    let mut value: Option<&toml::Spanned<DeValue>> = None;
+    for (i, key) in path.iter().enumerate() {
+        let v = match (*key, value) {
+            (Key::Name(name), _) => {
+                if i > 0 {
+                    match value.map(|v| v.get_ref()) {
+                        Some(DeValue::Table(t)) => table = t,
+                        _ => return None,
+                    }
+                }
+                table
+                    .iter()
+                    .find(|(k, _)| &**k.get_ref() == name)
+                    .map(|(_, v)| v)?
+            }
+            (Key::Index(n), Some(v)) => match v.get_ref() {
+                DeValue::Array(a) => a.get(n)?,
+                _ => return None,
+            },
+            (Key::Index(_), None) => return None,
+        };
+        value = Some(v);
+    }
+    value.map(|v| v.span())
+}
+
+/// Required text that must not be empty, with a path into the manifest
+/// and what it is.
+pub fn check_manifest_values(m: &Manifest, text: &str) -> Vec<(Option<Range<usize>>, Diag)> {
+    let mut out = Vec::new();
+    let empty = |path: Vec<Key>, what: &str, example: &str| {
+        (
+            span_at(text, &path),
+            Diag::error("manifest", format!("{what} is empty"))
+                .label(format!("expected text, e.g. {example}"))
+                .hint("the layout prints this text; write it, or leave out the optional part it belongs to"),
+        )
+    };
+    let blank = |s: &str| s.trim().is_empty();
+    use Key::{Index as I, Name as N};
+    if blank(&m.issue.publication) {
+        out.push(empty(
+            vec![N("issue"), N("publication")],
+            "`publication`",
+            "\"Voice of Asia: CICA Digest\"",
+        ));
+    }
+    if blank(&m.issue.publisher) {
+        out.push(empty(
+            vec![N("issue"), N("publisher")],
+            "`publisher`",
+            "\"CICA Secretariat\"",
+        ));
+    }
+    if blank(&m.issue.label) {
+        out.push(empty(
+            vec![N("issue"), N("label")],
+            "`label`",
+            "\"Q3 2023\"",
+        ));
+    }
+    if blank(&m.issue.period) {
+        out.push(empty(
+            vec![N("issue"), N("period")],
+            "`period`",
+            "\"July–September 2023\"",
+        ));
+    }
+    for (i, s) in m.sections.iter().enumerate() {
+        if blank(&s.title) {
+            out.push(empty(
+                vec![N("sections"), I(i), N("title")],
+                "section title",
+                "\"July\"",
+            ));
+        }
+        if blank(s.id.get_ref()) {
+            out.push(empty(
+                vec![N("sections"), I(i), N("id")],
+                "section id",
+                "\"july\"",
+            ));
+        }
+    }
+    if let Some(f) = &m.foreword
+        && blank(&f.signature.name)
+    {
+        out.push(empty(
+            vec![N("foreword"), N("signature"), N("name")],
+            "the foreword's signature `name`",
+            "\"Alibek BAKAYEV\"",
+        ));
+    }
+    for (i, sp) in m.sponsors.iter().enumerate() {
+        if blank(&sp.name) {
+            out.push(empty(
+                vec![N("sponsors"), I(i), N("name")],
+                "sponsor `name`",
+                "\"Astana International Financial Centre\"",
+            ));
+        }
+        if blank(sp.id.get_ref()) {
+            out.push(empty(
+                vec![N("sponsors"), I(i), N("id")],
+                "sponsor id",
+                "\"aifc\"",
+            ));
+        }
+        if let Some(ad) = &sp.ad {
+            if blank(&ad.headline) {
+                out.push(empty(
+                    vec![N("sponsors"), I(i), N("ad"), N("headline")],
+                    "the ad's `headline`",
+                    "\"Invest in Astana\"",
+                ));
+            }
+            if let Some(lang) = &ad.language
+                && let Err(d) = validate_language(lang)
+            {
+                out.push((
+                    span_at(text, &[N("sponsors"), I(i), N("ad"), N("language")]),
+                    d,
+                ));
+            }
+        }
+    }
+    if let Some(ev) = &m.events {
+        if ev.tiles.is_empty() {
+            out.push((
+                span_at(text, &[N("events")]).or_else(|| header_span(text, "[events]")),
+                Diag::error("manifest", "[events] has no tiles")
+                    .label("expected at least one [[events.tiles]] with a caption and a photo")
+                    .hint("add [[events.tiles]] tables, or remove [events] to leave the events page out"),
+            ));
+        }
+        if let Some(t) = &ev.title
+            && blank(t)
+        {
+            out.push(empty(
+                vec![N("events"), N("title")],
+                "the events `title`",
+                "\"Events\"",
+            ));
+        }
+        for (i, t) in ev.tiles.iter().enumerate() {
+            if blank(&t.caption) {
+                out.push(empty(
+                    vec![N("events"), N("tiles"), I(i), N("caption")],
+                    "event tile caption",
+                    "\"Meeting of the CICA Senior Officials Committee\"",
+                ));
+            }
+        }
+    }
+    if let Some(c) = &m.contacts {
+        for (i, s) in c.social.iter().enumerate() {
+            if blank(&s.network) {
+                out.push(empty(
+                    vec![N("contacts"), N("social"), I(i), N("network")],
+                    "social `network`",
+                    "\"Instagram\"",
+                ));
+            }
+            if blank(&s.handle) {
+                out.push(empty(
+                    vec![N("contacts"), N("social"), I(i), N("handle")],
+                    "social `handle`",
+                    "\"@cica_secretariat\"",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The error for a section with neither articles nor a sponsor (it would
+/// print an empty opener page).
+pub fn empty_section(id: &str) -> Diag {
+    Diag::error(
+        "manifest",
+        format!(
+            "section `{}` has no articles and no sponsor",
+            escape_control(id)
+        ),
+    )
+    .label("expected `articles = [\"articles/….md\"]`, or a sponsor placed in this section")
+    .hint(format!(
+        "only sponsors may leave a section without articles (it would print an empty opener page): add articles, place a sponsor with `section = \"{}\"`, or remove the section",
+        escape_control(id)
+    ))
+}
+
+/// The size an SVG's root element declares (`width`/`height`, else the
+/// `viewBox`), as bare numbers, when it declares one.
+pub fn svg_declared_size(text: &str) -> Option<(f64, f64)> {
+    let start = text.find("<svg")?;
+    let end = start + text[start..].find('>')?;
+    let tag = &text[start..end];
+    let attr = |name: &str| -> Option<&str> {
+        let mut from = 0;
+        while let Some(p) = tag[from..].find(name) {
+            let at = from + p;
+            from = at + name.len();
+            let before_ok = tag[..at].chars().last().is_some_and(char::is_whitespace);
+            let rest = tag[from..].trim_start();
+            if before_ok && let Some(rest) = rest.strip_prefix('=') {
+                let rest = rest.trim_start();
+                let q = rest.chars().next()?;
+                if q == '"' || q == '\'' {
+                    let inner = &rest[1..];
+                    return inner.find(q).map(|close| &inner[..close]);
+                }
+            }
+        }
+        None
+    };
+    let num = |v: &str| -> Option<f64> {
+        let v = v.trim();
+        let n: String = v
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'))
+            .collect();
+        if v[n.len()..].trim() == "%" {
+            return None;
+        }
+        n.parse().ok()
+    };
+    let w = attr("width").and_then(num);
+    let h = attr("height").and_then(num);
+    let vb = attr("viewBox").and_then(|v| {
+        let p: Vec<f64> = v
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        (p.len() == 4).then(|| (p[2], p[3]))
+    });
+    match (w, h, vb) {
+        (Some(w), Some(h), _) => Some((w, h)),
+        (Some(w), None, Some((_, vh))) => Some((w, vh)),
+        (None, Some(h), Some((vw, _))) => Some((vw, h)),
+        (None, None, Some(v)) => Some(v),
+        _ => None,
+    }
+}
+
+/// The span of a table header line such as `[events]`.
+fn header_span(text: &str, header: &str) -> Option<Range<usize>> {
+    let at = text.find(header)?;
+    Some(at..at + header.len())
+}
+
+/// Refuses an issue whose articles hold more text than
+/// [`MAX_ISSUE_TEXT_BYTES`], before it is laid out (layout time and memory
+/// grow with the text).
+pub fn check_text_budget(issue: &crate::model::Issue) -> Result<(), crate::diag::Failure> {
+    let counts = [
+        ("articles", issue.articles().count()),
+        ("sponsor blocks", issue.sponsors().count()),
+        (
+            "event tiles",
+            issue.events.as_ref().map_or(0, |e| e.tiles.len()),
+        ),
+    ];
+    for (what, n) in counts {
+        if n > MAX_ITEMS {
+            return Err(issue
+                .manifest
+                .diag(
+                    Diag::error(
+                        "limit",
+                        format!("the issue has {n} {what}; the limit is {MAX_ITEMS}"),
+                    )
+                    .label(format!("expected at most {MAX_ITEMS} {what}")),
+                )
+                .hint("a quarterly issue with that many is almost certainly a mistake; split it into several issues")
+                .into());
+        }
+    }
+    let total: usize = issue.articles().map(|a| a.origin.text.len()).sum();
+    if total <= MAX_ISSUE_TEXT_BYTES {
+        return Ok(());
+    }
+    let mut d = issue.manifest.diag(
+        Diag::error(
+            "limit",
+            format!(
+                "the articles hold {} of text; the limit for one issue is {}",
+                crate::safe_io::human_size(total as u64),
+                crate::safe_io::human_size(MAX_ISSUE_TEXT_BYTES as u64)
+            ),
+        )
+        .label(format!("expected at most about {MAX_PAGES} pages of text")),
+    );
+    if let Some(a) = issue.articles().max_by_key(|a| a.origin.text.len()) {
+        d = d.hint(format!(
+            "the longest article is {} ({}); split the issue or shorten it",
+            crate::diag::display_path(&a.origin.path),
+            crate::safe_io::human_size(a.origin.text.len() as u64)
+        ));
+    }
+    Err(d.into())
+}
+
+/// Refuses a laid-out document of more than [`MAX_PAGES`] pages.
+pub fn check_pages(pages: usize, issue: &crate::model::Issue) -> Result<(), crate::diag::Failure> {
+    if pages <= MAX_PAGES {
+        return Ok(());
+    }
+    Err(issue
+        .manifest
+        .diag(
+            Diag::error(
+                "limit",
+                format!("the issue has {pages} pages; the limit is {MAX_PAGES}"),
+            )
+            .label(format!("expected at most {MAX_PAGES} pages")),
+        )
+        .hint("a quarterly issue of more pages is almost certainly a mistake (an article pasted twice?); split it into several issues")
+        .into())
+}
+
+/// Inserts break opportunities (U+200B) into tokens longer than
+/// [`LONG_TOKEN_CHARS`]: after `/`, `?`, `&`, `=`, `.`, `_` and `,`, and
+/// where none comes for [`BREAK_EVERY_CHARS`] characters, there. Text
+/// without long tokens is returned unchanged (`None`).
+pub fn break_long_tokens(text: &str) -> Option<String> {
+    let mut run = 0usize;
+    let mut long = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == ZWSP {
+            run = 0;
+        } else {
+            run += 1;
+            if run > LONG_TOKEN_CHARS {
+                long = true;
+                break;
+            }
+        }
+    }
+    if !long {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for token in text.split_inclusive(char::is_whitespace) {
+        if token.chars().count() <= LONG_TOKEN_CHARS {
+            out.push_str(token);
+            continue;
+        }
+        let mut since = 0usize;
+        let mut chars = token.chars().peekable();
+        while let Some(c) = chars.next() {
+            out.push(c);
+            if c.is_whitespace() || c == ZWSP || c == '-' {
+                since = 0;
+                continue;
+            }
+            since += 1;
+            let next = chars.peek().copied();
+            let at_end = next.is_none_or(char::is_whitespace);
+            if at_end {
+                continue;
+            }
+            let after_punct = matches!(c, '/' | '?' | '&' | '=' | '.' | '_' | ',' | ';')
+                && next.is_some_and(|n| !matches!(n, '/' | '?' | '&' | '=' | '.' | ','));
+            if after_punct || since >= BREAK_EVERY_CHARS {
+                out.push(ZWSP);
+                since = 0;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// [`break_long_tokens`] in place.
+pub fn break_in_place(s: &mut String) {
+    if let Some(b) = break_long_tokens(s) {
+        *s = b;
+    }
+}
+
+/// Gives every long token of an article body break opportunities (text,
+/// inline code, code blocks; link targets stay as they are).
+pub fn break_blocks(blocks: &mut [crate::markdown::Block]) {
+    use crate::markdown::Block;
+    for b in blocks {
+        match b {
+            Block::Para { children } | Block::Heading { children, .. } => break_inlines(children),
+            Block::Quote { children } => break_blocks(children),
+            Block::List { items, .. } => items.iter_mut().for_each(|i| break_blocks(i)),
+            Block::Code { text } => break_in_place(text),
+            Block::Rule | Block::Photo { .. } => {}
+        }
+    }
+}
+
+fn break_inlines(inlines: &mut [crate::markdown::Inline]) {
+    use crate::markdown::Inline;
+    for i in inlines {
+        match i {
+            Inline::Text { text } | Inline::Code { text } => break_in_place(text),
+            Inline::Emph { children }
+            | Inline::Strong { children }
+            | Inline::Link { children, .. } => break_inlines(children),
+            Inline::Linebreak => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages() {
+        for ok in ["en", "kk", "zho", "ru"] {
+            assert!(validate_language(ok).is_ok(), "{ok}");
+        }
+        for bad in ["Kazakh", "", "e", "EN", "en-GB", "zh-Hans", "k1", "engl"] {
+            assert!(validate_language(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn long_tokens_get_breaks_and_keep_their_text() {
+        assert_eq!(break_long_tokens("short words only"), None);
+        let url = "see https://example.org/a/very/long/path/with/many/segments?x=1&y=2 now";
+        let broken = break_long_tokens(url).unwrap();
+        assert_eq!(broken.replace(ZWSP, ""), url);
+        assert!(broken.contains("example.\u{200b}org/\u{200b}a/\u{200b}very"));
+        let blob = "x".repeat(100);
+        let broken = break_long_tokens(&blob).unwrap();
+        assert_eq!(broken.replace(ZWSP, ""), blob);
+        assert!(
+            broken
+                .split(ZWSP)
+                .all(|p| p.chars().count() <= BREAK_EVERY_CHARS)
+        );
+    }
+
+    #[test]
+    fn spans_into_the_manifest() {
+        let text = "[issue]\npublication = \"\"\n[[sections]]\nid = \"a\"\ntitle = \"\"\n[[sections]]\nid = \"b\"\ntitle = \"x\"\n";
+        let s = span_at(
+            text,
+            &[Key::Name("sections"), Key::Index(1), Key::Name("id")],
+        )
+        .unwrap();
+        assert_eq!(&text[s], "\"b\"");
+        let s = span_at(text, &[Key::Name("issue"), Key::Name("publication")]).unwrap();
+        assert_eq!(&text[s], "\"\"");
+    }
+
+    #[test]
+    fn page_limit() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let issue = crate::model::load(&dir).expect("the minimal fixture loads");
+        assert!(check_pages(MAX_PAGES, &issue).is_ok());
+        let err = check_pages(MAX_PAGES + 1, &issue).unwrap_err();
+        let text = crate::diag::render_plain(&err.0);
+        assert!(
+            text.contains("the issue has 401 pages; the limit is 400"),
+            "{text}"
+        );
+        assert!(text.contains("issue.toml:1:1"), "{text}");
+        assert!(check_text_budget(&issue).is_ok());
+    }
+
+    #[test]
+    fn control_characters() {
+        assert_eq!(escape_control("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(
+            neutralise_control("a\u{1b}b\u{9b}c").len(),
+            "a\u{1b}b\u{9b}c".len()
+        );
+    }
+}
