@@ -716,10 +716,13 @@ impl Engine<'_> {
                 }
                 "lead-photo" => {
                     // A short tail: pull it back by shrinking the lead photo.
-                    if let Some(id) = &ending
-                        && let Some(v) = self.pull_back(plan, r, p, id, text_h)
-                    {
-                        out.push(v);
+                    if let Some(id) = &ending {
+                        if let Some(v) = self.pull_back(plan, r, p, id, text_h) {
+                            out.push(v);
+                        } else if let Some(v) = self.pull_back_run(plan, r, p, id, text_h) {
+                            // … or, for a longer tail, the photos of the whole run
+                            out.push(v);
+                        }
                     }
                     // The next article's head did not fit: a smaller lead photo lets it start here.
                     if let Some(n) = &next_article
@@ -989,6 +992,73 @@ impl Engine<'_> {
                 &format!("{s:.2}"),
                 p + 1,
                 format!("pulls a {:.0}% tail back from page {}", fill * 100.0, p + 1),
+            ),
+        ))
+    }
+
+    /// Shrinks the lead photos of the articles of the run ending on page `p`
+    /// together, by as much as its tail needs, each to [`MIN_SCALE`] at most.
+    fn pull_back_run(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+        text_h: f64,
+    ) -> Option<(FitPlan, Decision)> {
+        let fill = r.fills[p]?;
+        if fill > SHORT_TAIL || r.find("article", id, false)? >= p {
+            return None;
+        }
+        let end = r.pages[p]
+            .marks
+            .iter()
+            .rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id)?;
+        if r.pages[p].marks[end + 1..].iter().any(|m| {
+            matches!(
+                m.kind.as_str(),
+                "article" | "section" | "event" | "page-kind"
+            )
+        }) {
+            return None;
+        }
+        let mut need = fill * text_h + SLACK_PT;
+        let mut v = plan.clone();
+        let mut subjects = Vec::new();
+        for g in self.grow_candidates(plan, r, p, id) {
+            let Some((h, _, _)) = self.lead_frame(r, &g) else {
+                continue;
+            };
+            let scale = plan.articles.get(&g)?.lead_scale;
+            let natural = h / scale;
+            let take = (h - natural * MIN_SCALE).min(need).max(0.0);
+            if take < 6.0 {
+                continue;
+            }
+            let s = ((h - take) / natural * 100.0).floor() / 100.0;
+            v.articles.get_mut(&g)?.lead_scale = s;
+            subjects.push(format!("{g} {scale:.2}→{s:.2}"));
+            need -= take;
+            if need <= 0.0 {
+                break;
+            }
+        }
+        if need > 0.0 || subjects.len() < 2 {
+            return None;
+        }
+        Some((
+            v,
+            decision(
+                &subjects.join(", "),
+                "lead-photo",
+                "",
+                "",
+                p + 1,
+                format!(
+                    "pulls a {:.0}% tail back from page {} with the photos of its run",
+                    fill * 100.0,
+                    p + 1
+                ),
             ),
         ))
     }
