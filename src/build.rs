@@ -180,7 +180,14 @@ pub fn lay_out_profile(
     let plan_path = cache.plan_path(&project.issue.dir, profile.name());
     let mut applied = cache.load_plan(plan_path.as_deref());
     applied.retain(|src, _| originals.contains_key(src));
-    resample_into(&mut project.files, &originals, &applied, cache, quality, sep)?;
+    resample_into(
+        &mut project.files,
+        &originals,
+        &applied,
+        cache,
+        quality,
+        sep,
+    )?;
 
     let mut world = FolioWorld::new(
         &project.mounts,

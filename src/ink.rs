@@ -195,20 +195,23 @@ pub struct SmallText {
     pub inks: [f32; 4],
 }
 
-/// A placed CMYK image on a page, in raster pixels (after clipping).
-struct CmykPlacement {
+/// A placed raster image on a page, in raster pixels.
+struct Placement {
     hash: u128,
     /// Image box (unclipped), pixels.
     image: [f64; 4],
     /// Visible part, pixels.
     visible: [f64; 4],
+    /// The image (for opaque RGB images, measured from their own pixels).
+    source: typst::visualize::Image,
 }
 
 /// What a walk over a page finds.
 #[derive(Default)]
 struct Found {
     cmyk_colors: Vec<[u32; 4]>,
-    cmyk_images: Vec<CmykPlacement>,
+    /// Placed raster images in paint order.
+    placed: Vec<Placement>,
     /// Every placed raster image: (hash, visible box in pixels).
     images: Vec<(u128, [f64; 4])>,
     small: Vec<(String, f64, Color)>,
@@ -274,10 +277,16 @@ impl Grid {
         let xs = pts.map(|p| p.x.to_pt());
         let ys = pts.map(|p| p.y.to_pt());
         let f = |v: [f64; 4], min: bool| {
-            v.into_iter()
-                .fold(if min { f64::INFINITY } else { f64::NEG_INFINITY }, |a, b| {
+            v.into_iter().fold(
+                if min {
+                    f64::INFINITY
+                } else {
+                    f64::NEG_INFINITY
+                },
+                |a, b| {
                     if min { a.min(b) } else { a.max(b) }
-                })
+                },
+            )
         };
         [
             (f(xs, true) + self.dx) * self.scale,
@@ -297,17 +306,15 @@ fn data_hash(image: &typst::visualize::Image) -> Option<u128> {
 }
 
 fn intersect(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
-    [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])]
+    [
+        a[0].max(b[0]),
+        a[1].max(b[1]),
+        a[2].min(b[2]),
+        a[3].min(b[3]),
+    ]
 }
 
-fn walk(
-    frame: &Frame,
-    ts: Transform,
-    clip: [f64; 4],
-    grid: &Grid,
-    cmyk: &HashMap<u128, Arc<CmykImage>>,
-    found: &mut Found,
-) {
+fn walk(frame: &Frame, ts: Transform, clip: [f64; 4], grid: &Grid, found: &mut Found) {
     for (pos, item) in frame.items() {
         let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
         match item {
@@ -325,27 +332,28 @@ fn walk(
                     }
                     None => clip,
                 };
-                walk(&g.frame, inner, clip, grid, cmyk, found);
+                walk(&g.frame, inner, clip, grid, found);
             }
             FrameItem::Image(image, size, _) => {
                 if let Some(hash) = data_hash(image) {
                     let r = grid.rect(here, size.x, size.y);
                     let visible = intersect(clip, r);
                     found.images.push((hash, visible));
-                    if cmyk.contains_key(&hash) {
-                        found.cmyk_images.push(CmykPlacement {
-                            hash,
-                            image: r,
-                            visible,
-                        });
-                    }
+                    found.placed.push(Placement {
+                        hash,
+                        image: r,
+                        visible,
+                        source: image.clone(),
+                    });
                 }
             }
             FrameItem::Text(t) => {
                 if t.size.to_pt() < SMALL_TEXT_PT
                     && let Some(c) = solid(&t.fill)
                 {
-                    found.small.push((t.text.to_string(), t.size.to_pt(), c.clone()));
+                    found
+                        .small
+                        .push((t.text.to_string(), t.size.to_pt(), c.clone()));
                 }
                 if let Some(k) = item_cmyk(item)
                     && !found.cmyk_colors.contains(&k)
@@ -428,8 +436,13 @@ pub fn measure(
                 dy: page.bleed.top.to_pt(),
             };
             let mut found = Found::default();
-            let all = [f64::NEG_INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::INFINITY];
-            walk(&page.frame, Transform::identity(), all, &grid, cmyk, &mut found);
+            let all = [
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::INFINITY,
+            ];
+            walk(&page.frame, Transform::identity(), all, &grid, &mut found);
 
             // The page as drawn, for the report.
             let mut full = page.clone();
@@ -440,7 +453,12 @@ pub fn measure(
 
             // The RGB layer: without what is CMYK (filtered before the
             // proxies replace the images, which are known by their data).
-            let cmyk_hashes: Vec<u128> = found.cmyk_images.iter().map(|c| c.hash).collect();
+            let cmyk_hashes: Vec<u128> = found
+                .placed
+                .iter()
+                .map(|c| c.hash)
+                .filter(|h| cmyk.contains_key(h))
+                .collect();
             let rgb = if found.cmyk_colors.is_empty() && cmyk_hashes.is_empty() {
                 image.clone()
             } else {
@@ -465,12 +483,16 @@ pub fn measure(
                 .map(|v| f32::from(v) / 255.0)
                 .collect();
 
-            // CMYK photos: their own samples over their visible box.
-            for place in &found.cmyk_images {
-                let Some(img) = cmyk.get(&place.hash) else {
-                    continue;
-                };
-                paint_cmyk_image(&mut ink, w, h, place, img);
+            // Photos from their own pixels, averaged over each cell (the
+            // renderer's resampling filter rings at edges and would add
+            // ink that is not there): CMYK photos from their CMYK samples,
+            // opaque RGB photos through the profile.
+            for place in &found.placed {
+                if let Some(img) = cmyk.get(&place.hash) {
+                    paint_image(&mut ink, w, h, place, img);
+                } else if let Some(img) = rgb_ink(sep, place) {
+                    paint_image(&mut ink, w, h, place, &img);
+                }
             }
 
             // CMYK text and rules: one coverage mask per colour, on top.
@@ -508,9 +530,11 @@ pub fn measure(
                 }
             }
             let (cx, cy) = ((at as u32 % w) as f64 + 0.5, (at as u32 / w) as f64 + 0.5);
-            let hit = found.images.iter().rev().find(|(_, r)| {
-                cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]
-            });
+            let hit = found
+                .images
+                .iter()
+                .rev()
+                .find(|(_, r)| cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]);
             let (max_what, max_src) = match hit.and_then(|(hash, _)| names.get(hash)) {
                 Some((src, name)) => (format!("photo `{name}`"), Some(src.clone())),
                 None => (
@@ -562,9 +586,31 @@ pub fn measure(
     (pages, small)
 }
 
-/// Lays a CMYK image's samples over its visible box: each cell gets the
-/// mean ink of the image pixels under it (area coverage).
-fn paint_cmyk_image(ink: &mut [f32], w: u32, h: u32, place: &CmykPlacement, img: &CmykImage) {
+/// An opaque RGB image's ink at twice the cell resolution of its placed
+/// box (box-filtered, then separated), or `None` for images with alpha
+/// (left to the renderer, which composites them).
+fn rgb_ink(sep: &Separator, place: &Placement) -> Option<CmykImage> {
+    let ImageKind::Raster(raster) = place.source.kind() else {
+        return None;
+    };
+    let dynamic = raster.dynamic();
+    if dynamic.color().has_alpha() {
+        return None;
+    }
+    let [x0, y0, x1, y1] = place.image;
+    let nw = (((x1 - x0) * 2.0).ceil() as u32).clamp(1, dynamic.width());
+    let nh = (((y1 - y0) * 2.0).ceil() as u32).clamp(1, dynamic.height());
+    let small = dynamic.thumbnail_exact(nw, nh).into_rgb8();
+    Some(CmykImage {
+        width: nw as usize,
+        height: nh as usize,
+        ink: sep.separate(small.as_raw()),
+    })
+}
+
+/// Lays an image's ink over its visible box: each cell gets the mean ink
+/// of the image pixels under it (area coverage).
+fn paint_image(ink: &mut [f32], w: u32, h: u32, place: &Placement, img: &CmykImage) {
     let [ix0, iy0, ix1, iy1] = place.image;
     let [vx0, vy0, vx1, vy1] = place.visible;
     if ix1 <= ix0 || iy1 <= iy0 {
@@ -623,8 +669,7 @@ pub fn measure_project(
             by_hash.insert(hash, (src.clone(), name.clone()));
         }
         // Kept CMYK originals and --cmyk-photos conversions alike.
-        if let Some(img) = CmykImage::decode(bytes.as_slice())
-        {
+        if let Some(img) = CmykImage::decode(bytes.as_slice()) {
             cmyk.insert(hash, Arc::new(img));
         }
     }
@@ -634,11 +679,7 @@ pub fn measure_project(
 /// Findings from the measurements: an error per page whose ink exceeds the
 /// condition's limit (naming the photo or the spot), and a warning per page
 /// with small text on several plates.
-pub fn findings(
-    issue: &Issue,
-    pages: &[PageInk],
-    small: &[(usize, Vec<SmallText>)],
-) -> Vec<Diag> {
+pub fn findings(issue: &Issue, pages: &[PageInk], small: &[(usize, Vec<SmallText>)]) -> Vec<Diag> {
     let cond = &issue.print;
     let mut out = Vec::new();
     let photo_origin: HashMap<&str, &crate::model::Origin> = issue
@@ -760,8 +801,11 @@ pub fn write_report(
     use crate::report::esc;
     use std::fmt::Write;
     let io = |e: std::io::Error| {
-        Diag::error("io", format!("cannot write the report in {}: {e}", dir.display()))
-            .hint("check that the folder is writable")
+        Diag::error(
+            "io",
+            format!("cannot write the report in {}: {e}", dir.display()),
+        )
+        .hint("check that the folder is writable")
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let png = |img: &RgbImage| -> FolioResult<Vec<u8>> {
@@ -812,9 +856,21 @@ pub fn write_report(
             esc(&cond.identifier),
             cond.tac_limit
         );
-        for t in [0.0, 100.0, 200.0, cond.tac_limit - 30.0, cond.tac_limit, cond.tac_limit + 20.0, 400.0] {
+        for t in [
+            0.0,
+            100.0,
+            200.0,
+            cond.tac_limit - 30.0,
+            cond.tac_limit,
+            cond.tac_limit + 20.0,
+            400.0,
+        ] {
             let [r, g, b] = heat(t as f32, cond.tac_limit as f32);
-            let fg = if r as u32 + g as u32 + b as u32 > 400 { "#000" } else { "#fff" };
+            let fg = if r as u32 + g as u32 + b as u32 > 400 {
+                "#000"
+            } else {
+                "#fff"
+            };
             let _ = write!(
                 h,
                 "<span style=\"background: rgb({r},{g},{b}); color: {fg}\">{t:.0}</span>"
@@ -825,8 +881,7 @@ pub fn write_report(
             let page_png = format!("page-{:03}.png", p.page);
             let heat_png = format!("tac-{:03}.png", p.page);
             std::fs::write(dir.join(&page_png), png(&p.image)?).map_err(io)?;
-            std::fs::write(dir.join(&heat_png), png(&heat_map(p, cond.tac_limit))?)
-                .map_err(io)?;
+            std::fs::write(dir.join(&heat_png), png(&heat_map(p, cond.tac_limit))?).map_err(io)?;
             let over = p.max_tac > cond.tac_limit + TAC_SLACK;
             let _ = writeln!(
                 h,

@@ -412,7 +412,10 @@ impl Resolver<'_> {
             let bytes = match std::fs::read(&path) {
                 Ok(b) => b,
                 Err(e) => {
-                    r.err(origin, Diag::error("manifest", format!("cannot read ICC profile `{rel}`: {e}")));
+                    r.err(
+                        origin,
+                        Diag::error("manifest", format!("cannot read ICC profile `{rel}`: {e}")),
+                    );
                     return None;
                 }
             };
@@ -421,9 +424,12 @@ impl Resolver<'_> {
                 Err(why) => {
                     r.err(
                         origin,
-                        Diag::error("manifest", format!("`{rel}` cannot be the output condition: {why}"))
-                            .label("expected a CMYK output (printer) ICC profile")
-                            .hint("ask the printer for the ICC profile of their press condition"),
+                        Diag::error(
+                            "manifest",
+                            format!("`{rel}` cannot be the output condition: {why}"),
+                        )
+                        .label("expected a CMYK output (printer) ICC profile")
+                        .hint("ask the printer for the ICC profile of their press condition"),
                     );
                     None
                 }

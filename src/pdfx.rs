@@ -126,7 +126,8 @@ pub fn known_names() -> String {
 /// description.
 pub fn check_cmyk_profile(bytes: &[u8]) -> Result<String, String> {
     use moxcms::{ColorProfile, DataColorSpace, ProfileClass};
-    let p = ColorProfile::new_from_slice(bytes).map_err(|e| format!("not a valid ICC profile ({e:?})"))?;
+    let p = ColorProfile::new_from_slice(bytes)
+        .map_err(|e| format!("not a valid ICC profile ({e:?})"))?;
     if p.color_space != DataColorSpace::Cmyk {
         return Err(format!(
             "it is an ICC profile for {:?}, not CMYK",
@@ -265,7 +266,10 @@ fn add_xmp(xml: &str, trapped: &str) -> Option<String> {
 /// the XMP agrees with Info.
 fn set_existing_trapped(xml: &str, value: &str) -> String {
     let mut out = xml.to_string();
-    for (open, close) in [("<pdf:Trapped>", "</pdf:Trapped>"), ("pdf:Trapped=\"", "\"")] {
+    for (open, close) in [
+        ("<pdf:Trapped>", "</pdf:Trapped>"),
+        ("pdf:Trapped=\"", "\""),
+    ] {
         if let Some(i) = out.find(open) {
             let start = i + open.len();
             if let Some(len) = out[start..].find(close) {
@@ -358,13 +362,14 @@ pub fn is_rgb_space(doc: &Document, cs: &Object) -> bool {
             };
             match kind.as_slice() {
                 b"CalRGB" => true,
-                b"ICCBased" => a
-                    .get(1)
-                    .map(|s| resolve(doc, s))
-                    .and_then(|s| s.as_stream().ok())
-                    .and_then(|s| s.dict.get(b"N").ok())
-                    .and_then(|n| n.as_i64().ok())
-                    == Some(3),
+                b"ICCBased" => {
+                    a.get(1)
+                        .map(|s| resolve(doc, s))
+                        .and_then(|s| s.as_stream().ok())
+                        .and_then(|s| s.dict.get(b"N").ok())
+                        .and_then(|n| n.as_i64().ok())
+                        == Some(3)
+                }
                 _ => false,
             }
         }

@@ -115,7 +115,13 @@ pub fn process(
         .par_iter()
         .map(|(path, origin)| {
             let r = process_one(path, cache)
-                .map(|p| if keep_cmyk && p.cmyk { keep_cmyk_original(path, p) } else { p })
+                .map(|p| {
+                    if keep_cmyk && p.cmyk {
+                        keep_cmyk_original(path, p)
+                    } else {
+                        p
+                    }
+                })
                 .map_err(|msg| origin_error(origin, path, msg));
             progress.tick();
             (path.clone(), r)

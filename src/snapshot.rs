@@ -231,7 +231,8 @@ pub fn render(issue_dir: &Path, root: Option<&Path>, ppi: u32) -> FolioResult<Re
     let cache = PhotoCache::new(Some(project_root.join(".folio-cache").join("photos")));
     // The same pages as the print PDF: copyfitted and with print-sized photos.
     let fonts = load_fonts(&project_root.join("fonts"), false);
-    let (laid, _) = crate::build::lay_out_profile(issue_dir, root, Profile::Print, &cache, fonts, false)?;
+    let (laid, _) =
+        crate::build::lay_out_profile(issue_dir, root, Profile::Print, &cache, fonts, false)?;
     let crate::build::LaidOut {
         project,
         document: doc,

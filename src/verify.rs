@@ -38,7 +38,10 @@ pub const RULES: &[(&str, &str)] = &[
         "output-intent",
         "one GTS_PDFX output intent with an embedded DestOutputProfile and an OutputConditionIdentifier",
     ),
-    ("pdfx-version", "GTS_PDFXVersion is PDF/X-4 in the Info dictionary"),
+    (
+        "pdfx-version",
+        "GTS_PDFXVersion is PDF/X-4 in the Info dictionary",
+    ),
     (
         "xmp",
         "XMP metadata is well-formed, says pdfxid:GTS_PDFXVersion PDF/X-4, and agrees with Info",
@@ -61,10 +64,7 @@ pub const RULES: &[(&str, &str)] = &[
 pub fn verify(bytes: &[u8]) -> Vec<RuleResult> {
     let mut out = Vec::new();
     let mut put = |rule: &'static str, fails: Vec<String>, ok: String| {
-        let title = RULES
-            .iter()
-            .find(|(id, _)| *id == rule)
-            .map_or("", |r| r.1);
+        let title = RULES.iter().find(|(id, _)| *id == rule).map_or("", |r| r.1);
         let pass = fails.is_empty();
         let detail = if pass {
             ok
@@ -215,10 +215,18 @@ fn output_intent(doc: &Document) -> (Vec<String>, String) {
         .unwrap_or_default();
     let intent = match intents.as_slice() {
         [one] => *one,
-        [] => return (vec!["the catalog has no GTS_PDFX output intent".into()], String::new()),
+        [] => {
+            return (
+                vec!["the catalog has no GTS_PDFX output intent".into()],
+                String::new(),
+            );
+        }
         _ => {
             return (
-                vec![format!("{} GTS_PDFX output intents (PDF/X allows one)", intents.len())],
+                vec![format!(
+                    "{} GTS_PDFX output intents (PDF/X allows one)",
+                    intents.len()
+                )],
                 String::new(),
             );
         }
@@ -242,10 +250,14 @@ fn output_intent(doc: &Document) -> (Vec<String>, String) {
     match profile {
         None => fails.push("the output intent embeds no DestOutputProfile".into()),
         Some(s) => {
-            let bytes = s.decompressed_content().unwrap_or_else(|_| s.content.clone());
+            let bytes = s
+                .decompressed_content()
+                .unwrap_or_else(|_| s.content.clone());
             let n = s.dict.get(b"N").and_then(Object::as_i64).ok();
             match moxcms::ColorProfile::new_from_slice(&bytes) {
-                Err(e) => fails.push(format!("DestOutputProfile is not a valid ICC profile ({e:?})")),
+                Err(e) => fails.push(format!(
+                    "DestOutputProfile is not a valid ICC profile ({e:?})"
+                )),
                 Ok(p) => {
                     use moxcms::{DataColorSpace, ProfileClass};
                     let comps = match p.color_space {
@@ -291,7 +303,10 @@ fn xmp(
         .map(|o| resolve(doc, o))
         .and_then(|o| o.as_stream().ok());
     let Some(stream) = stream else {
-        return (vec!["the catalog has no XMP Metadata stream".into()], String::new());
+        return (
+            vec!["the catalog has no XMP Metadata stream".into()],
+            String::new(),
+        );
     };
     let bytes = stream
         .decompressed_content()
@@ -301,12 +316,18 @@ fn xmp(
     };
     let xml = match roxmltree::Document::parse(text) {
         Ok(x) => x,
-        Err(e) => return (vec![format!("the XMP is not well-formed XML: {e}")], String::new()),
+        Err(e) => {
+            return (
+                vec![format!("the XMP is not well-formed XML: {e}")],
+                String::new(),
+            );
+        }
     };
     // A property is an element or an attribute of an rdf:Description.
     let prop = |ns: &str, name: &str| -> Option<String> {
         xml.descendants().find_map(|n| {
-            if n.is_element() && n.tag_name().namespace() == Some(ns) && n.tag_name().name() == name {
+            if n.is_element() && n.tag_name().namespace() == Some(ns) && n.tag_name().name() == name
+            {
                 return Some(n.text().unwrap_or("").trim().to_string());
             }
             n.attributes()
@@ -333,7 +354,10 @@ fn xmp(
     {
         fails.push(format!("pdf:Trapped `{x}` differs from Info's /{i}"));
     }
-    (fails, format!("pdfxid:GTS_PDFXVersion {}", version.unwrap_or_default()))
+    (
+        fails,
+        format!("pdfxid:GTS_PDFXVersion {}", version.unwrap_or_default()),
+    )
 }
 
 /// A page attribute, inherited through the page tree.
@@ -351,8 +375,18 @@ fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Ob
 
 fn rect(o: Option<&Object>) -> Option<[f64; 4]> {
     let a = o?.as_array().ok()?;
-    let v: Vec<f64> = a.iter().filter_map(|o| o.as_float().ok().map(f64::from)).collect();
-    (v.len() == 4).then(|| [v[0].min(v[2]), v[1].min(v[3]), v[0].max(v[2]), v[1].max(v[3])])
+    let v: Vec<f64> = a
+        .iter()
+        .filter_map(|o| o.as_float().ok().map(f64::from))
+        .collect();
+    (v.len() == 4).then(|| {
+        [
+            v[0].min(v[2]),
+            v[1].min(v[3]),
+            v[0].max(v[2]),
+            v[1].max(v[3]),
+        ]
+    })
 }
 
 fn inside(inner: [f64; 4], outer: [f64; 4]) -> bool {
@@ -382,10 +416,14 @@ fn page_boxes(doc: &Document) -> (Vec<String>, String) {
         // BleedBox defaults to the CropBox (PDF 1.7, 14.11.2).
         let bleed = own(b"BleedBox").unwrap_or(crop);
         if !inside(trim, bleed) {
-            fails.push(format!("page {n}: TrimBox {trim:?} is not inside BleedBox {bleed:?}"));
+            fails.push(format!(
+                "page {n}: TrimBox {trim:?} is not inside BleedBox {bleed:?}"
+            ));
         }
         if !inside(bleed, media) {
-            fails.push(format!("page {n}: BleedBox {bleed:?} is not inside MediaBox {media:?}"));
+            fails.push(format!(
+                "page {n}: BleedBox {bleed:?} is not inside MediaBox {media:?}"
+            ));
         }
     }
     (fails, format!("{} pages", pages.len()))
@@ -453,7 +491,8 @@ fn scan(doc: &Document) -> Scan {
         if let Ok(tr2) = dict.get(b"TR2")
             && tr2.as_name().ok() != Some(b"Default")
         {
-            s.transfer.push(format!("object {} {} has /TR2", id.0, id.1));
+            s.transfer
+                .push(format!("object {} {} has /TR2", id.0, id.1));
         }
         if name(b"Type") == Some(b"Font") || name(b"Type") == Some(b"FontDescriptor") {
             font(doc, id, dict, &mut s);
@@ -525,7 +564,8 @@ fn names_device_rgb(doc: &Document, v: &Object) -> bool {
         // [/CalRGB …], or a base space such as [/Indexed /DeviceRGB …].
         Object::Array(a) => {
             matches!(a.first().map(|o| resolve(doc, o)), Some(Object::Name(n)) if n == b"CalRGB")
-                || a.iter().any(|o| matches!(o, Object::Name(n) if n == b"DeviceRGB"))
+                || a.iter()
+                    .any(|o| matches!(o, Object::Name(n) if n == b"DeviceRGB"))
         }
         _ => false,
     }
@@ -537,7 +577,10 @@ fn font(doc: &Document, id: ObjectId, dict: &lopdf::Dictionary, s: &mut Scan) {
     if dict.get(b"Type").and_then(Object::as_name).ok() != Some(b"Font") {
         return;
     }
-    let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
+    let subtype = dict
+        .get(b"Subtype")
+        .and_then(Object::as_name)
+        .unwrap_or(b"");
     if matches!(subtype, b"Type0" | b"Type3") {
         return;
     }
@@ -552,9 +595,8 @@ fn font(doc: &Document, id: ObjectId, dict: &lopdf::Dictionary, s: &mut Scan) {
         .ok()
         .map(|o| resolve(doc, o))
         .and_then(|o| o.as_dict().ok());
-    let embedded = desc.is_some_and(|d| {
-        d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3")
-    });
+    let embedded =
+        desc.is_some_and(|d| d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3"));
     if !embedded {
         s.fonts_missing.push(format!("font {base} is not embedded"));
     }

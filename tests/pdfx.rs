@@ -86,7 +86,10 @@ fn print_pdf_carries_the_output_intent_seen_by_qpdf() {
     assert!(json.contains("/DestOutputProfile"));
     assert!(json.contains("u:FOGRA39"), "no FOGRA39 identifier");
     assert!(json.contains("u:PDF/X-4"), "no GTS_PDFXVersion PDF/X-4");
-    assert!(json.contains("\"/Trapped\": \"/False\""), "Trapped is not /False");
+    assert!(
+        json.contains("\"/Trapped\": \"/False\""),
+        "Trapped is not /False"
+    );
     // The XMP says the same (pdfinfo -meta prints it).
     let xmp = tool("pdfinfo", &["-meta", print_pdf().to_str().unwrap()]);
     assert!(xmp.contains("pdfxid:GTS_PDFXVersion>PDF/X-4<"), "{xmp}");
@@ -335,8 +338,8 @@ struct Pam {
 
 /// Renders pages of a PDF to CMYK through its own output intent (as a RIP
 /// does): DeviceCMYK is taken as the output intent's CMYK, and ICC-based
-/// colour is converted to it.
-fn gs_cmyk(pdf: &Path, dpi: u32, first: usize, last: usize) -> Vec<Pam> {
+/// colour is converted to it. `extra`: more Ghostscript options.
+fn gs_cmyk(pdf: &Path, dpi: u32, first: usize, last: usize, extra: &[&str]) -> Vec<Pam> {
     let dir = scratch(&format!("gs-{dpi}-{first}-{last}"));
     let pattern = dir.join("p-%03d.pam");
     let o = Command::new("gs")
@@ -352,10 +355,15 @@ fn gs_cmyk(pdf: &Path, dpi: u32, first: usize, last: usize) -> Vec<Pam> {
             &format!("-dLastPage={last}"),
             &format!("-sOutputFile={}", pattern.display()),
         ])
+        .args(extra)
         .arg(pdf)
         .output()
         .expect("run gs");
-    assert!(o.status.success(), "gs: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "gs: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     (1..=last - first + 1)
         .map(|i| read_pam(&dir.join(format!("p-{i:03}.pam"))))
         .collect()
@@ -437,7 +445,7 @@ fn body_text_separates_onto_the_black_plate_only() {
             continue;
         }
         pages_seen += 1;
-        let pam = &gs_cmyk(pdf, dpi as u32, page, page)[0];
+        let pam = &gs_cmyk(pdf, dpi as u32, page, page, &[])[0];
         let s = dpi / 72.0;
         for (_, b) in &ws {
             let (x0, y0) = ((b[0] * s) as usize, (b[1] * s) as usize);
@@ -479,7 +487,22 @@ fn max_tac_per_page_matches_ghostscript_within_30_points() {
         .map(|p| p["max-tac"].as_f64().expect("max-tac on every print page"))
         .collect();
     let pdf = print_pdf();
-    let pams = gs_cmyk(pdf, 20, 1, ours.len());
+    // The same conversion as folio's (relative colorimetric without black
+    // point compensation, which Ghostscript applies by default and which
+    // takes some 40 points off dark RGB), and the same area coverage per
+    // cell: anti-aliased text and rules, images averaged, not point-sampled.
+    let pams = gs_cmyk(
+        pdf,
+        20,
+        1,
+        ours.len(),
+        &[
+            "-dBlackPtComp=0",
+            "-dTextAlphaBits=4",
+            "-dGraphicsAlphaBits=4",
+            "-dDOINTERPOLATE",
+        ],
+    );
     let mut rows = Vec::new();
     for (i, pam) in pams.iter().enumerate() {
         let gs = pam
@@ -504,7 +527,7 @@ fn max_tac_per_page_matches_ghostscript_within_30_points() {
 /// A CMYK JPEG filled with `c m y k` (0–1), made by Ghostscript's jpegcmyk device.
 fn cmyk_jpeg(path: &Path, cmyk: [f64; 4]) {
     let ps = format!(
-        "{} {} {} {} setcmykcolor 0 0 400 300 rectfill showpage",
+        "{} {} {} {} setcmykcolor 0 0 1000 1000 rectfill showpage",
         cmyk[0], cmyk[1], cmyk[2], cmyk[3]
     );
     let o = Command::new("gs")
@@ -514,8 +537,8 @@ fn cmyk_jpeg(path: &Path, cmyk: [f64; 4]) {
             "-dBATCH",
             "-dSAFER",
             "-sDEVICE=jpegcmyk",
-            "-r72",
-            "-g400x300",
+            "-r300",
+            "-g2400x1800",
             "-dJPEGQ=95",
         ])
         .arg(format!("-sOutputFile={}", path.display()))
@@ -560,7 +583,12 @@ fn a_400_percent_cmyk_photo_is_an_error() {
     assert!(tac > 390.0, "max TAC {tac}");
     // And build refuses to write the PDF.
     let out = dir.path().join("out.pdf");
-    let o = folio(&["build", dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = folio(&[
+        "build",
+        dir.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(!o.status.success());
     assert!(!out.exists());
 
@@ -588,7 +616,10 @@ fn small_text_on_several_plates_is_a_warning() {
         let t = std::fs::read_to_string(&p).unwrap();
         std::fs::write(
             &p,
-            t.replace("language = \"en\"", "language = \"en\"\naccent = \"#c8102e\""),
+            t.replace(
+                "language = \"en\"",
+                "language = \"en\"\naccent = \"#c8102e\"",
+            ),
         )
         .unwrap();
     });
@@ -658,7 +689,11 @@ fn check_report_shows_pages_beside_heat_maps() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("highest total area coverage"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("highest total area coverage"),
+        "{}",
+        stderr(&o)
+    );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let pages = page_count_of(dir.path());
     for n in 1..=pages {
