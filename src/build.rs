@@ -282,9 +282,10 @@ fn resample_into(
             .map(|(src, bytes)| {
                 sep.to_cmyk_jpeg(bytes.as_slice(), quality)
                     .map(|c| (src.clone(), c))
-                    .map_err(|e| Diag::error("photo", format!("cannot convert {src} to CMYK: {e}")))
+                    .map_err(|e| format!("cannot convert {src} to CMYK: {e}"))
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()
+            .map_err(|msg| Diag::error("photo", msg))?;
         for (src, cmyk) in converted {
             files.insert(src, Bytes::new(cmyk));
         }

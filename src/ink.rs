@@ -184,6 +184,9 @@ pub struct PageInk {
     pub image: RgbImage,
 }
 
+/// Pages' small text on several plates: (page, runs), pages without any left out.
+pub type PlateFindings = Vec<(usize, Vec<SmallText>)>;
+
 /// Small text that prints on several plates.
 #[derive(Debug, Clone, Serialize)]
 pub struct SmallText {
@@ -418,7 +421,7 @@ pub fn measure(
     sep: &Separator,
     cmyk: &HashMap<u128, Arc<CmykImage>>,
     names: &HashMap<u128, (String, String)>,
-) -> (Vec<PageInk>, Vec<(usize, Vec<SmallText>)>) {
+) -> (Vec<PageInk>, PlateFindings) {
     let scale = TAC_DPI / 72.0;
     let opts = RenderOptions {
         pixel_per_pt: typst::utils::Scalar::new(scale),
@@ -655,7 +658,7 @@ fn paint_image(ink: &mut [f32], w: u32, h: u32, place: &Placement, img: &CmykIma
 pub fn measure_project(
     project: &crate::compile::Project,
     doc: &PagedDocument,
-) -> FolioResult<(Vec<PageInk>, Vec<(usize, Vec<SmallText>)>)> {
+) -> FolioResult<(Vec<PageInk>, PlateFindings)> {
     let sep = Separator::new(&project.issue.print)?;
     let names = crate::snapshot::photo_names(&project.issue);
     let mut by_hash = HashMap::new();

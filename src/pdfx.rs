@@ -46,9 +46,18 @@ impl Default for OutputCondition {
     }
 }
 
-/// The conditions folio knows by name: (identifier, aliases, description,
+/// A condition folio knows by name: (identifier, aliases, description,
 /// default TAC limit, built-in profile).
-const KNOWN: &[(&str, &[&str], &str, f64, Option<&[u8]>)] = &[
+type Known = (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    f64,
+    Option<&'static [u8]>,
+);
+
+/// The conditions folio knows by name.
+const KNOWN: &[Known] = &[
     (
         "FOGRA39",
         &["FOGRA39L", "ISO Coated v2"],
