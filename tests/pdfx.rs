@@ -710,3 +710,35 @@ fn page_count_of(issue: &Path) -> usize {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     v["pages"].as_array().unwrap().len()
 }
+
+#[test]
+fn cmyk_photos_converts_rgb_jpegs_to_the_press_condition() {
+    let dir = minimal_copy("cmykphotos", |_| {});
+    let rgb = dir.path().join("rgb.pdf");
+    let cmyk = dir.path().join("cmyk.pdf");
+    let issue = dir.path().to_str().unwrap();
+    for (out, extra) in [(&rgb, None), (&cmyk, Some("--cmyk-photos"))] {
+        let mut args = vec!["build", issue, "-o", out.to_str().unwrap()];
+        args.extend(extra);
+        let o = folio(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // pdfimages: colour space of every placed image.
+    let spaces = |pdf: &Path| -> Vec<String> {
+        tool("pdfimages", &["-list", pdf.to_str().unwrap()])
+            .lines()
+            .skip(2)
+            .filter_map(|l| l.split_whitespace().nth(5).map(str::to_string))
+            .collect()
+    };
+    let before = spaces(&rgb);
+    let after = spaces(&cmyk);
+    assert!(
+        !before.is_empty() && before.iter().all(|s| s != "cmyk"),
+        "{before:?}"
+    );
+    assert_eq!(after.len(), before.len());
+    assert!(after.iter().all(|s| s == "cmyk"), "{after:?}");
+    let (ok, rules) = verify(&cmyk);
+    assert!(ok, "{rules:?}");
+}
