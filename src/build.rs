@@ -197,9 +197,7 @@ pub fn lay_out_profile(
         &project.root,
     );
     let (mut document, mut warnings, mut pages) = lay_out(&mut world, &mut project)?;
-    let mut plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
-    // Kept CMYK JPEGs are not downsampled: that would re-encode them as RGB.
-    plan.retain(|src, _| !crate::photos::is_cmyk_name(src));
+    let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
     if plan != applied {
         // The first layout is replaced; drop it before decoding originals again.
         drop(pages);
