@@ -4,14 +4,16 @@
 //!
 //! TAC is measured on 1.27 mm cells (a 20 dpi raster, the page with its
 //! bleed) so that others can reproduce it, e.g. with Ghostscript:
-//! `gs -sDEVICE=pamcmyk32 -r20 -sOutputICCProfile=FOGRA39L.icc`.
+//! `gs -sDEVICE=pamcmyk32 -r20 -dUsePDFX3Profile -dBlackPtComp=0
+//! -dTextAlphaBits=4 -dGraphicsAlphaBits=4 -dDOINTERPOLATE` (tests/pdfx.rs).
 //!
 //! typst-render draws in RGB, so a page is drawn in layers: everything in
-//! RGB (converted sRGB → CMYK with moxcms, relative colorimetric, as a RIP
-//! converts ICC-based sRGB), then each CMYK colour as a coverage mask laid
-//! over it with its own ink values, and CMYK JPEGs (which Typst passes
-//! through unconverted) from their own decoded CMYK samples over their
-//! placed, clipped box.
+//! RGB (converted sRGB → CMYK with moxcms, relative colorimetric without
+//! black-point compensation, as a RIP converts ICC-based sRGB at most), then
+//! photos from their own pixels averaged per cell (CMYK JPEGs, which Typst
+//! passes through unconverted, from their decoded CMYK samples) over their
+//! placed, clipped box, then each CMYK colour of text and rules as a
+//! coverage mask laid on top with its own inks.
 
 use std::collections::HashMap;
 use std::sync::Arc;
