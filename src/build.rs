@@ -208,9 +208,7 @@ pub fn lay_out_profile(
     let fit_path = plan_path.as_deref().map(|p| p.with_extension("fit.json"));
     let (mut document, mut warnings, mut pages, fit) =
         lay_out_fitted(&mut world, &mut project, fit_path.as_deref(), None)?;
-    let mut plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
-    // Kept CMYK JPEGs are not downsampled: that would re-encode them as RGB.
-    plan.retain(|src, _| !crate::photos::is_cmyk_name(src));
+    let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
     if plan != applied {
         // The first layout is replaced; drop it before decoding originals again.
         drop(pages);
@@ -294,9 +292,10 @@ fn resample_into(
             .map(|(src, bytes)| {
                 sep.to_cmyk_jpeg(bytes.as_slice(), quality)
                     .map(|c| (src.clone(), c))
-                    .map_err(|e| Diag::error("photo", format!("cannot convert {src} to CMYK: {e}")))
+                    .map_err(|e| format!("cannot convert {src} to CMYK: {e}"))
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()
+            .map_err(|msg| Diag::error("photo", msg))?;
         for (src, cmyk) in converted {
             files.insert(src, Bytes::new(cmyk));
         }

@@ -4,14 +4,16 @@
 //!
 //! TAC is measured on 1.27 mm cells (a 20 dpi raster, the page with its
 //! bleed) so that others can reproduce it, e.g. with Ghostscript:
-//! `gs -sDEVICE=pamcmyk32 -r20 -sOutputICCProfile=FOGRA39L.icc`.
+//! `gs -sDEVICE=pamcmyk32 -r20 -dUsePDFX3Profile -dBlackPtComp=0
+//! -dTextAlphaBits=4 -dGraphicsAlphaBits=4 -dDOINTERPOLATE` (tests/pdfx.rs).
 //!
 //! typst-render draws in RGB, so a page is drawn in layers: everything in
-//! RGB (converted sRGB → CMYK with moxcms, relative colorimetric, as a RIP
-//! converts ICC-based sRGB), then each CMYK colour as a coverage mask laid
-//! over it with its own ink values, and CMYK JPEGs (which Typst passes
-//! through unconverted) from their own decoded CMYK samples over their
-//! placed, clipped box.
+//! RGB (converted sRGB → CMYK with moxcms, relative colorimetric without
+//! black-point compensation, as a RIP converts ICC-based sRGB at most), then
+//! photos from their own pixels averaged per cell (CMYK JPEGs, which Typst
+//! passes through unconverted, from their decoded CMYK samples) over their
+//! placed, clipped box, then each CMYK colour of text and rules as a
+//! coverage mask laid on top with its own inks.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -184,6 +186,9 @@ pub struct PageInk {
     pub image: RgbImage,
 }
 
+/// Pages' small text on several plates: (page, runs), pages without any left out.
+pub type PlateFindings = Vec<(usize, Vec<SmallText>)>;
+
 /// Small text that prints on several plates.
 #[derive(Debug, Clone, Serialize)]
 pub struct SmallText {
@@ -195,20 +200,23 @@ pub struct SmallText {
     pub inks: [f32; 4],
 }
 
-/// A placed CMYK image on a page, in raster pixels (after clipping).
-struct CmykPlacement {
+/// A placed raster image on a page, in raster pixels.
+struct Placement {
     hash: u128,
     /// Image box (unclipped), pixels.
     image: [f64; 4],
     /// Visible part, pixels.
     visible: [f64; 4],
+    /// The image (for opaque RGB images, measured from their own pixels).
+    source: typst::visualize::Image,
 }
 
 /// What a walk over a page finds.
 #[derive(Default)]
 struct Found {
     cmyk_colors: Vec<[u32; 4]>,
-    cmyk_images: Vec<CmykPlacement>,
+    /// Placed raster images in paint order.
+    placed: Vec<Placement>,
     /// Every placed raster image: (hash, visible box in pixels).
     images: Vec<(u128, [f64; 4])>,
     small: Vec<(String, f64, Color)>,
@@ -311,14 +319,7 @@ fn intersect(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
     ]
 }
 
-fn walk(
-    frame: &Frame,
-    ts: Transform,
-    clip: [f64; 4],
-    grid: &Grid,
-    cmyk: &HashMap<u128, Arc<CmykImage>>,
-    found: &mut Found,
-) {
+fn walk(frame: &Frame, ts: Transform, clip: [f64; 4], grid: &Grid, found: &mut Found) {
     for (pos, item) in frame.items() {
         let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
         match item {
@@ -336,20 +337,19 @@ fn walk(
                     }
                     None => clip,
                 };
-                walk(&g.frame, inner, clip, grid, cmyk, found);
+                walk(&g.frame, inner, clip, grid, found);
             }
             FrameItem::Image(image, size, _) => {
                 if let Some(hash) = data_hash(image) {
                     let r = grid.rect(here, size.x, size.y);
                     let visible = intersect(clip, r);
                     found.images.push((hash, visible));
-                    if cmyk.contains_key(&hash) {
-                        found.cmyk_images.push(CmykPlacement {
-                            hash,
-                            image: r,
-                            visible,
-                        });
-                    }
+                    found.placed.push(Placement {
+                        hash,
+                        image: r,
+                        visible,
+                        source: image.clone(),
+                    });
                 }
             }
             FrameItem::Text(t) => {
@@ -423,7 +423,7 @@ pub fn measure(
     sep: &Separator,
     cmyk: &HashMap<u128, Arc<CmykImage>>,
     names: &HashMap<u128, (String, String)>,
-) -> (Vec<PageInk>, Vec<(usize, Vec<SmallText>)>) {
+) -> (Vec<PageInk>, PlateFindings) {
     let scale = TAC_DPI / 72.0;
     let opts = RenderOptions {
         pixel_per_pt: typst::utils::Scalar::new(scale),
@@ -447,14 +447,7 @@ pub fn measure(
                 f64::INFINITY,
                 f64::INFINITY,
             ];
-            walk(
-                &page.frame,
-                Transform::identity(),
-                all,
-                &grid,
-                cmyk,
-                &mut found,
-            );
+            walk(&page.frame, Transform::identity(), all, &grid, &mut found);
 
             // The page as drawn, for the report.
             let mut full = page.clone();
@@ -465,7 +458,12 @@ pub fn measure(
 
             // The RGB layer: without what is CMYK (filtered before the
             // proxies replace the images, which are known by their data).
-            let cmyk_hashes: Vec<u128> = found.cmyk_images.iter().map(|c| c.hash).collect();
+            let cmyk_hashes: Vec<u128> = found
+                .placed
+                .iter()
+                .map(|c| c.hash)
+                .filter(|h| cmyk.contains_key(h))
+                .collect();
             let rgb = if found.cmyk_colors.is_empty() && cmyk_hashes.is_empty() {
                 image.clone()
             } else {
@@ -490,12 +488,16 @@ pub fn measure(
                 .map(|v| f32::from(v) / 255.0)
                 .collect();
 
-            // CMYK photos: their own samples over their visible box.
-            for place in &found.cmyk_images {
-                let Some(img) = cmyk.get(&place.hash) else {
-                    continue;
-                };
-                paint_cmyk_image(&mut ink, w, h, place, img);
+            // Photos from their own pixels, averaged over each cell (the
+            // renderer's resampling filter rings at edges and would add
+            // ink that is not there): CMYK photos from their CMYK samples,
+            // opaque RGB photos through the profile.
+            for place in &found.placed {
+                if let Some(img) = cmyk.get(&place.hash) {
+                    paint_image(&mut ink, w, h, place, img);
+                } else if let Some(img) = rgb_ink(sep, place) {
+                    paint_image(&mut ink, w, h, place, &img);
+                }
             }
 
             // CMYK text and rules: one coverage mask per colour, on top.
@@ -589,9 +591,31 @@ pub fn measure(
     (pages, small)
 }
 
-/// Lays a CMYK image's samples over its visible box: each cell gets the
-/// mean ink of the image pixels under it (area coverage).
-fn paint_cmyk_image(ink: &mut [f32], w: u32, h: u32, place: &CmykPlacement, img: &CmykImage) {
+/// An opaque RGB image's ink at twice the cell resolution of its placed
+/// box (box-filtered, then separated), or `None` for images with alpha
+/// (left to the renderer, which composites them).
+fn rgb_ink(sep: &Separator, place: &Placement) -> Option<CmykImage> {
+    let ImageKind::Raster(raster) = place.source.kind() else {
+        return None;
+    };
+    let dynamic = raster.dynamic();
+    if dynamic.color().has_alpha() {
+        return None;
+    }
+    let [x0, y0, x1, y1] = place.image;
+    let nw = (((x1 - x0) * 2.0).ceil() as u32).clamp(1, dynamic.width());
+    let nh = (((y1 - y0) * 2.0).ceil() as u32).clamp(1, dynamic.height());
+    let small = dynamic.thumbnail_exact(nw, nh).into_rgb8();
+    Some(CmykImage {
+        width: nw as usize,
+        height: nh as usize,
+        ink: sep.separate(small.as_raw()),
+    })
+}
+
+/// Lays an image's ink over its visible box: each cell gets the mean ink
+/// of the image pixels under it (area coverage).
+fn paint_image(ink: &mut [f32], w: u32, h: u32, place: &Placement, img: &CmykImage) {
     let [ix0, iy0, ix1, iy1] = place.image;
     let [vx0, vy0, vx1, vy1] = place.visible;
     if ix1 <= ix0 || iy1 <= iy0 {
@@ -636,7 +660,7 @@ fn paint_cmyk_image(ink: &mut [f32], w: u32, h: u32, place: &CmykPlacement, img:
 pub fn measure_project(
     project: &crate::compile::Project,
     doc: &PagedDocument,
-) -> FolioResult<(Vec<PageInk>, Vec<(usize, Vec<SmallText>)>)> {
+) -> FolioResult<(Vec<PageInk>, PlateFindings)> {
     let sep = Separator::new(&project.issue.print)?;
     let names = crate::snapshot::photo_names(&project.issue);
     let mut by_hash = HashMap::new();

@@ -549,7 +549,7 @@ impl Resolver<'_> {
                             &cond_origin,
                             Diag::error("manifest", format!("no ICC profile for {} ships with folio", c.identifier))
                                 .label("this condition needs `icc = \"…\"` under [print]")
-                                .hint(format!("add `icc = \"profiles/….icc\"` (e.g. PSOcoated_v3.icc for FOGRA51, GRACoL2013_CRPC6.icc for GRACoL, from the ECI or IDEAlliance) or use \"FOGRA39\"")),
+                                .hint("add `icc = \"profiles/….icc\"` (e.g. PSOcoated_v3.icc for FOGRA51, GRACoL2013_CRPC6.icc for GRACoL, from the ECI or IDEAlliance) or use \"FOGRA39\""),
                         );
                         OutputCondition::default()
                     }

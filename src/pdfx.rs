@@ -46,9 +46,18 @@ impl Default for OutputCondition {
     }
 }
 
-/// The conditions folio knows by name: (identifier, aliases, description,
+/// A condition folio knows by name: (identifier, aliases, description,
 /// default TAC limit, built-in profile).
-const KNOWN: &[(&str, &[&str], &str, f64, Option<&[u8]>)] = &[
+type Known = (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    f64,
+    Option<&'static [u8]>,
+);
+
+/// The conditions folio knows by name.
+const KNOWN: &[Known] = &[
     (
         "FOGRA39",
         &["FOGRA39L", "ISO Coated v2"],
@@ -389,4 +398,49 @@ pub fn resolve<'a>(doc: &'a Document, mut o: &'a Object) -> &'a Object {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACKET: &str = "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\
+        <x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\
+        <rdf:Description rdf:about=\"\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"><pdf:Trapped>Unknown</pdf:Trapped></rdf:Description>\
+        </rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>";
+
+    #[test]
+    fn xmp_gets_the_pdfx_version_and_stays_well_formed() {
+        let out = add_xmp(PACKET, "False").unwrap();
+        let xml = roxmltree::Document::parse(&out).unwrap();
+        let text = |ns: &str, name: &str| {
+            xml.descendants()
+                .find(|n| n.tag_name().namespace() == Some(ns) && n.tag_name().name() == name)
+                .and_then(|n| n.text())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            text(PDFXID_NS, "GTS_PDFXVersion").as_deref(),
+            Some("PDF/X-4")
+        );
+        // The existing Trapped is set, not duplicated.
+        assert_eq!(
+            text("http://ns.adobe.com/pdf/1.3/", "Trapped").as_deref(),
+            Some("False")
+        );
+        assert_eq!(out.matches("pdf:Trapped>").count(), 2);
+        assert!(add_xmp("<x/>", "False").is_none());
+    }
+
+    #[test]
+    fn known_conditions_and_aliases() {
+        assert_eq!(known("fogra39").unwrap().identifier, "FOGRA39");
+        assert_eq!(known("FOGRA39").unwrap().icc.len(), FOGRA39_ICC.len());
+        assert!(
+            matches!(known("GRACoL2013"), Err(KnownError::NoProfile(c)) if c.tac_limit == 320.0)
+        );
+        assert!(matches!(known("nope"), Err(KnownError::Unknown)));
+        assert!(check_cmyk_profile(FOGRA39_ICC).is_ok());
+        assert!(check_cmyk_profile(b"not a profile").is_err());
+    }
 }

@@ -158,11 +158,6 @@ pub fn process(
     Ok(files)
 }
 
-/// Whether a served photo is a CMYK JPEG kept as it is (see [`process`]).
-pub fn is_cmyk_name(src: &str) -> bool {
-    src.ends_with("-cmyk.jpg")
-}
-
 /// The original CMYK JPEG instead of its RGB conversion, unless it needs
 /// rotating (then the RGB copy stays: rotating means re-encoding, and
 /// folio's JPEG encoder writes RGB only).
@@ -550,6 +545,19 @@ pub fn resample(
         return Ok(p.bytes);
     }
     cache.decodes.fetch_add(1, Ordering::Relaxed);
+    // A kept CMYK JPEG (print) is downsampled in CMYK: `image` decodes to RGB.
+    if !png && let Some(cmyk) = crate::ink::CmykImage::decode(bytes) {
+        let out = resample_cmyk(&cmyk, size, quality)?;
+        let p = Processed {
+            name: format!("{key}c.jpg"),
+            width: size.0,
+            height: size.1,
+            cmyk: true,
+            bytes: out,
+        };
+        cache.put(&format!("{key}c"), &p);
+        return Ok(p.bytes);
+    }
     let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
     let small = img.resize_exact(size.0, size.1, image::imageops::FilterType::CatmullRom);
     let mut out = Vec::new();
@@ -574,6 +582,33 @@ pub fn resample(
     };
     cache.put(&key, &p);
     Ok(p.bytes)
+}
+
+/// Downsamples CMYK ink samples (the four channels filtered alike, as if
+/// RGBA without premultiplication) and writes a CMYK JPEG in the Adobe
+/// convention that Typst's PDF writer expects.
+fn resample_cmyk(
+    cmyk: &crate::ink::CmykImage,
+    size: (u32, u32),
+    quality: u8,
+) -> Result<Vec<u8>, String> {
+    let (w, h) = (cmyk.width as u32, cmyk.height as u32);
+    let buf = image::RgbaImage::from_raw(w, h, cmyk.ink.clone()).ok_or("bad CMYK buffer")?;
+    let small = image::imageops::resize(
+        &buf,
+        size.0,
+        size.1,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let (sw, sh) = (
+        u16::try_from(size.0).map_err(|_| "too wide for JPEG")?,
+        u16::try_from(size.1).map_err(|_| "too tall for JPEG")?,
+    );
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, quality)
+        .encode(small.as_raw(), sw, sh, jpeg_encoder::ColorType::Cmyk)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// A progress bar for photo processing that only appears when it takes a
