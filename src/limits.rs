@@ -212,6 +212,40 @@ pub fn check_text(path: &Path, text: &str, what: &str) -> Result<(), Diag> {
     Ok(())
 }
 
+/// The first string value in TOML `text` holding a control character
+/// (written as an escape such as `\u001b`, since raw ones are refused by
+/// [`check_text`]), with the value's span.
+pub fn control_in_values(text: &str) -> Option<(Range<usize>, char)> {
+    use toml::de::{DeTable, DeValue};
+    fn walk(v: &toml::Spanned<DeValue>) -> Option<(Range<usize>, char)> {
+        match v.get_ref() {
+            DeValue::String(s) => s
+                .chars()
+                .find(|c| is_refused_control(*c))
+                .map(|c| (v.span(), c)),
+            DeValue::Array(a) => a.iter().find_map(walk),
+            DeValue::Table(t) => t.iter().find_map(|(_, v)| walk(v)),
+            _ => None,
+        }
+    }
+    let doc = DeTable::parse(text).ok()?;
+    doc.get_ref().iter().find_map(|(_, v)| walk(v))
+}
+
+/// The error for [`control_in_values`]: the same policy as for raw control
+/// characters in manifests and articles.
+pub fn control_value_diag(c: char, what: &str) -> Diag {
+    Diag::error(
+        "encoding",
+        format!(
+            "a value in {what} contains a control character ({}, written as an escape)",
+            control_name(c)
+        ),
+    )
+    .label("expected text without control characters")
+    .hint("folio refuses NUL and other control characters (except tab and line breaks) in manifests and articles alike; remove the escape")
+}
+
 /// An error for a file that is not UTF-8, at the line and column of the
 /// first bad byte (shown as U+FFFD).
 pub fn utf8_diag(path: &Path, bytes: &[u8], valid_up_to: usize, what: &str) -> Diag {

@@ -749,6 +749,25 @@ impl Resolver<'_> {
             text: text.clone(),
             span: 0..0,
         };
+        // Escaped control characters in front-matter values: the `+++`
+        // lines are blanked so that spans stay offsets into the file.
+        let head = &text[..parsed.body_offset];
+        let fm: String = match (head.find("+++"), head.rfind("+++")) {
+            (Some(a), Some(b)) if a < b => format!(
+                "{}   {}   {}",
+                " ".repeat(a),
+                &head[a + 3..b],
+                " ".repeat(head.len() - b - 3)
+            ),
+            _ => String::new(),
+        };
+        if let Some((span, c)) = crate::limits::control_in_values(&fm) {
+            let o = Origin {
+                span,
+                ..file_origin.clone()
+            };
+            self.err(&o, crate::limits::control_value_diag(c, "the front matter"));
+        }
         let id = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -967,6 +986,10 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         errors: Vec::new(),
     };
 
+    if let Some((span, c)) = crate::limits::control_in_values(&text) {
+        let o = r.at(span);
+        r.err(&o, crate::limits::control_value_diag(c, "issue.toml"));
+    }
     for (span, d) in crate::limits::check_manifest_values(&m, &text) {
         let o = r.at(span.unwrap_or(0..0));
         r.err(&o, d);

@@ -1496,6 +1496,36 @@ const CASES: &[Case] = &[
         hint: "two- or three-letter lower-case code",
     },
     Case {
+        name: "control-character-escaped-in-manifest-value",
+        edit: |d| {
+            replace(
+                d,
+                "issue/issue.toml",
+                "publisher = \"Test Publisher\"",
+                "publisher = \"Test\\u0007Publisher\"",
+            )
+        },
+        at: At::Text("issue/issue.toml", "publisher = ‸\"Test"),
+        message: "a value in issue.toml contains a control character (U+0007 BEL, written as an escape)",
+        expected: "expected text without control characters",
+        hint: "in manifests and articles alike",
+    },
+    Case {
+        name: "control-character-escaped-in-front-matter",
+        edit: |d| {
+            replace(
+                d,
+                "issue/articles/two.md",
+                "title = \"The second article\"",
+                "title = \"The second\\u0000article\"",
+            )
+        },
+        at: At::Text("issue/articles/two.md", "title = ‸\"The second"),
+        message: "a value in the front matter contains a control character (U+0000 NUL, written as an escape)",
+        expected: "expected text without control characters",
+        hint: "in manifests and articles alike",
+    },
+    Case {
         name: "article-cr-only-line-endings",
         edit: |d| {
             write(
@@ -2384,4 +2414,51 @@ fn long_unbreakable_tokens_stay_on_the_page() {
         "text runs off the page:\n{}",
         stderr(&o)
     );
+}
+
+// ------------------------------------------------------------------- messages that say what happened
+
+#[test]
+fn existing_output_paths_get_clear_messages() {
+    let tmp = tempfile::Builder::new()
+        .prefix("bad-exists-")
+        .tempdir_in(root().join("target"))
+        .unwrap();
+    let d = tmp.path();
+    base_issue(&d.join("issue"));
+    write(d, "afile", b"not a folder\n");
+    write(d, "full/notes.txt", b"someone's notes\n");
+    let p = |rel: &str| d.join(rel).display().to_string();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["build".into(), p("issue"), "-o".into(), p("afile/x.pdf")],
+            "already exists where a folder is needed",
+        ),
+        (
+            vec!["eject".into(), p("issue"), p("full")],
+            "already exists and is not empty (and is not an earlier eject)",
+        ),
+        (
+            vec!["eject".into(), p("issue"), p("afile")],
+            "already exists and is a file, not a folder",
+        ),
+    ];
+    let before = contents(d);
+    for (args, message) in &cases {
+        let (o, peak) = run_measured(args, Duration::from_secs(120));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}\n{err}");
+        assert!(err.contains(message), "{args:?}: `{message}` not in\n{err}");
+        assert!(
+            !err.contains("os error"),
+            "{args:?}: raw OS error in\n{err}"
+        );
+        assert!(
+            err.contains("hint:") || err.contains("cannot write"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(peak < MEMORY_CEILING, "peak {} MB", peak >> 20);
+        assert!(contents(d) == before, "{args:?} changed files");
+    }
 }
