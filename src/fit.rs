@@ -318,7 +318,7 @@ impl<'a> Reading<'a> {
             .enumerate()
             .filter(|(_, p)| p.has(kind, id));
         if last {
-            it.last().map(|(i, _)| i)
+            it.next_back().map(|(i, _)| i)
         } else {
             it.next().map(|(i, _)| i)
         }
@@ -537,24 +537,24 @@ impl Engine<'_> {
                 continue;
             }
             let span = section_span(pages, &s.id);
-            if span < OPENER_MIN_PAGES {
-                if let Some(f) = next.sections.get_mut(&s.id) {
-                    f.opener = Opener::Band;
-                    changed = true;
-                    let page = pages
-                        .iter()
-                        .position(|p| p.has("section", &s.id))
-                        .unwrap_or(0)
-                        + 1;
-                    self.decide(
-                        &s.id,
-                        "openers",
-                        "full".into(),
-                        "band".into(),
-                        page,
-                        format!("the section fills {span} page(s), fewer than {OPENER_MIN_PAGES}"),
-                    );
-                }
+            if span < OPENER_MIN_PAGES
+                && let Some(f) = next.sections.get_mut(&s.id)
+            {
+                f.opener = Opener::Band;
+                changed = true;
+                let page = pages
+                    .iter()
+                    .position(|p| p.has("section", &s.id))
+                    .unwrap_or(0)
+                    + 1;
+                self.decide(
+                    &s.id,
+                    "openers",
+                    "full".into(),
+                    "band".into(),
+                    page,
+                    format!("the section fills {span} page(s), fewer than {OPENER_MIN_PAGES}"),
+                );
             }
         }
         if !changed {
@@ -676,7 +676,9 @@ impl Engine<'_> {
         {
             let mut v = plan.clone();
             let b = f.balance - lines;
-            v.articles.get_mut(&id).map(|f| f.balance = b);
+            if let Some(f) = v.articles.get_mut(&id) {
+                f.balance = b;
+            }
             out.push((
                 v,
                 decision(
@@ -697,7 +699,9 @@ impl Engine<'_> {
                         && f.start == Start::Page
                     {
                         let mut v = plan.clone();
-                        v.articles.get_mut(n).map(|f| f.start = Start::Flow);
+                        if let Some(f) = v.articles.get_mut(n) {
+                            f.start = Start::Flow;
+                        }
                         out.push((
                             v,
                             decision(
@@ -732,7 +736,9 @@ impl Engine<'_> {
                         && f.lead_scale > MIN_SCALE + 0.01
                     {
                         let mut v = plan.clone();
-                        v.articles.get_mut(n).map(|f| f.lead_scale = MIN_SCALE);
+                        if let Some(f) = v.articles.get_mut(n) {
+                            f.lead_scale = MIN_SCALE;
+                        }
                         out.push((
                             v,
                             decision(n, "lead-photo", &format!("{:.2}", f.lead_scale), &format!("{MIN_SCALE:.2}"), page_no, format!("a smaller photo lets the article start on page {page_no} ({:.0}% full)", fill * 100.0)),
@@ -747,7 +753,9 @@ impl Engine<'_> {
                         && self.article(n).is_some_and(|a| a.columns > 1)
                     {
                         let mut v = plan.clone();
-                        v.articles.get_mut(n).map(|f| f.lead = Lead::Deferred);
+                        if let Some(f) = v.articles.get_mut(n) {
+                            f.lead = Lead::Deferred;
+                        }
                         out.push((
                             v,
                             decision(n, "lead-photo", "in the head", "deferred", page_no, format!("the headline starts on page {page_no} ({:.0}% full), its photo tops the next page", fill * 100.0)),
@@ -867,26 +875,24 @@ impl Engine<'_> {
                         }
                     }
                 }
-                "typography" => {
-                    // The foreword has its page to itself: its type grows to fill it
-                    // (area grows with the square of the size), within 25%.
-                    if page_kind(&pages[p]) == "foreword" && fill > 0.05 {
-                        let s = (plan.foreword_scale * (0.8 / fill).sqrt()).min(1.25);
-                        if s > plan.foreword_scale + 0.02 {
-                            let mut v = plan.clone();
-                            v.foreword_scale = (s * 100.0).floor() / 100.0;
-                            out.push((
-                                v.clone(),
-                                decision(
-                                    "foreword",
-                                    "typography",
-                                    &format!("{:.2}", plan.foreword_scale),
-                                    &format!("{:.2}", v.foreword_scale),
-                                    page_no,
-                                    format!("the foreword filled {:.0}% of its page", fill * 100.0),
-                                ),
-                            ));
-                        }
+                // The foreword has its page to itself: its type grows to fill it
+                // (area grows with the square of the size), within 25%.
+                "typography" if page_kind(&pages[p]) == "foreword" && fill > 0.05 => {
+                    let s = (plan.foreword_scale * (0.8 / fill).sqrt()).min(1.25);
+                    if s > plan.foreword_scale + 0.02 {
+                        let mut v = plan.clone();
+                        v.foreword_scale = (s * 100.0).floor() / 100.0;
+                        out.push((
+                            v.clone(),
+                            decision(
+                                "foreword",
+                                "typography",
+                                &format!("{:.2}", plan.foreword_scale),
+                                &format!("{:.2}", v.foreword_scale),
+                                page_no,
+                                format!("the foreword filled {:.0}% of its page", fill * 100.0),
+                            ),
+                        ));
                     }
                 }
                 _ => {}
@@ -1157,7 +1163,7 @@ impl Engine<'_> {
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
         let m = if self.issue.saddle_stitch { 4 } else { 2 };
         let n = pages.len();
-        if n % m == 0 {
+        if n.is_multiple_of(m) {
             return Ok((plan, pages));
         }
         let under = Reading::new(&pages).underfilled().len();
@@ -1228,7 +1234,9 @@ impl Engine<'_> {
         if self.uses("openers") {
             for id in with(Opener::Full) {
                 let mut v = plan.clone();
-                v.sections.get_mut(id).map(|f| f.opener = Opener::Band);
+                if let Some(f) = v.sections.get_mut(id) {
+                    f.opener = Opener::Band;
+                }
                 steps.push((
                     -1,
                     v,
@@ -1244,7 +1252,9 @@ impl Engine<'_> {
             }
             for id in with(Opener::Band).into_iter().rev() {
                 let mut v = plan.clone();
-                v.sections.get_mut(id).map(|f| f.opener = Opener::Full);
+                if let Some(f) = v.sections.get_mut(id) {
+                    f.opener = Opener::Full;
+                }
                 steps.push((
                     1,
                     v,
@@ -1382,7 +1392,9 @@ impl Engine<'_> {
                     continue;
                 };
                 let b = f.balance + delta;
-                v.articles.get_mut(id).map(|f| f.balance = b);
+                if let Some(f) = v.articles.get_mut(id) {
+                    f.balance = b;
+                }
                 tried.push((id.clone(), f.balance, b, page));
             }
             if tried.is_empty() {
@@ -1430,7 +1442,9 @@ impl Engine<'_> {
                     && ap == bp
                     && a < b - 0.5
                 {
-                    keep.articles.get_mut(&id).map(|f| f.balance = to);
+                    if let Some(f) = keep.articles.get_mut(&id) {
+                        f.balance = to;
+                    }
                     ds.push(decision(
                         &id,
                         "balance",
@@ -1666,7 +1680,7 @@ pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
         return vec![i];
     }
     // 1-based even pages are left-hand pages
-    let left = if (i + 1) % 2 == 0 { i } else { i - 1 };
+    let left = if (i + 1).is_multiple_of(2) { i } else { i - 1 };
     (left..=(left + 1).min(n - 1)).collect()
 }
 
