@@ -27,5 +27,6 @@ pub mod preflight;
 pub mod report;
 pub mod serve;
 pub mod snapshot;
+pub mod synth;
 pub mod watch;
 pub mod world;

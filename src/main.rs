@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => folio::serve::run(&args),
         Command::New(args) => folio::new::run(&args),
         Command::Fonts(args) => folio::fonts::run(&args),
+        Command::Synth(args) => folio::synth::run(&args),
     };
     match result {
         Ok(code) => code,
