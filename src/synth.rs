@@ -647,7 +647,7 @@ fn sentence(rng: &mut Rng, lang: Lang, words: &mut usize) -> String {
                 " "
             });
         }
-        s.push_str(rng.pick(lang.words()));
+        s.push_str(*rng.pick(lang.words()));
     }
     capitalise(&s) + "."
 }
@@ -1272,7 +1272,7 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
 
     if foreword {
         t.push_str("\n[foreword]\narticle = \"articles/foreword.md\"\n\n[foreword.signature]\n");
-        let _ = writeln!(t, "name = {}", q(rng.pick(NAMES)));
+        let _ = writeln!(t, "name = {}", q(*rng.pick(NAMES)));
         if rng.chance(0.8) {
             let _ = writeln!(t, "position = {}", q(&phrase_n(&mut rng, Lang::En, 2, 6)));
         }
