@@ -38,6 +38,9 @@ pub enum Command {
     Fonts(FontsArgs),
     /// Check a PDF against the PDF/X-4 rules of the print profile; exit 1 if any fails.
     Verify(VerifyArgs),
+    /// Development: write synthetic issues from seeds (for testing the layout engine).
+    #[command(hide = true)]
+    Synth(SynthArgs),
 }
 
 /// Arguments of `folio verify`.
@@ -244,4 +247,30 @@ pub struct FontsArgs {
     /// Also use the fonts installed on this system.
     #[arg(long)]
     pub system_fonts: bool,
+}
+
+/// Arguments of `folio synth` (a hidden development command).
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Folder to write `synth-<seed>/` issue folders into (inside the project,
+    /// e.g. out/synth, so that builds find layouts/ above them).
+    pub out_dir: PathBuf,
+    /// First seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of issues (seeds seed, seed+1, …).
+    #[arg(long, default_value_t = 1)]
+    pub count: u64,
+    /// Write `language = "ru"` in Russian articles' front matter.
+    #[arg(long)]
+    pub article_language: bool,
+    /// Also render each issue's pages into a contact sheet, `OUT_DIR/synth-<seed>.png`.
+    #[arg(long)]
+    pub sheet: bool,
+    /// Contact sheet resolution (pixels per inch of each page).
+    #[arg(long, default_value_t = 20)]
+    pub sheet_ppi: u32,
+    /// Project root holding layouts/, fonts/ and assets/ (for --sheet; default: found above OUT_DIR).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
 }

@@ -31,6 +31,7 @@ pub mod report;
 pub mod safe_io;
 pub mod serve;
 pub mod snapshot;
+pub mod synth;
 pub mod verify;
 pub mod watch;
 pub mod world;

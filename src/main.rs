@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::New(args) => folio::new::run(&args),
         Command::Fonts(args) => folio::fonts::run(&args),
         Command::Verify(args) => folio::verify::run(&args),
+        Command::Synth(args) => folio::synth::run(&args),
     };
     match result {
         Ok(code) => code,
