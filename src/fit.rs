@@ -34,6 +34,8 @@ pub const OPENER_MIN_PAGES: usize = 4;
 const OPENER_PHOTO_SHARE: f64 = 0.45;
 /// … and is only chosen when it keeps this resolution there.
 const OPENER_MIN_PPI: f64 = 180.0;
+/// No change may place a photo below this resolution (preflight's error).
+const MIN_PPI: f64 = 150.0;
 /// A tail up to this share of the text height may be pulled back.
 const SHORT_TAIL: f64 = 0.3;
 /// Lead photos never shrink below this share of their natural height.
@@ -52,9 +54,10 @@ pub const DESIGNED: [&str; 5] = ["cover", "opener", "sponsor-full", "back", "hou
 
 /// The levers, in the default order of the ladder (the theme's `fit-ladder`
 /// may reorder them or leave some out).
-pub const LADDER: [&str; 7] = [
+pub const LADDER: [&str; 8] = [
     "flow",
     "lead-photo",
+    "columns",
     "openers",
     "events",
     "typography",
@@ -82,6 +85,9 @@ pub struct ArticleFit {
     pub lead_scale: f64,
     /// Lines added to (or taken from) the balanced column height.
     pub balance: i32,
+    /// Text columns, when fitting changed them (none: as the article says).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub columns: Option<u8>,
     /// `head`: the lead photo in the article's head; `deferred`: at the top
     /// of the article's next page part, so the headline can start at the
     /// foot of a page.
@@ -116,6 +122,9 @@ pub struct SectionFit {
     pub opener: Opener,
     /// The opener's photo (never one on the facing page), if any.
     pub photo: Option<String>,
+    /// A band section starts under the previous section's end instead of
+    /// on a new page.
+    pub flow: bool,
 }
 
 /// Every fit parameter of an issue.
@@ -180,6 +189,7 @@ impl FitPlan {
                                 start,
                                 lead_scale: 1.0,
                                 balance: 0,
+                                columns: None,
                                 lead: Lead::Head,
                             },
                         );
@@ -198,6 +208,7 @@ impl FitPlan {
                 SectionFit {
                     opener,
                     photo: first_lead(issue, &s.id),
+                    flow: false,
                 },
             );
         }
@@ -694,6 +705,40 @@ impl Engine<'_> {
         for lever in &self.ladder {
             match lever.as_str() {
                 "flow" => {
+                    // A short section ends: the next one, if it opens with a
+                    // band, starts on this page (a full opener of an "auto"
+                    // section becomes a band for that).
+                    if let Some(next) = self.next_section(pages, p)
+                        && let Some(f) = plan.sections.get(&next)
+                        && !f.flow
+                        && fill < 0.75
+                        && (f.opener == Opener::Band
+                            || self
+                                .issue
+                                .sections
+                                .iter()
+                                .any(|s| s.id == next && s.opener == OpenerMode::Auto))
+                    {
+                        let mut v = plan.clone();
+                        if let Some(f) = v.sections.get_mut(&next) {
+                            f.opener = Opener::Band;
+                            f.flow = true;
+                        }
+                        out.push((
+                            v,
+                            decision(
+                                &next,
+                                "flow",
+                                "new page",
+                                "flows on",
+                                page_no,
+                                format!(
+                                    "page {page_no} was {:.0}% full before the section",
+                                    fill * 100.0
+                                ),
+                            ),
+                        ));
+                    }
                     if let Some(n) = &next_article
                         && let Some(f) = plan.articles.get(n)
                         && f.start == Start::Page
@@ -808,6 +853,39 @@ impl Engine<'_> {
                         }
                     }
                 }
+                // Fewer columns set the same text longer: a hole after an
+                // article closes when it runs in one column fewer (3 → 2,
+                // 2 → 1 with the wide single-column indent).
+                "columns" => {
+                    if let Some(id) = &ending
+                        && let Some(f) = plan.articles.get(id)
+                        && let Some(a) = self.article(id)
+                        && fill < 0.5
+                    {
+                        let cur = f.columns.unwrap_or(a.columns);
+                        if cur >= 2 {
+                            let mut v = plan.clone();
+                            if let Some(f) = v.articles.get_mut(id) {
+                                f.columns = Some(cur - 1);
+                                f.balance = 0;
+                            }
+                            out.push((
+                                v,
+                                decision(
+                                    id,
+                                    "columns",
+                                    &cur.to_string(),
+                                    &(cur - 1).to_string(),
+                                    page_no,
+                                    format!(
+                                        "set longer, it fills page {page_no} ({:.0}% full)",
+                                        fill * 100.0
+                                    ),
+                                ),
+                            ));
+                        }
+                    }
+                }
                 "events" => {
                     // a short last page before a small events grid: the grid follows on it
                     let events_next = pages.get(p + 1).is_some_and(|q| q.kind() == Some("events"));
@@ -878,7 +956,7 @@ impl Engine<'_> {
                 // The foreword has its page to itself: its type grows to fill it
                 // (area grows with the square of the size), within 25%.
                 "typography" if page_kind(&pages[p]) == "foreword" && fill > 0.05 => {
-                    let s = (plan.foreword_scale * (0.8 / fill).sqrt()).min(1.25);
+                    let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.25);
                     if s > plan.foreword_scale + 0.02 {
                         let mut v = plan.clone();
                         v.foreword_scale = (s * 100.0).floor() / 100.0;
@@ -899,6 +977,18 @@ impl Engine<'_> {
             }
         }
         out
+    }
+
+    /// The section that starts right after page `p` (on the next page), if any.
+    fn next_section(&self, pages: &[PageInfo], p: usize) -> Option<String> {
+        let next = pages.get(p + 1)?;
+        let m = next.marks.iter().find(|m| {
+            matches!(
+                m.kind.as_str(),
+                "section" | "article" | "after" | "article-end"
+            )
+        })?;
+        (m.kind == "section" && !m.id.starts_with("__")).then(|| m.id.clone())
     }
 
     /// Tiles per events row in `plan`.
@@ -1587,8 +1677,25 @@ fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str) -> bool {
             .collect();
         (holes, spills.len())
     };
+    // a change must not blur a photo below what print accepts
+    let blurred = |pages: &[PageInfo]| {
+        (0..pages.len())
+            .filter(|&i| segment_of(pages, i) == seg)
+            .flat_map(|i| &pages[i].images)
+            .filter(|im| im.src.is_some() && im.ppi > 0.0 && im.ppi < MIN_PPI)
+            .count()
+    };
+    if blurred(new) > blurred(old) {
+        return false;
+    }
     let ((o, os), (n, ns)) = (bad(old), bad(new));
-    if n.len() != o.len() {
+    let size = |pages: &[PageInfo]| {
+        (0..pages.len())
+            .filter(|&i| segment_of(pages, i) == seg)
+            .count()
+    };
+    if n.len() != o.len() || size(new) > size(old) {
+        // a section that grew by a page must have fewer holes for it
         return n.len() < o.len();
     }
     if ns != os {
