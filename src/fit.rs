@@ -448,6 +448,7 @@ pub fn fit(
         plan = p;
         pages = pg;
     }
+    let (plan, pages) = e.flow_all(layout, plan, pages)?;
     let (p, pg) = e.fill(layout, plan, pages)?;
     let (p, pg) = e.page_count(layout, p, pg)?;
     // Balancing an article moves what follows it up and may open a hole at
@@ -573,6 +574,42 @@ impl Engine<'_> {
         }
         let pages = self.run(layout, &next)?;
         Ok(Some((next, pages)))
+    }
+
+    /// The first rung for every hole at once: each new-page article (and
+    /// band section) that follows an under-filled page starts under what
+    /// precedes it instead. Such changes hardly depend on each other, so one
+    /// pass decides them all; kept when the issue has fewer holes for it.
+    fn flow_all(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        if !self.uses("flow") || !self.budget() {
+            return Ok((plan, pages));
+        }
+        let r = Reading::new(&pages);
+        let mut v = plan.clone();
+        let mut ds = Vec::new();
+        for p in r.underfilled() {
+            for (cand, d) in self.variants(&plan, &r, p) {
+                if d.lever == "flow" {
+                    merge_changes(&mut v, &plan, &cand);
+                    ds.push(d);
+                }
+            }
+        }
+        if ds.len() < 2 {
+            return Ok((plan, pages));
+        }
+        let got = self.run(layout, &v)?;
+        if Reading::new(&got).underfilled().len() < r.underfilled().len() {
+            self.decisions.extend(ds);
+            Ok((v, got))
+        } else {
+            Ok((plan, pages))
+        }
     }
 
     /// Mends under-filled pages front to back. Sections start on a page of
@@ -954,9 +991,9 @@ impl Engine<'_> {
                     }
                 }
                 // The foreword has its page to itself: its type grows to fill it
-                // (area grows with the square of the size), within 25%.
+                // (area grows with the square of the size), within 40%.
                 "typography" if page_kind(&pages[p]) == "foreword" && fill > 0.05 => {
-                    let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.25);
+                    let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
                     if s > plan.foreword_scale + 0.02 {
                         let mut v = plan.clone();
                         v.foreword_scale = (s * 100.0).floor() / 100.0;
@@ -969,6 +1006,35 @@ impl Engine<'_> {
                                 &format!("{:.2}", v.foreword_scale),
                                 page_no,
                                 format!("the foreword filled {:.0}% of its page", fill * 100.0),
+                            ),
+                        ));
+                    }
+                }
+                // A foreword too long for its page runs over: its type
+                // shrinks until it fits, down to 80%.
+                "typography"
+                    if p > 0
+                        && page_kind(&pages[p - 1]) == "foreword"
+                        && page_kind(&pages[p]) == "flow"
+                        && self
+                            .issue
+                            .foreword
+                            .as_ref()
+                            .is_some_and(|f| pages[p].has("article-end", &f.article.id)) =>
+                {
+                    let s = (plan.foreword_scale / (1.0 + fill).sqrt() * 0.97).max(0.8);
+                    if s < plan.foreword_scale - 0.02 {
+                        let mut v = plan.clone();
+                        v.foreword_scale = (s * 100.0).floor() / 100.0;
+                        out.push((
+                            v.clone(),
+                            decision(
+                                "foreword",
+                                "typography",
+                                &format!("{:.2}", plan.foreword_scale),
+                                &format!("{:.2}", v.foreword_scale),
+                                page_no,
+                                format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0),
                             ),
                         ));
                     }
