@@ -647,7 +647,8 @@ fn sentence(rng: &mut Rng, lang: Lang, words: &mut usize) -> String {
                 " "
             });
         }
-        s.push_str(*rng.pick(lang.words()));
+        let word: &&str = rng.pick(lang.words());
+        s.push_str(word);
     }
     capitalise(&s) + "."
 }
@@ -1272,7 +1273,8 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
 
     if foreword {
         t.push_str("\n[foreword]\narticle = \"articles/foreword.md\"\n\n[foreword.signature]\n");
-        let _ = writeln!(t, "name = {}", q(*rng.pick(NAMES)));
+        let name: &&str = rng.pick(NAMES);
+        let _ = writeln!(t, "name = {}", q(name));
         if rng.chance(0.8) {
             let _ = writeln!(t, "position = {}", q(&phrase_n(&mut rng, Lang::En, 2, 6)));
         }
@@ -1476,7 +1478,8 @@ pub fn contact_sheet(pages: &[RgbImage]) -> RgbImage {
         // Page n (1-based) is in spread n / 2, on the left when n is even.
         let n = i as u32 + 1;
         let spread = n / 2;
-        let x = GAP + (spread % PER_ROW) * (2 * pw + GAP) + if n % 2 == 0 { 0 } else { pw };
+        let x =
+            GAP + (spread % PER_ROW) * (2 * pw + GAP) + if n.is_multiple_of(2) { 0 } else { pw };
         let y = GAP + (spread / PER_ROW) * (ph + GAP);
         image::imageops::replace(&mut sheet, page, i64::from(x), i64::from(y));
     }

@@ -596,7 +596,7 @@ fn a_400_percent_cmyk_photo_is_an_error() {
         .fold(0.0, f64::max);
     assert!(tac > 390.0, "max TAC {tac}");
     // And build refuses to write the PDF.
-    let out = dir.path().join("out.pdf");
+    let out = out_beside(dir.path(), "out.pdf");
     let o = folio(&[
         "build",
         dir.path().to_str().unwrap(),
@@ -728,8 +728,8 @@ fn page_count_of(issue: &Path) -> usize {
 #[test]
 fn cmyk_photos_converts_rgb_jpegs_to_the_press_condition() {
     let dir = minimal_copy("cmykphotos", |_| {});
-    let rgb = dir.path().join("rgb.pdf");
-    let cmyk = dir.path().join("cmyk.pdf");
+    let rgb = out_beside(dir.path(), "rgb.pdf");
+    let cmyk = out_beside(dir.path(), "cmyk.pdf");
     let issue = dir.path().to_str().unwrap();
     for (out, extra) in [(&rgb, None), (&cmyk, Some("--cmyk-photos"))] {
         let mut args = vec!["build", issue, "-o", out.to_str().unwrap()];
