@@ -420,11 +420,14 @@ pub fn fit(
         ladder: LADDER.iter().map(|s| s.to_string()).collect(),
         max_grown: LEAD_MAX_GROWN,
         min_ppi: GROW_MIN_PPI,
+        max_passes: MAX_PASSES,
         passes: 0,
         decisions: Vec::new(),
     };
     let mut plan = FitPlan::initial(issue);
     let mut pages = e.run(layout, &plan)?;
+    // Long documents take long passes: fewer of them (still by count).
+    e.max_passes = (MAX_PASSES * 40 / pages.len().max(40)).max(8);
     // The ladder and the limits live in the theme: read them from the first pass.
     if let Some(m) = pages
         .iter()
@@ -468,6 +471,7 @@ struct Engine<'a> {
     ladder: Vec<String>,
     max_grown: f64,
     min_ppi: f64,
+    max_passes: usize,
     passes: usize,
     decisions: Vec<Decision>,
 }
@@ -478,7 +482,7 @@ impl Engine<'_> {
     }
 
     fn budget(&self) -> bool {
-        self.passes < MAX_PASSES
+        self.passes < self.max_passes
     }
 
     fn run(
@@ -627,7 +631,7 @@ impl Engine<'_> {
         // per section: the page being mended and the next variant to try
         let mut cursor: BTreeMap<String, (String, usize)> = BTreeMap::new();
         // Leave room for the page-count and balance passes.
-        while self.passes + 6 < MAX_PASSES {
+        while self.passes + 6 < self.max_passes {
             let r = Reading::new(&pages);
             let mut picks: Vec<(String, FitPlan, Decision)> = Vec::new();
             let mut seen = BTreeSet::new();
@@ -743,18 +747,12 @@ impl Engine<'_> {
             match lever.as_str() {
                 "flow" => {
                     // A short section ends: the next one, if it opens with a
-                    // band, starts on this page (a full opener of an "auto"
-                    // section becomes a band for that).
+                    // band, starts on this page.
                     if let Some(next) = self.next_section(pages, p)
                         && let Some(f) = plan.sections.get(&next)
                         && !f.flow
                         && fill < 0.75
-                        && (f.opener == Opener::Band
-                            || self
-                                .issue
-                                .sections
-                                .iter()
-                                .any(|s| s.id == next && s.opener == OpenerMode::Auto))
+                        && f.opener == Opener::Band
                     {
                         let mut v = plan.clone();
                         if let Some(f) = v.sections.get_mut(&next) {
@@ -1034,7 +1032,10 @@ impl Engine<'_> {
                                 &format!("{:.2}", plan.foreword_scale),
                                 &format!("{:.2}", v.foreword_scale),
                                 page_no,
-                                format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0),
+                                format!(
+                                    "the foreword ran {:.0}% onto page {page_no}",
+                                    fill * 100.0
+                                ),
                             ),
                         ));
                     }

@@ -839,7 +839,12 @@ fn reading_order_follows_the_issue() {
         .enumerate()
         .filter(|(_, e)| e.kind.starts_with('H'))
         // (a headline's last two words are joined by a no-break space)
-        .map(|(i, e)| (i, e.title.clone().unwrap_or_default().replace('\u{a0}', " ")))
+        .map(|(i, e)| {
+            (
+                i,
+                e.title.clone().unwrap_or_default().replace('\u{a0}', " "),
+            )
+        })
         .collect();
     let titles = manifest_titles();
     let mut expected = vec!["In this issue".to_string()];
