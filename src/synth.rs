@@ -1334,12 +1334,15 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             let file = format!("sponsors/{id}.svg");
             write(&file, artwork_svg(&mut rng, aw, ah).as_bytes())?;
             let _ = writeln!(t, "artwork = {}", q(&file));
+            // ad artwork needs a text alternative (the accessible screen PDF)
+            let _ = writeln!(t, "alt = {}", q(&format!("Advertisement of {id}")));
         } else if kind < 0.55 && size != "full" {
             // Raster artwork at 300 ppi for its space.
             let file = format!("sponsors/{id}.jpg");
             let (w, h) = ((aw / 25.4 * 300.0) as u32, (ah / 25.4 * 300.0) as u32);
             write(&file, &photo_jpeg(&mut rng, w, h)?)?;
             let _ = writeln!(t, "artwork = {}", q(&file));
+            let _ = writeln!(t, "alt = {}", q(&format!("Advertisement of {id}")));
         } else {
             let lang = if rng.chance(0.2) { Lang::Ru } else { Lang::En };
             t.push_str("\n[sponsors.ad]\n");
