@@ -1115,27 +1115,7 @@ impl Engine<'_> {
         id: &str,
         text_h: f64,
     ) -> Option<(FitPlan, Decision)> {
-        let first = r.find("article", id, false)?;
-        if first >= p {
-            return None;
-        }
-        let fill = r.fills[p]?;
-        if fill > SHORT_TAIL {
-            return None;
-        }
-        // Something else starts on this page after the tail: no hole to close.
-        let end = r.pages[p]
-            .marks
-            .iter()
-            .rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id)?;
-        if r.pages[p].marks[end + 1..].iter().any(|m| {
-            matches!(
-                m.kind.as_str(),
-                "article" | "section" | "event" | "page-kind"
-            )
-        }) {
-            return None;
-        }
+        let fill = short_tail(r, p, id)?;
         let (h, _, _) = self.lead_frame(r, id)?;
         let scale = plan.articles.get(id)?.lead_scale;
         let natural = h / scale;
@@ -1169,22 +1149,7 @@ impl Engine<'_> {
         id: &str,
         text_h: f64,
     ) -> Option<(FitPlan, Decision)> {
-        let fill = r.fills[p]?;
-        if fill > SHORT_TAIL || r.find("article", id, false)? >= p {
-            return None;
-        }
-        let end = r.pages[p]
-            .marks
-            .iter()
-            .rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id)?;
-        if r.pages[p].marks[end + 1..].iter().any(|m| {
-            matches!(
-                m.kind.as_str(),
-                "article" | "section" | "event" | "page-kind"
-            )
-        }) {
-            return None;
-        }
+        let fill = short_tail(r, p, id)?;
         let mut need = fill * text_h + SLACK_PT;
         let mut v = plan.clone();
         let mut subjects = Vec::new();
@@ -1706,6 +1671,28 @@ fn decision(
         page,
         why,
     }
+}
+
+/// The fill of page `p` when it holds only a short tail of article `id`
+/// (started on an earlier page, nothing starting after it there): a tail
+/// that can be pulled back.
+fn short_tail(r: &Reading, p: usize, id: &str) -> Option<f64> {
+    let fill = r.fills[p]?;
+    if fill > SHORT_TAIL || r.find("article", id, false)? >= p {
+        return None;
+    }
+    // Something else starts on this page after the tail: no hole to close.
+    let end = r.pages[p]
+        .marks
+        .iter()
+        .rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id)?;
+    let followed = r.pages[p].marks[end + 1..].iter().any(|m| {
+        matches!(
+            m.kind.as_str(),
+            "article" | "section" | "event" | "page-kind"
+        )
+    });
+    (!followed).then_some(fill)
 }
 
 /// The section a page belongs to: the last section mark at or before it.
