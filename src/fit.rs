@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::contract::{kind, page, theme, vpath};
 use crate::inspect::PageInfo;
 use crate::manifest::SponsorSize;
 use crate::model::{Issue, Item, OpenerMode};
@@ -44,26 +45,23 @@ const MIN_SCALE: f64 = 0.5;
 const SLACK_PT: f64 = 14.0;
 /// A grown photo keeps at least this resolution, unless the layout's theme
 /// says otherwise (`grow-min-ppi`).
-const GROW_MIN_PPI: f64 = 250.0;
+const GROW_MIN_PPI: f64 = theme::GROW_MIN_PPI;
 /// A grown photo is at most this share of the text height, unless the
 /// theme says otherwise (`lead-max-grown`).
-const LEAD_MAX_GROWN: f64 = 0.5;
+const LEAD_MAX_GROWN: f64 = theme::LEAD_MAX_GROWN;
 
 /// Page kinds that are designed full pages, never measured for fill.
-pub const DESIGNED: [&str; 5] = ["cover", "opener", "sponsor-full", "back", "house"];
+pub const DESIGNED: [&str; 5] = [
+    page::COVER,
+    page::OPENER,
+    page::SPONSOR_FULL,
+    page::BACK,
+    page::HOUSE,
+];
 
 /// The levers, in the default order of the ladder (the theme's `fit-ladder`
 /// may reorder them or leave some out).
-pub const LADDER: [&str; 8] = [
-    "flow",
-    "lead-photo",
-    "columns",
-    "openers",
-    "events",
-    "typography",
-    "house-pages",
-    "balance",
-];
+pub const LADDER: [&str; 8] = theme::FIT_LADDER;
 
 /// Where an article starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,12 +225,12 @@ impl FitPlan {
     /// `/folio/fit/<id>.json` per article.
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
         let mut out = vec![(
-            "/folio/fit/issue.json".to_string(),
+            vpath::FIT_ISSUE.to_string(),
             serde_json::to_vec_pretty(self).unwrap_or_default(),
         )];
         for (id, a) in &self.articles {
             out.push((
-                format!("/folio/fit/{id}.json"),
+                vpath::fit_article(id),
                 serde_json::to_vec_pretty(a).unwrap_or_default(),
             ));
         }
@@ -432,7 +430,7 @@ pub fn fit(
     if let Some(m) = pages
         .iter()
         .flat_map(|p| &p.marks)
-        .find(|m| m.kind == "ladder")
+        .find(|m| m.kind == kind::LADDER)
     {
         if let Some(v) = m.value.get("value").and_then(|v| v.as_array()) {
             e.ladder = v
@@ -560,7 +558,7 @@ impl Engine<'_> {
                 changed = true;
                 let page = pages
                     .iter()
-                    .position(|p| p.has("section", &s.id))
+                    .position(|p| p.has(kind::SECTION, &s.id))
                     .unwrap_or(0)
                     + 1;
                 self.decide(
@@ -705,7 +703,7 @@ impl Engine<'_> {
             .marks
             .iter()
             .rev()
-            .find(|m| m.kind == "after" || m.kind == "article-end")
+            .find(|m| m.kind == kind::AFTER || m.kind == kind::ARTICLE_END)
             .map(|m| m.id.clone());
         let next_article = pages
             .iter()
@@ -714,10 +712,10 @@ impl Engine<'_> {
             .find(|m| {
                 matches!(
                     m.kind.as_str(),
-                    "article" | "section" | "page-kind" | "sponsor"
+                    kind::ARTICLE | kind::SECTION | kind::PAGE | kind::SPONSOR
                 )
             })
-            .filter(|m| m.kind == "article")
+            .filter(|m| m.kind == kind::ARTICLE)
             .map(|m| m.id.clone());
         let mut out = Vec::new();
         // An article's balanced column block that runs a few points onto a
@@ -923,9 +921,11 @@ impl Engine<'_> {
                 }
                 "events" => {
                     // a short last page before a small events grid: the grid follows on it
-                    let events_next = pages.get(p + 1).is_some_and(|q| q.kind() == Some("events"));
+                    let events_next = pages
+                        .get(p + 1)
+                        .is_some_and(|q| q.kind() == Some(page::EVENTS));
                     let events_here =
-                        pages[..=p].iter().rev().find_map(|q| q.kind()) == Some("events");
+                        pages[..=p].iter().rev().find_map(|q| q.kind()) == Some(page::EVENTS);
                     if !plan.events_flow && (events_next || events_here && events_pages(pages) == 1)
                     {
                         let mut v = plan.clone();
@@ -990,7 +990,7 @@ impl Engine<'_> {
                 }
                 // The foreword has its page to itself: its type grows to fill it
                 // (area grows with the square of the size), within 40%.
-                "typography" if page_kind(&pages[p]) == "foreword" && fill > 0.05 => {
+                "typography" if page_kind(&pages[p]) == page::FOREWORD && fill > 0.05 => {
                     let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
                     if s > plan.foreword_scale + 0.02 {
                         let mut v = plan.clone();
@@ -1012,13 +1012,13 @@ impl Engine<'_> {
                 // shrinks until it fits, down to 80%.
                 "typography"
                     if p > 0
-                        && page_kind(&pages[p - 1]) == "foreword"
+                        && page_kind(&pages[p - 1]) == page::FOREWORD
                         && page_kind(&pages[p]) == "flow"
                         && self
                             .issue
                             .foreword
                             .as_ref()
-                            .is_some_and(|f| pages[p].has("article-end", &f.article.id)) =>
+                            .is_some_and(|f| pages[p].has(kind::ARTICLE_END, &f.article.id)) =>
                 {
                     let s = (plan.foreword_scale / (1.0 + fill).sqrt() * 0.97).max(0.8);
                     if s < plan.foreword_scale - 0.02 {
@@ -1052,10 +1052,10 @@ impl Engine<'_> {
         let m = next.marks.iter().find(|m| {
             matches!(
                 m.kind.as_str(),
-                "section" | "article" | "after" | "article-end"
+                kind::SECTION | kind::ARTICLE | kind::AFTER | kind::ARTICLE_END
             )
         })?;
-        (m.kind == "section" && !m.id.starts_with("__")).then(|| m.id.clone())
+        (m.kind == kind::SECTION && !m.id.starts_with("__")).then(|| m.id.clone())
     }
 
     /// Tiles per events row in `plan`.
@@ -1092,11 +1092,11 @@ impl Engine<'_> {
     fn lead_frame(&self, r: &Reading, id: &str) -> Option<(f64, f64, u32)> {
         let a = self.article(id)?;
         let lead = a.photos.first()?;
-        let first = r.find("article", id, false)?;
+        let first = r.find(kind::ARTICLE, id, false)?;
         let h = r.pages[first]
             .marks
             .iter()
-            .filter(|m| m.kind == "photo" && m.id == lead.src)
+            .filter(|m| m.kind == kind::PHOTO && m.id == lead.src)
             .find_map(|m| m.lengths.get("h").copied())?;
         Some((
             h,
@@ -1208,7 +1208,7 @@ impl Engine<'_> {
         };
         for id in ids[..=k].iter().rev().take(4) {
             // stop at the run's start: an article starting on a new page or after a hard break
-            let Some(first) = r.find("article", id, false) else {
+            let Some(first) = r.find(kind::ARTICLE, id, false) else {
                 break;
             };
             if first + 3 < p && *id != ending {
@@ -1247,7 +1247,7 @@ impl Engine<'_> {
             return None; // shrunk to pull a tail back: leave it
         }
         let natural = h / scale;
-        let body = body_of(r.pages, r.find("article", id, false)?);
+        let body = body_of(r.pages, r.find(kind::ARTICLE, id, false)?);
         let text_h = body[3] - body[1];
         let cap = (self.max_grown * text_h).min(f64::from(px_h) / self.min_ppi * 72.0);
         let target = (h + hole).min(cap);
@@ -1620,7 +1620,7 @@ impl Engine<'_> {
             }
             let Some(at) = pages
                 .iter()
-                .position(|p| p.kind() == Some("opener") && p.has("section", &s.id))
+                .position(|p| p.kind() == Some(page::OPENER) && p.has(kind::SECTION, &s.id))
             else {
                 continue;
             };
@@ -1678,18 +1678,18 @@ fn decision(
 /// that can be pulled back.
 fn short_tail(r: &Reading, p: usize, id: &str) -> Option<f64> {
     let fill = r.fills[p]?;
-    if fill > SHORT_TAIL || r.find("article", id, false)? >= p {
+    if fill > SHORT_TAIL || r.find(kind::ARTICLE, id, false)? >= p {
         return None;
     }
     // Something else starts on this page after the tail: no hole to close.
     let end = r.pages[p]
         .marks
         .iter()
-        .rposition(|m| (m.kind == "after" || m.kind == "article-end") && m.id == id)?;
+        .rposition(|m| (m.kind == kind::AFTER || m.kind == kind::ARTICLE_END) && m.id == id)?;
     let followed = r.pages[p].marks[end + 1..].iter().any(|m| {
         matches!(
             m.kind.as_str(),
-            "article" | "section" | "event" | "page-kind"
+            kind::ARTICLE | kind::SECTION | kind::EVENT | kind::PAGE
         )
     });
     (!followed).then_some(fill)
@@ -1704,7 +1704,7 @@ fn segment_of(pages: &[PageInfo], p: usize) -> String {
             q.marks
                 .iter()
                 .rev()
-                .find(|m| m.kind == "section")
+                .find(|m| m.kind == kind::SECTION)
                 .map(|m| m.id.clone())
         })
         .unwrap_or_else(|| "__front".into())
@@ -1798,7 +1798,13 @@ fn page_key(p: &PageInfo) -> String {
         .find(|m| {
             matches!(
                 m.kind.as_str(),
-                "article" | "after" | "article-end" | "section" | "event" | "sponsor" | "page-kind"
+                kind::ARTICLE
+                    | kind::AFTER
+                    | kind::ARTICLE_END
+                    | kind::SECTION
+                    | kind::EVENT
+                    | kind::SPONSOR
+                    | kind::PAGE
             )
         })
         .map(|m| format!("{}:{}:{}", p.number, m.kind, m.id))
@@ -1807,15 +1813,17 @@ fn page_key(p: &PageInfo) -> String {
 
 /// Pages from a section's start up to the next section or designed page.
 fn section_span(pages: &[PageInfo], id: &str) -> usize {
-    let Some(start) = pages.iter().position(|p| p.has("section", id)) else {
+    let Some(start) = pages.iter().position(|p| p.has(kind::SECTION, id)) else {
         return 0;
     };
     let mut n = 0;
     for (i, p) in pages.iter().enumerate().skip(start) {
-        if i > start && (p.marks.iter().any(|m| m.kind == "section") || page_kind(p) == "back") {
+        if i > start
+            && (p.marks.iter().any(|m| m.kind == kind::SECTION) || page_kind(p) == page::BACK)
+        {
             break;
         }
-        if page_kind(p) != "opener" {
+        if page_kind(p) != page::OPENER {
             n += 1;
         }
     }
@@ -1824,7 +1832,7 @@ fn section_span(pages: &[PageInfo], id: &str) -> usize {
 
 /// Pages the events grid takes.
 fn events_pages(pages: &[PageInfo]) -> usize {
-    let Some(start) = pages.iter().position(|p| p.kind() == Some("events")) else {
+    let Some(start) = pages.iter().position(|p| p.kind() == Some(page::EVENTS)) else {
         return 0;
     };
     pages[start..]
@@ -1849,15 +1857,15 @@ pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
 /// while its text ended on an earlier page: its id and the lines to take
 /// off the block's height.
 fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
-    let after = pages[p].marks.iter().find(|m| m.kind == "after")?;
+    let after = pages[p].marks.iter().find(|m| m.kind == kind::AFTER)?;
     let id = &after.id;
-    if pages[p].has("article-end", id) || pages[p].has("article", id) {
+    if pages[p].has(kind::ARTICLE_END, id) || pages[p].has(kind::ARTICLE, id) {
         return None;
     }
     let fit = pages
         .iter()
         .flat_map(|q| &q.marks)
-        .find(|m| m.kind == "fit" && &m.id == id)?;
+        .find(|m| m.kind == kind::FIT && &m.id == id)?;
     let pitch = *fit.lengths.get("pitch")?;
     let top = pages[p].body().map_or(0.0, |b| b[1]);
     if pitch <= 0.0 {
@@ -1871,24 +1879,27 @@ fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
 /// lowest baseline in each column, pt from the top), with its line pitch and
 /// the page (0-based). None for one-column articles.
 pub fn column_ends(pages: &[PageInfo], id: &str) -> Option<(Vec<f64>, f64, usize)> {
-    let last = pages.iter().rposition(|p| p.has("article-end", id))?;
+    let last = pages.iter().rposition(|p| p.has(kind::ARTICLE_END, id))?;
     let p = &pages[last];
     let fit = pages
         .iter()
         .flat_map(|q| &q.marks)
-        .find(|m| m.kind == "fit" && m.id == id)?;
+        .find(|m| m.kind == kind::FIT && m.id == id)?;
     let cols = fit.value.get("columns")?.as_u64()? as usize;
     let pitch = *fit.lengths.get("pitch")?;
     if cols < 2 || pitch <= 0.0 {
         return None;
     }
-    let after = p.marks.iter().find(|m| m.kind == "after" && m.id == id)?;
+    let after = p
+        .marks
+        .iter()
+        .find(|m| m.kind == kind::AFTER && m.id == id)?;
     let body = p.body()?;
     // the body starts below the head when the article starts on this page
     let top = p
         .marks
         .iter()
-        .find(|m| m.kind == "article" && m.id == id)
+        .find(|m| m.kind == kind::ARTICLE && m.id == id)
         .map_or(body[1], |m| m.rect.y);
     let gutter = 5.5 * 72.0 / 25.4;
     let w = (body[2] - body[0] - (cols as f64 - 1.0) * gutter) / cols as f64;

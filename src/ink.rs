@@ -666,7 +666,7 @@ pub fn measure_project(
     let mut by_hash = HashMap::new();
     let mut cmyk = HashMap::new();
     for (src, bytes) in &project.files {
-        if !src.starts_with("/folio/photos/") {
+        if !crate::contract::vpath::is_photo(src) {
             continue;
         }
         let hash = typst::utils::hash128(bytes.as_slice());

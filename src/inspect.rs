@@ -15,6 +15,8 @@ use typst::utils::hash128;
 use typst::visualize::ImageKind;
 use typst_layout::PagedDocument;
 
+use crate::contract::{self, kind, vpath};
+
 /// A rectangle on a page, in points from the trim box's top-left corner.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rect {
@@ -97,14 +99,14 @@ impl PageInfo {
     pub fn kind(&self) -> Option<&str> {
         self.marks
             .iter()
-            .find(|m| m.kind == "page-kind")
+            .find(|m| m.kind == kind::PAGE)
             .map(|m| m.id.as_str())
     }
 
     /// The text block (left, top, right, bottom) as the running head reports
     /// it; pages without a running head have none.
     pub fn body(&self) -> Option<[f64; 4]> {
-        let head = self.marks.iter().find(|m| m.kind == "running-head")?;
+        let head = self.marks.iter().find(|m| m.kind == kind::RUNNING_HEAD)?;
         let l = |k: &str| head.lengths.get(k).copied();
         Some([
             l("body-left")?,
@@ -263,7 +265,7 @@ fn walk(
 fn mark(content: &Content, ts: Transform) -> Option<Mark> {
     let label = content.label()?;
     let label = label.resolve();
-    let kind_label = label.as_str().strip_prefix("folio-")?;
+    let kind_label = label.as_str().strip_prefix(contract::LABEL_PREFIX)?;
     let meta = content.to_packed::<MetadataElem>()?;
     let value = serde_json::to_value(&meta.value).unwrap_or(serde_json::Value::Null);
     let field = |k: &str| {
@@ -273,13 +275,7 @@ fn mark(content: &Content, ts: Transform) -> Option<Mark> {
         })
     };
     let kind = field("kind").unwrap_or_else(|| kind_label.to_string());
-    let id = match kind.as_str() {
-        "page-kind" => field("value"),
-        "photo" => field("src"),
-        "event" => field("index"),
-        _ => field("id"),
-    }
-    .unwrap_or_default();
+    let id = field(contract::id_field(&kind)).unwrap_or_default();
     let w = length_pt(&meta.value, "w");
     let h = length_pt(&meta.value, "h");
     let rect = bbox(ts, Abs::pt(w), Abs::pt(h));
@@ -355,7 +351,7 @@ pub type PhotoIndex = HashMap<u128, String>;
 pub fn photo_index(files: &HashMap<String, Bytes>) -> PhotoIndex {
     files
         .iter()
-        .filter(|(k, _)| k.starts_with("/folio/photos/"))
+        .filter(|(k, _)| vpath::is_photo(k))
         .map(|(k, v)| (hash128(v.as_slice()), k.clone()))
         .collect()
 }

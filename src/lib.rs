@@ -7,6 +7,7 @@
 
 pub mod cmd;
 pub mod compile;
+pub mod contract;
 pub mod diag;
 pub mod export;
 pub mod fit;

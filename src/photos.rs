@@ -147,13 +147,13 @@ pub fn process(
     let mut files = BTreeMap::new();
     issue.photos_mut(&mut |p| {
         if let Some(d) = done.get(&p.path) {
-            p.src = format!("/folio/photos/{}", d.name);
+            p.src = crate::contract::vpath::photo(&d.name);
             p.width = d.width;
             p.height = d.height;
         }
     });
     for d in done.into_values() {
-        files.insert(format!("/folio/photos/{}", d.name), d.bytes);
+        files.insert(crate::contract::vpath::photo(&d.name), d.bytes);
     }
     Ok(files)
 }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::compile::Profile;
+use crate::contract::kind;
 use crate::diag::{Diag, Severity};
 use crate::inspect::PageInfo;
 use crate::model::{Issue, Origin};
@@ -18,7 +19,7 @@ pub const PPI_ERROR: f64 = 150.0;
 /// Resolution below which a printed photo gets a warning.
 pub const PPI_WARN: f64 = 300.0;
 /// Body leading used to express overset in lines (the digest layout's 12.6 pt).
-pub const LINE_MM: f64 = 4.45;
+pub const LINE_MM: f64 = crate::contract::theme::LINE_MM;
 
 /// Runs every check. `today` is (y, m, d) for rights expiry.
 pub fn check(
@@ -148,7 +149,7 @@ fn glyphs(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
                 if *i >= miss.after_marks {
                     break;
                 }
-                if m.kind == "article" {
+                if m.kind == kind::ARTICLE {
                     last_article = Some(m.id.clone());
                 }
                 marks.next();
@@ -183,7 +184,7 @@ fn glyphs(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
             });
         }
         for m in &page.marks {
-            if m.kind == "article" {
+            if m.kind == kind::ARTICLE {
                 last_article = Some(m.id.clone());
             }
         }
@@ -248,12 +249,12 @@ pub fn spans(pages: &[PageInfo]) -> HashMap<String, Span> {
     for p in pages {
         for m in &p.marks {
             match m.kind.as_str() {
-                "article" => {
+                kind::ARTICLE => {
                     start
                         .entry(m.id.clone())
                         .or_insert((p.number, m.rect.y / p.height));
                 }
-                "article-end" => {
+                kind::ARTICLE_END => {
                     if let Some(&(sp, sy)) = start.get(&m.id) {
                         let ey = m.rect.y / p.height;
                         let extent = (p.number - sp) as f64 + ey - sy;
@@ -329,7 +330,7 @@ fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
 
 fn sponsors(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<Diag>) {
     for sp in issue.sponsors() {
-        let page = pages.iter().find(|p| p.has("sponsor", &sp.id));
+        let page = pages.iter().find(|p| p.has(kind::SPONSOR, &sp.id));
         let Some(page) = page else {
             out.push(
                 sp.origin.diag(

@@ -162,7 +162,7 @@ impl FolioWorld {
     ) -> Self {
         let mut sandbox = Sandbox::new(mounts);
         sandbox.set_virtual(files);
-        let main = vid("/folio/main.typ");
+        let main = vid(crate::contract::vpath::MAIN);
         Self {
             library: LazyHash::new(Library::builder().build()),
             fonts,

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use crate::args::BuildArgs;
 use crate::compile::{self, Profile};
+use crate::contract::vpath;
 use crate::diag::{Diag, FolioResult};
 use crate::photos::PhotoCache;
 use crate::world::{FolioWorld, load_fonts};
@@ -177,7 +178,7 @@ pub fn lay_out_profile(
     let originals: HashMap<String, Bytes> = project
         .files
         .iter()
-        .filter(|(k, _)| k.starts_with("/folio/photos/"))
+        .filter(|(k, _)| vpath::is_photo(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let sizes: HashMap<String, (u32, u32)> = project
@@ -281,7 +282,7 @@ fn resample_into(
         let jpegs: Vec<(String, Bytes)> = files
             .iter()
             .filter(|(k, v)| {
-                k.starts_with("/folio/photos/")
+                vpath::is_photo(k)
                     && k.ends_with(".jpg")
                     && crate::photos::jpeg_components(v.as_slice()) == Some(3)
             })
@@ -566,7 +567,7 @@ fn fit_key(project: &compile::Project) -> String {
             h.update(d.as_nanos().to_le_bytes());
         }
     }
-    for name in ["/folio/data.json", "/folio/main.typ"] {
+    for name in [vpath::DATA, vpath::MAIN] {
         if let Some(b) = project.files.get(name) {
             h.update(name);
             h.update(b.as_slice());

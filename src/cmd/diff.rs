@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::args::{DiffArgs, DiffFormat};
+use crate::contract::kind;
 use crate::diag::{Diag, Failure, FolioResult};
 use crate::snapshot::{self, Index, LayoutBox, PageEntry, Rendered};
 
@@ -360,11 +361,11 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
     }
 
     // Articles: where they start and end.
-    let starts_b = snapshot::occurrences(base, "article");
-    let starts_c = snapshot::occurrences(cur, "article");
-    let ends_b = snapshot::occurrences(base, "article-end");
-    let ends_c = snapshot::occurrences(cur, "article-end");
-    for id in ordered_ids(base, cur, "article") {
+    let starts_b = snapshot::occurrences(base, kind::ARTICLE);
+    let starts_c = snapshot::occurrences(cur, kind::ARTICLE);
+    let ends_b = snapshot::occurrences(base, kind::ARTICLE_END);
+    let ends_c = snapshot::occurrences(cur, kind::ARTICLE_END);
+    for id in ordered_ids(base, cur, kind::ARTICLE) {
         let b = starts_b.get(id).and_then(|v| v.first());
         let c = starts_c.get(id).and_then(|v| v.first());
         let end = |m: &std::collections::HashMap<&str, Vec<(usize, &LayoutBox)>>| {
@@ -419,9 +420,9 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
     }
 
     // Sponsors: page and side.
-    let sb = snapshot::occurrences(base, "sponsor");
-    let sc = snapshot::occurrences(cur, "sponsor");
-    for id in ordered_ids(base, cur, "sponsor") {
+    let sb = snapshot::occurrences(base, kind::SPONSOR);
+    let sc = snapshot::occurrences(cur, kind::SPONSOR);
+    for id in ordered_ids(base, cur, kind::SPONSOR) {
         let b = sb.get(id).and_then(|v| v.first());
         let c = sc.get(id).and_then(|v| v.first());
         match (b, c) {
@@ -535,9 +536,9 @@ pub fn layout_changes(base: &Index, cur: &Index) -> Vec<LayoutChange> {
     }
 
     // Sections: where they start.
-    let secb = snapshot::occurrences(base, "section");
-    let secc = snapshot::occurrences(cur, "section");
-    for id in ordered_ids(base, cur, "section") {
+    let secb = snapshot::occurrences(base, kind::SECTION);
+    let secc = snapshot::occurrences(cur, kind::SECTION);
+    for id in ordered_ids(base, cur, kind::SECTION) {
         let b = secb.get(id).and_then(|v| v.first()).map(|(p, _)| *p);
         let c = secc.get(id).and_then(|v| v.first()).map(|(p, _)| *p);
         match (b, c) {
@@ -709,7 +710,7 @@ fn compare_page(
         for b in e
             .boxes
             .iter()
-            .filter(|b| b.kind == "article" || b.kind == "article-end")
+            .filter(|b| b.kind == kind::ARTICLE || b.kind == kind::ARTICLE_END)
         {
             if !ids.contains(&b.id) {
                 ids.push(b.id.clone());

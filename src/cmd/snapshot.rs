@@ -23,6 +23,7 @@ use typst_render::RenderOptions;
 
 use crate::args::SnapshotArgs;
 use crate::compile::{self, Profile};
+use crate::contract::{kind, page};
 use crate::diag::{Diag, FolioResult};
 use crate::inspect::{self, PageInfo};
 use crate::photos::PhotoCache;
@@ -490,7 +491,13 @@ fn page_kinds<'a>(declared: impl Iterator<Item = Option<&'a str>>) -> Vec<Option
 }
 
 /// Page kinds that are one page each (see layouts/README.md).
-const SINGLE_PAGE_KINDS: [&str; 5] = ["cover", "contents", "opener", "sponsor-full", "back"];
+const SINGLE_PAGE_KINDS: [&str; 5] = [
+    page::COVER,
+    page::CONTENTS,
+    page::OPENER,
+    page::SPONSOR_FULL,
+    page::BACK,
+];
 
 /// Odd pages are right-hand pages (page 1 is the cover, a recto).
 pub fn side(number: usize) -> &'static str {
@@ -501,9 +508,9 @@ fn boxes(info: &PageInfo, names: &HashMap<String, String>) -> Vec<LayoutBox> {
     let mut out = Vec::new();
     for m in &info.marks {
         let label = match m.kind.as_str() {
-            "article" | "section" => m.value.get("title"),
-            "sponsor" => m.value.get("size"),
-            "article-end" | "event" => None,
+            kind::ARTICLE | kind::SECTION => m.value.get("title"),
+            kind::SPONSOR => m.value.get("size"),
+            kind::ARTICLE_END | kind::EVENT => None,
             // Photos come from the placed images below (they have real
             // boxes); page kinds and running heads are not boxes.
             _ => continue,
@@ -518,7 +525,7 @@ fn boxes(info: &PageInfo, names: &HashMap<String, String>) -> Vec<LayoutBox> {
     for img in &info.images {
         if let Some(src) = &img.src {
             out.push(LayoutBox {
-                kind: "photo".into(),
+                kind: kind::PHOTO.into(),
                 id: names.get(src).unwrap_or(src).clone(),
                 label: None,
                 rect: rect(&img.rect),

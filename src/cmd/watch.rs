@@ -197,7 +197,7 @@ impl Session {
         )?;
         let mut photos = HashMap::new();
         for (name, bytes) in project.files.iter_mut() {
-            if name.starts_with("/folio/photos/") {
+            if crate::contract::vpath::is_photo(name) {
                 // Names carry the content hash: same name, same bytes.
                 if let Some(old) = self.photos.get(name) {
                     *bytes = old.clone();
