@@ -319,73 +319,73 @@ fn intersect(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
     ]
 }
 
+/// Collects what the plates need to know of the items of `frame`, clipped
+/// to `clip` (in grid units).
 fn walk(frame: &Frame, ts: Transform, clip: [f64; 4], grid: &Grid, found: &mut Found) {
-    for (pos, item) in frame.items() {
-        let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
-        match item {
-            FrameItem::Group(g) => {
-                let inner = here.pre_concat(g.transform);
-                let clip = match &g.clip {
-                    Some(c) => {
-                        let b = c.bbox(None);
-                        let r = grid.rect(
-                            inner.pre_concat(Transform::translate(b.min.x, b.min.y)),
-                            b.max.x - b.min.x,
-                            b.max.y - b.min.y,
-                        );
-                        intersect(clip, r)
-                    }
-                    None => clip,
-                };
-                walk(&g.frame, inner, clip, grid, found);
+    crate::visit::frame_with(
+        frame,
+        ts,
+        &clip,
+        &mut |g, inner, clip| match &g.clip {
+            Some(c) => {
+                let b = c.bbox(None);
+                let r = grid.rect(
+                    inner.pre_concat(Transform::translate(b.min.x, b.min.y)),
+                    b.max.x - b.min.x,
+                    b.max.y - b.min.y,
+                );
+                intersect(*clip, r)
             }
-            FrameItem::Image(image, size, _) => {
-                if let Some(hash) = data_hash(image) {
-                    let r = grid.rect(here, size.x, size.y);
-                    let visible = intersect(clip, r);
-                    found.images.push((hash, visible));
-                    found.placed.push(Placement {
-                        hash,
-                        image: r,
-                        visible,
-                        source: image.clone(),
-                    });
-                }
+            None => *clip,
+        },
+        &mut |item, here, clip| visit(item, here, *clip, grid, found),
+    );
+}
+
+fn visit(item: &FrameItem, here: Transform, clip: [f64; 4], grid: &Grid, found: &mut Found) {
+    match item {
+        FrameItem::Image(image, size, _) => {
+            if let Some(hash) = data_hash(image) {
+                let r = grid.rect(here, size.x, size.y);
+                let visible = intersect(clip, r);
+                found.images.push((hash, visible));
+                found.placed.push(Placement {
+                    hash,
+                    image: r,
+                    visible,
+                    source: image.clone(),
+                });
             }
-            FrameItem::Text(t) => {
-                if t.size.to_pt() < SMALL_TEXT_PT
-                    && let Some(c) = solid(&t.fill)
-                {
-                    found
-                        .small
-                        .push((t.text.to_string(), t.size.to_pt(), c.clone()));
-                }
-                if let Some(k) = item_cmyk(item)
-                    && !found.cmyk_colors.contains(&k)
-                {
-                    found.cmyk_colors.push(k);
-                }
-            }
-            FrameItem::Shape(..) => {
-                if let Some(k) = item_cmyk(item)
-                    && !found.cmyk_colors.contains(&k)
-                {
-                    found.cmyk_colors.push(k);
-                }
-            }
-            _ => {}
         }
+        FrameItem::Text(t) => {
+            if t.size.to_pt() < SMALL_TEXT_PT
+                && let Some(c) = solid(&t.fill)
+            {
+                found
+                    .small
+                    .push((t.text.to_string(), t.size.to_pt(), c.clone()));
+            }
+            if let Some(k) = item_cmyk(item)
+                && !found.cmyk_colors.contains(&k)
+            {
+                found.cmyk_colors.push(k);
+            }
+        }
+        FrameItem::Shape(..) => {
+            if let Some(k) = item_cmyk(item)
+                && !found.cmyk_colors.contains(&k)
+            {
+                found.cmyk_colors.push(k);
+            }
+        }
+        _ => {}
     }
 }
 
 /// Keeps the items `keep` accepts (recursing into groups), painting kept
 /// text and shapes black when `black` (a coverage mask).
 fn filter(frame: &mut Frame, keep: &dyn Fn(&FrameItem) -> bool, black: bool) {
-    frame.retain(|item| match item {
-        FrameItem::Group(g) => {
-            filter(&mut g.frame, keep, black);
-            true
-        }
+    crate::visit::retain(frame, &mut |item| match item {
         FrameItem::Tag(_) | FrameItem::Link(..) => true,
         other => {
             if !keep(other) {

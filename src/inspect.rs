@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use typst::foundations::{Bytes, Content, Value};
 use typst::introspection::{MetadataElem, Tag};
-use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
+use typst::layout::{Abs, FrameItem, Point, Transform};
 use typst::utils::hash128;
 use typst::visualize::ImageKind;
 use typst_layout::PagedDocument;
@@ -165,100 +165,99 @@ pub fn inspect(doc: &PagedDocument, photos: &PhotoIndex) -> Vec<PageInfo> {
                 height: page.frame.height().to_pt(),
                 ..Default::default()
             };
-            walk(&page.frame, Transform::identity(), photos, &mut info, None);
+            crate::visit::frame_with(
+                &page.frame,
+                Transform::identity(),
+                &None,
+                &mut |group, inner, clip: &Option<Rect>| match group.clip {
+                    // a clipping group shows only its frame's box
+                    Some(_) => {
+                        let b = bbox(inner, group.frame.width(), group.frame.height());
+                        Some(clip.map_or(b, |c| intersect(c, b)))
+                    }
+                    None => *clip,
+                },
+                &mut |item, here, clip| visit(item, here, photos, &mut info, *clip),
+            );
             info
         })
         .collect()
 }
 
-fn walk(
-    frame: &Frame,
-    ts: Transform,
+/// Records one item (not a group) placed by `here`, shown within `clip`.
+fn visit(
+    item: &FrameItem,
+    here: Transform,
     photos: &PhotoIndex,
     info: &mut PageInfo,
     clip: Option<Rect>,
 ) {
-    for (pos, item) in frame.items() {
-        let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
-        match item {
-            FrameItem::Group(group) => {
-                let inner = here.pre_concat(group.transform);
-                // a clipping group shows only its frame's box
-                let clip = match group.clip {
-                    Some(_) => {
-                        let b = bbox(inner, group.frame.width(), group.frame.height());
-                        Some(clip.map_or(b, |c| intersect(c, b)))
-                    }
-                    None => clip,
-                };
-                walk(&group.frame, inner, photos, info, clip)
-            }
-            FrameItem::Image(image, size, _) => {
-                let rect = bbox(here, size.x, size.y);
-                let (px, src) = match image.kind() {
-                    ImageKind::Raster(r) => (
-                        (r.width(), r.height()),
-                        photos.get(&hash128(r.data().as_slice())).cloned(),
-                    ),
-                    _ => ((image.width() as u32, image.height() as u32), None),
-                };
-                let ppi = if rect.w > 0.0 && rect.h > 0.0 {
-                    (f64::from(px.0) / (rect.w / 72.0)).min(f64::from(px.1) / (rect.h / 72.0))
-                } else {
-                    0.0
-                };
-                let visible = clip.map_or(rect, |c| intersect(c, rect));
-                info.content.push(visible);
-                info.images.push(PlacedImage {
-                    src,
-                    px,
-                    rect,
-                    visible,
-                    ppi,
-                });
-            }
-            FrameItem::Text(text) => {
-                let mut missing = String::new();
-                for g in text.glyphs.iter().filter(|g| g.id == 0) {
-                    if let Some(s) = text.text.get(g.range()) {
-                        missing.push_str(s);
-                    }
-                }
-                let missing: String = missing
-                    .chars()
-                    .filter(|c| !c.is_whitespace() && !c.is_control())
-                    .collect();
-                if !missing.is_empty() {
-                    info.missing_glyphs.push(MissingGlyph {
-                        text: missing,
-                        context: text.text.to_string(),
-                        after_marks: info.marks.len(),
-                    });
-                }
-                let r = bbox(here, text.width(), Abs::zero());
-                if r.x < -0.5 || r.x + r.w > info.width + 0.5 {
-                    info.text_outside.push(text.text.to_string());
-                }
-                let size = text.size.to_pt() * 0.7;
-                info.content.push(Rect {
-                    y: r.y - size,
-                    h: r.h + size,
-                    ..r
-                });
-            }
-            FrameItem::Shape(shape, _) => {
-                let b = shape.bbox(false);
-                let at = here.pre_concat(Transform::translate(b.min.x, b.min.y));
-                info.content
-                    .push(bbox(at, b.max.x - b.min.x, b.max.y - b.min.y));
-            }
-            FrameItem::Tag(Tag::Start(content, _)) => {
-                if let Some(mark) = mark(content, here) {
-                    info.marks.push(mark);
-                }
-            }
-            _ => {}
+    match item {
+        FrameItem::Image(image, size, _) => {
+            let rect = bbox(here, size.x, size.y);
+            let (px, src) = match image.kind() {
+                ImageKind::Raster(r) => (
+                    (r.width(), r.height()),
+                    photos.get(&hash128(r.data().as_slice())).cloned(),
+                ),
+                _ => ((image.width() as u32, image.height() as u32), None),
+            };
+            let ppi = if rect.w > 0.0 && rect.h > 0.0 {
+                (f64::from(px.0) / (rect.w / 72.0)).min(f64::from(px.1) / (rect.h / 72.0))
+            } else {
+                0.0
+            };
+            let visible = clip.map_or(rect, |c| intersect(c, rect));
+            info.content.push(visible);
+            info.images.push(PlacedImage {
+                src,
+                px,
+                rect,
+                visible,
+                ppi,
+            });
         }
+        FrameItem::Text(text) => {
+            let mut missing = String::new();
+            for g in text.glyphs.iter().filter(|g| g.id == 0) {
+                if let Some(s) = text.text.get(g.range()) {
+                    missing.push_str(s);
+                }
+            }
+            let missing: String = missing
+                .chars()
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect();
+            if !missing.is_empty() {
+                info.missing_glyphs.push(MissingGlyph {
+                    text: missing,
+                    context: text.text.to_string(),
+                    after_marks: info.marks.len(),
+                });
+            }
+            let r = bbox(here, text.width(), Abs::zero());
+            if r.x < -0.5 || r.x + r.w > info.width + 0.5 {
+                info.text_outside.push(text.text.to_string());
+            }
+            let size = text.size.to_pt() * 0.7;
+            info.content.push(Rect {
+                y: r.y - size,
+                h: r.h + size,
+                ..r
+            });
+        }
+        FrameItem::Shape(shape, _) => {
+            let b = shape.bbox(false);
+            let at = here.pre_concat(Transform::translate(b.min.x, b.min.y));
+            info.content
+                .push(bbox(at, b.max.x - b.min.x, b.max.y - b.min.y));
+        }
+        FrameItem::Tag(Tag::Start(content, _)) => {
+            if let Some(mark) = mark(content, here) {
+                info.marks.push(mark);
+            }
+        }
+        _ => {}
     }
 }
 

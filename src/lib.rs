@@ -24,6 +24,7 @@ pub mod photos;
 pub mod preflight;
 pub mod report;
 pub mod safe_io;
+pub mod visit;
 pub mod world;
 
 // Transitional: the engine still reaches into command modules; the pipeline

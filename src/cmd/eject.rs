@@ -115,20 +115,13 @@ pub fn eject(
 
 /// Issue files the template data points to (`/issue/…`), relative to the issue folder.
 fn issue_files(issue: &crate::model::Issue) -> Vec<PathBuf> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<PathBuf>) {
-        match v {
-            serde_json::Value::String(s) => {
-                if let Some(rel) = s.strip_prefix("/issue/") {
-                    out.push(PathBuf::from(rel));
-                }
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
-            serde_json::Value::Object(o) => o.values().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
-    walk(&serde_json::to_value(issue).unwrap_or_default(), &mut out);
+    let data = serde_json::to_value(issue).unwrap_or_default();
+    crate::visit::strings(&data, &mut |_, s| {
+        if let Some(rel) = s.strip_prefix(crate::contract::vpath::ISSUE) {
+            out.push(PathBuf::from(rel));
+        }
+    });
     out.sort();
     out.dedup();
     out

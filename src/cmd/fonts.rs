@@ -17,6 +17,7 @@ use crate::args::FontsArgs;
 use crate::compile;
 use crate::diag::{Diag, FolioResult};
 use crate::model::Issue;
+use crate::visit::Step;
 use crate::world::load_fonts;
 
 /// Normalised settings for `folio fonts`.
@@ -129,74 +130,45 @@ fn strings(issue: &Issue) -> Vec<(String, String)> {
     let manifest = crate::diag::display_path(&issue.manifest.path);
     let value = serde_json::to_value(issue).unwrap_or_default();
     let mut out = Vec::new();
-    walk(&value, &mut Vec::new(), &mut |path, s| {
+    crate::visit::strings(&value, &mut |path, s| {
+        if !printed(path) {
+            return;
+        }
         let place = describe(path, &files, &manifest);
         out.push((place, s.to_string()));
     });
     out
 }
 
-/// Context while walking the data: a key or an object's `kind`/`id`.
-#[derive(Debug, Clone)]
-enum Step {
-    Key(String),
-    Thing { kind: String, id: String },
-}
-
-fn walk(value: &serde_json::Value, path: &mut Vec<Step>, f: &mut dyn FnMut(&[Step], &str)) {
-    match value {
-        serde_json::Value::String(s) => f(path, s),
-        serde_json::Value::Array(items) => {
-            for item in items {
-                walk(item, path, f);
-            }
-        }
-        serde_json::Value::Object(map) => {
-            let pushed = match (map.get("kind"), map.get("id")) {
-                (Some(serde_json::Value::String(k)), Some(serde_json::Value::String(id))) => {
-                    path.push(Step::Thing {
-                        kind: k.clone(),
-                        id: id.clone(),
-                    });
-                    true
-                }
-                _ => false,
-            };
-            for (key, v) in map {
-                // Paths, ids and codes are ASCII identifiers, not printed text.
-                if matches!(
-                    key.as_str(),
-                    "src"
-                        | "id"
-                        | "kind"
-                        | "type"
-                        | "url"
-                        | "language"
-                        | "profile"
-                        | "paper"
-                        | "placement"
-                        | "fit"
-                        | "size"
-                        | "format"
-                        | "logo"
-                        // Text alternatives are read out, never printed.
-                        | "alt"
-                        | "logo-alt"
-                        | "date"
-                        | "accent"
-                ) {
-                    continue;
-                }
-                path.push(Step::Key(key.clone()));
-                walk(v, path, f);
-                path.pop();
-            }
-            if pushed {
-                path.pop();
-            }
-        }
-        _ => {}
-    }
+/// Whether a string of the data is printed text: paths, ids and codes are
+/// ASCII identifiers, and text alternatives are read out, never printed.
+fn printed(path: &[Step]) -> bool {
+    let key = path.iter().rev().find_map(|s| match s {
+        Step::Key(k) => Some(k.as_str()),
+        Step::Thing { .. } => None,
+    });
+    !matches!(
+        key,
+        Some(
+            "src"
+                | "id"
+                | "kind"
+                | "type"
+                | "url"
+                | "language"
+                | "profile"
+                | "paper"
+                | "placement"
+                | "fit"
+                | "size"
+                | "format"
+                | "logo"
+                | "alt"
+                | "logo-alt"
+                | "date"
+                | "accent"
+        )
+    )
 }
 
 fn describe(path: &[Step], files: &BTreeMap<String, String>, manifest: &str) -> String {

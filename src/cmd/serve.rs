@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use tiny_http::{Header, Request, Response, StatusCode};
-use typst::layout::{Frame, FrameItem, Point, Transform};
+use typst::layout::{FrameItem, Point, Transform};
 use typst_layout::{Page, PagedDocument};
 
 use crate::args::ServeArgs;
@@ -345,7 +345,9 @@ fn render_pages(doc: &PagedDocument, old: &[PageView], bleed: bool) -> Vec<PageV
 /// shown, whose top-left corner is `origin` points outside the frame).
 fn page_text(page: &Page, origin: (f64, f64), width: f64, height: f64) -> Vec<TextRun> {
     let mut out = Vec::new();
-    walk_text(&page.frame, Transform::identity(), &mut |pos, item| {
+    crate::visit::frame(&page.frame, Transform::identity(), &mut |item, ts| {
+        let FrameItem::Text(item) = item else { return };
+        let pos = Point::zero().transform(ts);
         let text = item.text.trim();
         if text.is_empty() || width <= 0.0 || height <= 0.0 {
             return;
@@ -362,17 +364,6 @@ fn page_text(page: &Page, origin: (f64, f64), width: f64, height: f64) -> Vec<Te
         });
     });
     out
-}
-
-fn walk_text(frame: &Frame, ts: Transform, f: &mut dyn FnMut(Point, &typst::text::TextItem)) {
-    for (pos, item) in frame.items() {
-        let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
-        match item {
-            FrameItem::Group(group) => walk_text(&group.frame, here.pre_concat(group.transform), f),
-            FrameItem::Text(text) => f(Point::zero().transform(here), text),
-            _ => {}
-        }
-    }
 }
 
 fn escape(s: &str) -> String {

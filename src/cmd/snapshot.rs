@@ -322,31 +322,22 @@ fn needed_sizes(
     px_per_pt: f64,
     out: &mut HashMap<u128, (Image, f64, f64)>,
 ) {
-    for (pos, item) in frame.items() {
-        let here = ts.pre_concat(Transform::translate(pos.x, pos.y));
-        match item {
-            FrameItem::Group(group) => needed_sizes(
-                &group.frame,
-                here.pre_concat(group.transform),
-                px_per_pt,
-                out,
-            ),
-            FrameItem::Image(image, size, _) if matches!(image.kind(), ImageKind::Raster(_)) => {
-                // An upper bound of the transform's scale along each axis.
-                let sx = here.sx.get().abs() + here.kx.get().abs();
-                let sy = here.ky.get().abs() + here.sy.get().abs();
-                let scale = sx.max(sy);
-                let w = size.x.to_pt() * px_per_pt * scale;
-                let h = size.y.to_pt() * px_per_pt * scale;
-                let e = out
-                    .entry(pixel_key(image))
-                    .or_insert_with(|| (image.clone(), 0.0, 0.0));
-                e.1 = e.1.max(w);
-                e.2 = e.2.max(h);
-            }
-            _ => {}
+    crate::visit::frame(frame, ts, &mut |item, here| match item {
+        FrameItem::Image(image, size, _) if matches!(image.kind(), ImageKind::Raster(_)) => {
+            // An upper bound of the transform's scale along each axis.
+            let sx = here.sx.get().abs() + here.kx.get().abs();
+            let sy = here.ky.get().abs() + here.sy.get().abs();
+            let scale = sx.max(sy);
+            let w = size.x.to_pt() * px_per_pt * scale;
+            let h = size.y.to_pt() * px_per_pt * scale;
+            let e = out
+                .entry(pixel_key(image))
+                .or_insert_with(|| (image.clone(), 0.0, 0.0));
+            e.1 = e.1.max(w);
+            e.2 = e.2.max(h);
         }
-    }
+        _ => {}
+    });
 }
 
 /// Identifies an image by its pixels and scaling, not its alt text: one
@@ -397,19 +388,13 @@ pub(crate) fn swap_images(frame: &mut Frame, proxies: &HashMap<u128, Image>) {
     if proxies.is_empty() {
         return;
     }
-    frame.retain(|item| {
-        match item {
-            FrameItem::Group(group) => swap_images(&mut group.frame, proxies),
-            FrameItem::Image(image, _, _) => {
-                if let Some(p) = proxies.get(&pixel_key(image))
-                    && let ImageKind::Raster(raster) = p.kind()
-                {
-                    // The proxy's pixels with this placement's own alt text.
-                    *image =
-                        Image::new(raster.clone(), image.alt().map(Into::into), image.scaling());
-                }
-            }
-            _ => {}
+    crate::visit::retain(frame, &mut |item| {
+        if let FrameItem::Image(image, _, _) = item
+            && let Some(p) = proxies.get(&pixel_key(image))
+            && let ImageKind::Raster(raster) = p.kind()
+        {
+            // The proxy's pixels with this placement's own alt text.
+            *image = Image::new(raster.clone(), image.alt().map(Into::into), image.scaling());
         }
         true
     });
