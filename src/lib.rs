@@ -5,6 +5,7 @@
 //! [`manifest`] and [`markdown`]) → [`photos`] → template inputs
 //! ([`compile`]) → [`world`] → document → [`export`].
 
+pub mod changes;
 pub mod cmd;
 pub mod compile;
 pub mod contract;
