@@ -190,8 +190,11 @@ pub mod theme {
     pub const LEAD_MAX_GROWN: f64 = 0.5;
     /// `body-size` in points.
     pub const BODY_SIZE_PT: f64 = 9.4;
-    /// Body line pitch in millimetres (12.6 pt: `body-size` with
-    /// `body-leading`, as the `<folio-fit>` marker's `pitch` reports it);
-    /// preflight expresses overset in lines of this height.
-    pub const LINE_MM: f64 = 4.45;
+    /// The body's line pitch in points (`body-size` with `body-leading`, as
+    /// the `<folio-fit>` marker's `pitch` reports it; the eject test
+    /// compares the two).
+    pub const BODY_PITCH_PT: f64 = 12.13;
+    /// The body line pitch in millimetres: preflight expresses overset in
+    /// lines of this height.
+    pub const LINE_MM: f64 = BODY_PITCH_PT * 25.4 / 72.0;
 }

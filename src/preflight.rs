@@ -18,7 +18,7 @@ use crate::model::{Issue, Origin};
 pub const PPI_ERROR: f64 = 150.0;
 /// Resolution below which a printed photo gets a warning.
 pub const PPI_WARN: f64 = 300.0;
-/// Body leading used to express overset in lines (the digest layout's 12.6 pt).
+/// Body line pitch used to express overset in lines (the digest layout's).
 pub const LINE_MM: f64 = crate::contract::theme::LINE_MM;
 
 /// Runs every check. `today` is (y, m, d) for rights expiry.

@@ -492,22 +492,34 @@ fn ejected_project_compiles_with_pypi_typst_to_the_same_pages() {
         return missing("the PyPI typst package", "pip install typst==0.15.2");
     }
     let dir = scratch("eject");
-    let project = dir.join("project");
-    let o = folio(&["eject", "issues/2023-q3", project.to_str().unwrap()]);
+    let ejected = dir.join("ejected");
+    let o = folio(&["eject", "issues/2023-q3", ejected.to_str().unwrap()]);
     assert!(o.status.success(), "eject failed:\n{}", stderr(&o));
+    // Standalone: moved away from where it was written, compiled from inside
+    // with its own fonts only, and nothing in it points back here.
+    let away = tempfile::tempdir().unwrap();
+    let project = away.path().join("moved");
+    copy_dir(&ejected, &project);
+    std::fs::remove_dir_all(&ejected).unwrap();
+    let readme = std::fs::read_to_string(project.join("README.txt")).unwrap();
+    assert!(readme.contains(folio::eject::COMPILE), "{readme}");
+    let checkout = root().canonicalize().unwrap();
+    assert!(
+        !readme.contains(checkout.to_str().unwrap()),
+        "README points back at the checkout:\n{readme}"
+    );
+    assert!(project.join("fonts/SourceSerif4_400Regular.ttf").is_file());
+    // The README's command, through the Python bindings: root `.`, fonts
+    // from `fonts/`, no system fonts.
+    let script = "import sys, json, typst\n\
+                  args = dict(root='.', font_paths=['fonts'], ignore_system_fonts=True)\n\
+                  open(sys.argv[1], 'wb').write(typst.compile('folio/main.typ', **args))\n\
+                  fit = json.loads(typst.query('folio/main.typ', '<folio-fit>', **args))\n\
+                  print(json.dumps(sorted({m['value']['pitch'] for m in fit})))\n";
     let pdf = dir.join("typst.pdf");
-    let script = "import sys, typst\n\
-                  pdf = typst.compile(sys.argv[1], root=sys.argv[2], font_paths=[sys.argv[3]], ignore_system_fonts=True)\n\
-                  open(sys.argv[4], 'wb').write(pdf)\n";
     let o = Command::new("python3")
-        .args([
-            "-c",
-            script,
-            project.join("folio/main.typ").to_str().unwrap(),
-            project.to_str().unwrap(),
-            root().join("fonts").to_str().unwrap(),
-            pdf.to_str().unwrap(),
-        ])
+        .current_dir(&project)
+        .args(["-c", script, pdf.to_str().unwrap()])
         .output()
         .expect("run python3");
     assert!(
@@ -516,9 +528,23 @@ fn ejected_project_compiles_with_pypi_typst_to_the_same_pages() {
         stderr(&o)
     );
     assert_eq!(page_count(&pdf), page_count(sample_pdf()));
-    let ours = squeeze(&pdf_text(sample_pdf(), Some(3)));
-    let theirs = squeeze(&pdf_text(&pdf, Some(3)));
-    assert_eq!(ours, theirs, "page 3 differs between folio and raw Typst");
+    let ours = squeeze(&pdf_text(sample_pdf(), None));
+    let theirs = squeeze(&pdf_text(&pdf, None));
+    assert!(
+        ours == theirs,
+        "the text differs between folio and raw Typst"
+    );
+    // The body's line pitch is the one folio's contract assumes.
+    let pitches: Vec<String> = serde_json::from_slice(&o.stdout).unwrap();
+    let want = folio::contract::theme::BODY_PITCH_PT;
+    assert!(
+        !pitches.is_empty()
+            && pitches.iter().all(|p| {
+                let pt: f64 = p.trim_end_matches("pt").parse().unwrap();
+                (pt - want).abs() < 0.01
+            }),
+        "body pitch {pitches:?}, src/contract.rs says {want} pt"
+    );
 }
 
 fn read_manifest(dir: &Path) -> toml::Table {

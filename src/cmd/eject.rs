@@ -1,17 +1,25 @@
 //! `folio eject`: a standalone Typst project with the same pages.
 //!
 //! The ejected folder mirrors folio's virtual file system one to one
-//! (`folio/`, `issue/`, `layouts/`, `assets/`), so
-//! `typst compile --root DIR --font-path fonts DIR/folio/main.typ`
-//! produces the same document as `folio build`.
+//! (`folio/`, `issue/`, `layouts/`, `assets/`) and carries the fonts the
+//! pages are set in (`fonts/`), so that, from inside the folder,
+//! [`COMPILE`] produces the same document as `folio build`, with no path
+//! back to this checkout.
 
 use std::path::{Path, PathBuf};
+
+use typst_kit::fonts::{FontPath, FontStore};
+use typst_layout::PagedDocument;
 
 use crate::args::EjectArgs;
 use crate::compile::{self, Profile};
 use crate::diag::{Diag, FolioResult};
 use crate::photos::PhotoCache;
 use crate::world::load_fonts;
+
+/// The command that compiles an ejected project, run from inside its folder.
+pub const COMPILE: &str =
+    "typst compile --root . --ignore-system-fonts --font-path fonts folio/main.typ out.pdf";
 
 /// Writes the project; returns the path of its main file.
 ///
@@ -33,7 +41,7 @@ pub fn eject(
     };
     crate::safe_io::check_output_dir(
         dir,
-        &["folio", "issue", "layouts", "assets", "README.txt"],
+        &["folio", "issue", "layouts", "assets", "fonts", "README.txt"],
         issue_dir,
         Some(&root),
         "the eject folder",
@@ -65,7 +73,7 @@ pub fn eject(
     }
     let cache = PhotoCache::new(Some(root.join(".folio-cache").join("photos")));
     let fonts = load_fonts(&root.join("fonts"), false);
-    let (rendered, _) = crate::build::produce(
+    let (rendered, fonts) = crate::build::produce(
         issue_dir,
         Some(&root),
         profile,
@@ -103,11 +111,24 @@ pub fn eject(
     if project.root.join("assets").is_dir() {
         copy_tree(&project.root.join("assets"), &dir.join("assets")).map_err(io)?;
     }
-    let fonts = project.root.join("fonts");
+    let fonts_dir = project.root.join("fonts");
+    for rel in font_files(&rendered.document, &fonts, &fonts_dir) {
+        let to = dir.join("fonts").join(&rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::copy(fonts_dir.join(&rel), &to).map_err(io)?;
+    }
+    let name = project
+        .issue
+        .dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let note = format!(
-        "Ejected by folio from {}.\n\nCompile with the project's fonts only:\n\n    typst compile --root . --ignore-system-fonts --font-path {} folio/main.typ out.pdf\n",
-        project.issue.dir.display(),
-        fonts.display()
+        "Ejected by folio from the issue `{name}`: the issue data, processed photos,\n\
+         layouts, assets and the fonts the pages are set in (with their licences).\n\n\
+         From this folder, compile it with its own fonts only:\n\n    {COMPILE}\n"
     );
     std::fs::write(dir.join("README.txt"), note).map_err(io)?;
     Ok(dir.join("folio/main.typ"))
@@ -122,6 +143,52 @@ fn issue_files(issue: &crate::model::Issue) -> Vec<PathBuf> {
             out.push(PathBuf::from(rel));
         }
     });
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The font files (relative to `fonts_dir`) the document needs: every face
+/// of each family it sets text in, so that Typst's fallback finds the same
+/// faces, and the licence texts in the folder.
+fn font_files(document: &PagedDocument, fonts: &FontStore, fonts_dir: &Path) -> Vec<PathBuf> {
+    let mut families = std::collections::BTreeSet::new();
+    for page in document.pages() {
+        crate::visit::frame(&page.frame, Default::default(), &mut |item, _| {
+            if let typst::layout::FrameItem::Text(text) = item {
+                families.insert(text.font.info().family.clone());
+            }
+        });
+    }
+    let book = fonts.book();
+    let mut out: Vec<PathBuf> = (0..)
+        .map_while(|i| Some((i, book.info(i)?)))
+        .filter(|(_, info)| families.contains(&info.family))
+        .filter_map(|(i, _)| {
+            let source = fonts.source(i)?;
+            let path = &(source as &dyn std::any::Any)
+                .downcast_ref::<FontPath>()?
+                .path;
+            path.strip_prefix(fonts_dir).ok().map(Path::to_path_buf)
+        })
+        .collect();
+    // Licences travel with their fonts (the OFL asks for it): `Inter-…txt`
+    // with `Inter-Regular.otf`, `WQY-…txt` with `wqy-microhei.ttc`.
+    let fonts_named: Vec<String> = out
+        .iter()
+        .map(|p| p.to_string_lossy().to_lowercase())
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(fonts_dir) {
+        for name in entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+        {
+            let stem = name.split('-').next().unwrap_or_default().to_lowercase();
+            if name.ends_with(".txt") && fonts_named.iter().any(|f| f.starts_with(&stem)) {
+                out.push(PathBuf::from(name));
+            }
+        }
+    }
     out.sort();
     out.dedup();
     out
