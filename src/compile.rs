@@ -11,7 +11,8 @@ use crate::contract::vpath;
 use crate::diag::{Diag, Failure, FolioResult, Severity};
 use crate::model::{self, Issue};
 use crate::photos::{self, PhotoCache};
-use crate::world::{FolioWorld, Mounts, NamedWorld};
+use crate::world::{FolioWorld, Mounts};
+use typst_kit::diagnostics::DiagnosticWorld;
 
 /// Output profiles.
 #[derive(
@@ -179,14 +180,14 @@ pub fn compile(world: &FolioWorld) -> FolioResult<(PagedDocument, Vec<Diag>)> {
     let warnings: Vec<Diag> = warned
         .warnings
         .iter()
-        .map(|w| Diag::from_typst(world as &dyn NamedWorld, w))
+        .map(|w| Diag::from_typst(world as &dyn DiagnosticWorld, w))
         .collect();
     match warned.output {
         Ok(doc) => Ok((doc, warnings)),
         Err(errors) => {
             let mut diags: Vec<Diag> = errors
                 .iter()
-                .map(|e| Diag::from_typst(world as &dyn NamedWorld, e))
+                .map(|e| Diag::from_typst(world as &dyn DiagnosticWorld, e))
                 .collect();
             diags.extend(
                 warnings

@@ -145,7 +145,10 @@ impl Diag {
     }
 
     /// Converts a Typst diagnostic, resolving its span through the world.
-    pub fn from_typst(world: &dyn crate::world::NamedWorld, diag: &SourceDiagnostic) -> Self {
+    pub fn from_typst(
+        world: &dyn typst_kit::diagnostics::DiagnosticWorld,
+        diag: &SourceDiagnostic,
+    ) -> Self {
         let severity = match diag.severity {
             typst::diag::Severity::Error => Severity::Error,
             typst::diag::Severity::Warning => Severity::Warning,

@@ -7,7 +7,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use crate::compile::Profile;
 use crate::diag::{Diag, FolioResult};
 use crate::model::Issue;
-use crate::world::NamedWorld;
+use typst_kit::diagnostics::DiagnosticWorld;
 
 /// Exports the document as PDF for a profile. Deterministic: the identifier
 /// and timestamp come from the manifest, never the clock.
@@ -21,7 +21,7 @@ pub fn pdf_located(
     doc: &PagedDocument,
     issue: &Issue,
     profile: Profile,
-    world: Option<&dyn NamedWorld>,
+    world: Option<&dyn DiagnosticWorld>,
 ) -> FolioResult<Vec<u8>> {
     let (y, m, d) = issue.date;
     let standards = match profile {
@@ -69,7 +69,7 @@ fn accessible_standards(profile: Profile) -> FolioResult<PdfStandards> {
 fn export_diag(
     e: &typst::diag::SourceDiagnostic,
     profile: Profile,
-    world: Option<&dyn NamedWorld>,
+    world: Option<&dyn DiagnosticWorld>,
 ) -> Diag {
     let mut d = match world {
         Some(w) => Diag::from_typst(w, e),

@@ -12,14 +12,9 @@ use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
+use typst_kit::diagnostics::DiagnosticWorld;
 use typst_kit::files::{FileLoader, FileStore};
 use typst_kit::fonts::{FontPath, FontStore};
-
-/// A world that can name its files for diagnostics.
-pub trait NamedWorld: World {
-    /// User-facing name of a file (a path relative to the working directory).
-    fn name(&self, id: FileId) -> String;
-}
 
 /// The folders Typst may read, by their virtual prefix.
 #[derive(Debug, Clone)]
@@ -244,7 +239,9 @@ impl World for FolioWorld {
     }
 }
 
-impl NamedWorld for FolioWorld {
+/// Files are named for diagnostics by their real path relative to the
+/// working directory, generated ones as `<folio>/…`.
+impl DiagnosticWorld for FolioWorld {
     fn name(&self, id: FileId) -> String {
         let vpath = id.get().vpath().get_with_slash();
         match self.files.loader().real_path(vpath) {
@@ -257,11 +254,5 @@ impl NamedWorld for FolioWorld {
             }
             None => format!("<folio>{vpath}"),
         }
-    }
-}
-
-impl typst_kit::diagnostics::DiagnosticWorld for FolioWorld {
-    fn name(&self, id: FileId) -> String {
-        NamedWorld::name(self, id)
     }
 }
