@@ -692,14 +692,76 @@ impl Resolver<'_> {
     fn article(&mut self, r: &SpannedStr, ids: &mut HashMap<String, Origin>) -> Option<Article> {
         let origin = self.at(r.span());
         let path = self.file(&origin, r.get_ref(), "article")?;
-        let bytes = match crate::safe_io::read_text_input(&path) {
+        let text = self.article_text(&origin, &path, r.get_ref())?;
+        if let Err(d) = crate::limits::check_text(&path, &text, "article") {
+            self.errors.push(d);
+            return None;
+        }
+        let parsed = match manifest::parse_article(&path, &text) {
+            Ok(p) => p,
+            Err(d) => {
+                self.errors.push(d);
+                return None;
+            }
+        };
+        let file_origin = Origin {
+            path: path.clone(),
+            text: text.clone(),
+            span: 0..0,
+        };
+        self.check_front_controls(&text[..parsed.body_offset], &file_origin);
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(first) = ids.get(&id) {
+            let (line, _) = crate::diag::line_of(&first.text, first.span.start);
+            let d = Diag::error("manifest", format!("duplicate article id `{id}`"))
+                .label("this article has the same file name as another one")
+                .hint(format!("the first is listed at line {line}; article ids are file names without extension and must be unique"));
+            self.err(&origin, d);
+            return None;
+        }
+        ids.insert(id.clone(), origin.clone());
+        let fm = parsed.front;
+        let columns = self.check_front(&fm, &file_origin);
+        let (lead, inline) = self.article_photos(&fm, &file_origin);
+        let mut body = markdown::parse(parsed.body);
+        crate::limits::break_blocks(&mut body);
+        insert_inline_photos(&mut body, inline);
+        let pages_origin = fm.pages.as_ref().map(|p| Origin {
+            span: p.span(),
+            ..file_origin.clone()
+        });
+        let pages = fm.pages.as_ref().map(|p| *p.get_ref());
+        let language = self.check_language_and_pages(&fm, &file_origin, pages_origin.as_ref());
+        Some(Article {
+            id,
+            title: fm.title,
+            kicker: fm.kicker,
+            deck: fm.deck,
+            dateline: fm.dateline,
+            columns,
+            new_page: fm.new_page,
+            pages,
+            language,
+            photos: lead,
+            body,
+            origin: file_origin,
+            pages_origin,
+        })
+    }
+
+    /// An article file's text, or `None` after reporting why it is unusable.
+    fn article_text(&mut self, origin: &Origin, path: &Path, name: &str) -> Option<Arc<str>> {
+        let bytes = match crate::safe_io::read_text_input(path) {
             Ok(b) => b,
             Err(e) => {
                 self.err(
-                    &origin,
+                    origin,
                     Diag::error(
                         "io",
-                        format!("article `{}`: {}", r.get_ref(), e.message()),
+                        format!("article `{}`: {}", name, e.message()),
                     )
                     .label("expected a regular Markdown file")
                     .hint(format!(
@@ -723,7 +785,7 @@ impl Resolver<'_> {
                     )
                     // Shown at the bad byte (replaced by U+FFFD for display).
                     .in_file(SourceFile::text(
-                        &path,
+                        path,
                         String::from_utf8_lossy(e.as_bytes()).into_owned(),
                     ))
                     .at(valid..valid + '\u{fffd}'.len_utf8())
@@ -733,25 +795,14 @@ impl Resolver<'_> {
                 return None;
             }
         };
-        if let Err(d) = crate::limits::check_text(&path, &text, "article") {
-            self.errors.push(d);
-            return None;
-        }
-        let parsed = match manifest::parse_article(&path, &text) {
-            Ok(p) => p,
-            Err(d) => {
-                self.errors.push(d);
-                return None;
-            }
-        };
-        let file_origin = Origin {
-            path: path.clone(),
-            text: text.clone(),
-            span: 0..0,
-        };
+        Some(text)
+    }
+
+    /// Reports control characters in front-matter values (`head` is the
+    /// file up to the body).
+    fn check_front_controls(&mut self, head: &str, file_origin: &Origin) {
         // Escaped control characters in front-matter values: the `+++`
         // lines are blanked so that spans stay offsets into the file.
-        let head = &text[..parsed.body_offset];
         let fm: String = match (head.find("+++"), head.rfind("+++")) {
             (Some(a), Some(b)) if a < b => format!(
                 "{}   {}   {}",
@@ -768,20 +819,10 @@ impl Resolver<'_> {
             };
             self.err(&o, crate::limits::control_value_diag(c, "the front matter"));
         }
-        let id = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if let Some(first) = ids.get(&id) {
-            let (line, _) = crate::diag::line_of(&first.text, first.span.start);
-            let d = Diag::error("manifest", format!("duplicate article id `{id}`"))
-                .label("this article has the same file name as another one")
-                .hint(format!("the first is listed at line {line}; article ids are file names without extension and must be unique"));
-            self.err(&origin, d);
-            return None;
-        }
-        ids.insert(id.clone(), origin.clone());
-        let fm = parsed.front;
+    }
+
+    /// Checks `columns` and `title`; returns the column count to use.
+    fn check_front(&mut self, fm: &manifest::FrontMatter, file_origin: &Origin) -> u8 {
         let columns = match &fm.columns {
             Some(c) => {
                 let v = *c.get_ref();
@@ -813,6 +854,15 @@ impl Resolver<'_> {
                     .hint("write the headline in the front matter: title = \"…\""),
             );
         }
+        columns
+    }
+
+    /// The lead photos, and the inline ones with the paragraph they follow.
+    fn article_photos(
+        &mut self,
+        fm: &manifest::FrontMatter,
+        file_origin: &Origin,
+    ) -> (Vec<Photo>, Vec<(Option<usize>, Photo)>) {
         let mut lead = Vec::new();
         let mut inline = Vec::new();
         for (i, pr) in fm.photos.iter().enumerate() {
@@ -821,21 +871,23 @@ impl Resolver<'_> {
             } else {
                 Placement::Inline
             };
-            if let Some(p) = self.photo(&file_origin, pr, default) {
+            if let Some(p) = self.photo(file_origin, pr, default) {
                 match p.placement {
                     Placement::Lead => lead.push(p),
                     Placement::Inline => inline.push((pr.after_paragraph, p)),
                 }
             }
         }
-        let mut body = markdown::parse(parsed.body);
-        crate::limits::break_blocks(&mut body);
-        insert_inline_photos(&mut body, inline);
-        let pages_origin = fm.pages.as_ref().map(|p| Origin {
-            span: p.span(),
-            ..file_origin.clone()
-        });
-        let pages = fm.pages.as_ref().map(|p| *p.get_ref());
+        (lead, inline)
+    }
+
+    /// Checks `language` and the page budget; returns the language.
+    fn check_language_and_pages(
+        &mut self,
+        fm: &manifest::FrontMatter,
+        file_origin: &Origin,
+        pages_origin: Option<&Origin>,
+    ) -> Option<String> {
         let language = fm.language.as_ref().map(|l| {
             if !valid_language(l.get_ref()) {
                 let o = Origin {
@@ -854,7 +906,7 @@ impl Resolver<'_> {
             }
             l.get_ref().clone()
         });
-        if let (Some(p), Some(o)) = (pages, &pages_origin)
+        if let (Some(p), Some(o)) = (fm.pages.as_ref().map(|p| *p.get_ref()), pages_origin)
             && !(p > 0.0 && p < 1000.0)
         {
             self.err(
@@ -864,21 +916,7 @@ impl Resolver<'_> {
                     .hint("leave `pages` out if the article has no page budget"),
             );
         }
-        Some(Article {
-            id,
-            title: fm.title,
-            kicker: fm.kicker,
-            deck: fm.deck,
-            dateline: fm.dateline,
-            columns,
-            new_page: fm.new_page,
-            pages,
-            language,
-            photos: lead,
-            body,
-            origin: file_origin,
-            pages_origin,
-        })
+        language
     }
 }
 
@@ -931,10 +969,18 @@ fn valid_colour(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Loads `issue.toml` from `dir` and resolves everything it references.
-///
-/// Photos are checked to exist but not decoded; see [`crate::photos`].
-pub fn load(dir: &Path) -> FolioResult<Issue> {
+/// The `[issue]` settings, checked.
+struct Settings {
+    date: (i32, u8, u8),
+    language: String,
+    layout: String,
+    layout_origin: Origin,
+    paper: manifest::Paper,
+    bleed: f64,
+}
+
+/// Opens the issue folder and reads its manifest as text.
+fn read_manifest(dir: &Path) -> FolioResult<(PathBuf, PathBuf, Arc<str>)> {
     let dir = dir.canonicalize().map_err(|e| {
         Diag::error(
             "io",
@@ -973,6 +1019,384 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             );
         }
     };
+    Ok((dir, path, text))
+}
+
+impl Resolver<'_> {
+    /// Checks the `[issue]` settings; a bad value is reported and replaced
+    /// by its default so that checking goes on.
+    fn settings(&mut self, m: &Manifest) -> Settings {
+        let date = self
+            .date(&self.at(m.issue.date.span()), m.issue.date.get_ref())
+            .unwrap_or((1970, 1, 1));
+        let language = match &m.issue.language {
+            Some(l) if !valid_language(l.get_ref()) => {
+                let o = self.at(l.span());
+                if let Err(d) = crate::limits::validate_language(l.get_ref()) {
+                    self.err(&o, d);
+                }
+                "en".to_string()
+            }
+            Some(l) => l.get_ref().clone(),
+            None => "en".into(),
+        };
+        let (layout, layout_origin) = match &m.issue.layout {
+            Some(l) => (l.get_ref().clone(), self.at(l.span())),
+            None => ("digest".to_string(), self.at(0..0)),
+        };
+        if !valid_layout_name(&layout) {
+            let o = layout_origin.clone();
+            self.err(
+                &o,
+                Diag::error("manifest", format!("invalid layout name `{layout}`"))
+                    .label("expected a folder name under layouts/ (letters, digits, - and _)")
+                    .hint("name the folder only, e.g. layout = \"digest\""),
+            );
+        }
+        if let Some(a) = &m.issue.accent
+            && !valid_colour(a.get_ref())
+        {
+            let o = self.at(a.span());
+            self.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    format!("invalid accent colour `{}`", a.get_ref()),
+                )
+                .label("expected #rrggbb, e.g. \"#0b5d8c\"")
+                .hint("write the colour as six hexadecimal digits after `#`, or leave `accent` out for the layout's default"),
+            );
+        }
+        let paper = m
+            .issue
+            .paper
+            .as_ref()
+            .map(|p| *p.get_ref())
+            .unwrap_or(manifest::Paper::A4);
+        let bleed = match &m.issue.bleed_mm {
+            Some(b) if !(0.0..=20.0).contains(b.get_ref()) => {
+                let o = self.at(b.span());
+                self.err(
+                    &o,
+                    Diag::error("manifest", "bleed out of range")
+                        .label("expected 0 to 20 (millimetres)")
+                        .hint("printers usually ask for 3 mm; leave `bleed-mm` out for that"),
+                );
+                3.0
+            }
+            Some(b) => *b.get_ref(),
+            None => 3.0,
+        };
+        Settings {
+            date,
+            language,
+            layout,
+            layout_origin,
+            paper,
+            bleed,
+        }
+    }
+
+    /// The sections with their articles (sponsors are placed afterwards).
+    fn sections(&mut self, m: &Manifest, ids: &mut HashMap<String, Origin>) -> Vec<SectionData> {
+        let mut section_ids = HashSet::new();
+        let mut sections = Vec::new();
+        for s in &m.sections {
+            if !section_ids.insert(s.id.get_ref().clone()) {
+                let o = self.at(s.id.span());
+                self.err(
+                    &o,
+                    Diag::error(
+                        "manifest",
+                        format!("duplicate section id `{}`", s.id.get_ref()),
+                    )
+                    .label("section ids must be unique")
+                    .hint("rename one of the sections' `id`"),
+                );
+            }
+            let mut items = Vec::new();
+            for a in &s.articles {
+                if let Some(article) = self.article(a, ids) {
+                    items.push(Item::Article(article));
+                }
+            }
+            sections.push(SectionData {
+                id: s.id.get_ref().clone(),
+                title: s.title.clone(),
+                opener: match s.opener {
+                    None | Some(OpenerSetting::Mode(OpenerName::Auto)) => OpenerMode::Auto,
+                    Some(OpenerSetting::Bool(true) | OpenerSetting::Mode(OpenerName::Full)) => {
+                        OpenerMode::Full
+                    }
+                    Some(OpenerSetting::Bool(false) | OpenerSetting::Mode(OpenerName::Band)) => {
+                        OpenerMode::Band
+                    }
+                },
+                items,
+            });
+        }
+        sections
+    }
+
+    /// Resolves the sponsors and places each after its article or at the
+    /// end of its section.
+    fn sponsors(&mut self, m: &Manifest, sections: &mut [SectionData]) {
+        // Sponsors go after an article or at the end of a section.
+        let mut sponsor_ids = HashSet::new();
+        for sp in &m.sponsors {
+            let o = self.at(sp.id.span());
+            if !sponsor_ids.insert(sp.id.get_ref().clone()) {
+                self.err(
+                    &o,
+                    Diag::error(
+                        "manifest",
+                        format!("duplicate sponsor id `{}`", sp.id.get_ref()),
+                    )
+                    .label("sponsor ids must be unique")
+                    .hint("rename one of the sponsors' `id`"),
+                );
+            }
+            let data = self.sponsor(sp, &o);
+            self.place_sponsor(m, sections, sp, data, &o);
+        }
+    }
+
+    /// One sponsor's artwork or composed ad, checked.
+    fn sponsor(&mut self, sp: &manifest::Sponsor, o: &Origin) -> SponsorData {
+        let artwork = sp.artwork.as_ref().and_then(|a| {
+        let ao = self.at(a.span());
+        let path = self.file(&ao, a.get_ref(), "artwork file")?;
+        match crate::photos::inspect_artwork(&path) {
+            Ok((format, width, height)) => {
+                let (alt, _) = AltSource::resolve(sp.alt.as_deref(), None, sp.decorative);
+                Some(Artwork {
+                    src: format!("/issue/{}", rel_virtual(self.dir, &path)),
+                    width,
+                    height,
+                    format,
+                    alt,
+                    decorative: sp.decorative,
+                    path,
+                })
+            }
+            Err(msg) => {
+                self.err(&ao, Diag::error("artwork", format!("sponsor artwork `{}`: {msg}", a.get_ref()))
+                    .label("expected a valid PDF, SVG, PNG or JPEG file")
+                    .hint("ask the sponsor for the file again, or use a composed ad ([sponsors.ad])"));
+                None
+            }
+        }
+    });
+        let ad = sp.ad.as_ref().map(|ad| AdData {
+            headline: ad.headline.clone(),
+            text: ad.text.clone(),
+            logo: ad.logo.as_ref().and_then(|l| {
+                let lo = self.at(l.span());
+                let path = self.file(&lo, l.get_ref(), "logo file")?;
+                if let Err(msg) = crate::photos::inspect_artwork(&path) {
+                    self.err(
+                        &lo,
+                        Diag::error("artwork", format!("sponsor logo `{}`: {msg}", l.get_ref()))
+                            .label("expected a valid PDF, SVG, PNG or JPEG file")
+                            .hint("ask the sponsor for the file again, or leave `logo` out"),
+                    );
+                    return None;
+                }
+                Some(format!("/issue/{}", rel_virtual(self.dir, &path)))
+            }),
+            logo_alt: ad.logo.as_ref().map(|_| {
+                AltSource::resolve(ad.logo_alt.as_deref(), None, false)
+                    .0
+                    .unwrap_or_else(|| format!("{} logo", sp.name))
+            }),
+            logo_alt_given: ad.logo_alt.as_deref().is_some_and(|a| !a.trim().is_empty()),
+            contacts: ad.contacts.clone(),
+            language: ad.language.clone(),
+        });
+        match (&sp.artwork, &sp.ad) {
+        (None, None) => self.err(
+            o,
+            Diag::error(
+                "manifest",
+                format!("sponsor `{}` has neither artwork nor ad", sp.id.get_ref()),
+            )
+            .label("expected `artwork = \"…\"` or an [sponsors.ad] table")
+            .hint("give the sponsor's file as `artwork`, or compose an ad with [sponsors.ad] and a `headline`"),
+        ),
+        (Some(_), Some(_)) => self.err(
+            o,
+            Diag::error(
+                "manifest",
+                format!("sponsor `{}` has both artwork and ad", sp.id.get_ref()),
+            )
+            .label("expected only one of `artwork` and [sponsors.ad]")
+            .hint("remove `artwork` to print the composed ad, or remove [sponsors.ad] to print the artwork"),
+        ),
+        _ => {}
+    }
+        SponsorData {
+            id: sp.id.get_ref().clone(),
+            name: sp.name.clone(),
+            size: sp.size,
+            right_hand: sp.right_hand,
+            artwork,
+            ad,
+            origin: o.clone(),
+        }
+    }
+
+    /// Puts a sponsor after its article or at the end of its section.
+    fn place_sponsor(
+        &mut self,
+        m: &Manifest,
+        sections: &mut [SectionData],
+        sp: &manifest::Sponsor,
+        data: SponsorData,
+        o: &Origin,
+    ) {
+        match (&sp.after, &sp.section) {
+        (Some(after), None) => {
+            let pos = sections.iter().enumerate().find_map(|(si, s)| {
+                s.items
+                    .iter()
+                    .position(|i| matches!(i, Item::Article(a) if a.id == *after.get_ref()))
+                    .map(|ii| (si, ii))
+            });
+            match pos {
+                Some((si, ii)) => {
+                    // After the article and any sponsors already placed after it.
+                    let mut at = ii + 1;
+                    while matches!(sections[si].items.get(at), Some(Item::Sponsor(_))) {
+                        at += 1;
+                    }
+                    sections[si].items.insert(at, Item::Sponsor(data));
+                }
+                None => {
+                    let ao = self.at(after.span());
+                    let known: Vec<String> = sections
+                        .iter()
+                        .flat_map(|s| s.items.iter())
+                        .filter_map(|i| match i {
+                            Item::Article(a) => Some(a.id.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    self.err(&ao, Diag::error("manifest", format!("unknown article `{}`", after.get_ref()))
+                        .label("expected the id (file name without .md) of an article in a section")
+                        .hint(format!("known articles: {}", known.join(", "))));
+                }
+            }
+        }
+        (None, Some(sec)) => match sections.iter_mut().find(|s| s.id == *sec.get_ref()) {
+            Some(s) => s.items.push(Item::Sponsor(data)),
+            None => {
+                let so = self.at(sec.span());
+                let known: Vec<&str> =
+                    m.sections.iter().map(|s| s.id.get_ref().as_str()).collect();
+                self.err(
+                    &so,
+                    Diag::error("manifest", format!("unknown section `{}`", sec.get_ref()))
+                        .label("expected the id of a [[sections]] entry")
+                        .hint(format!("known sections: {}", known.join(", "))),
+                );
+            }
+        },
+        (None, None) => self.err(
+            o,
+            Diag::error(
+                "manifest",
+                format!("sponsor `{}` has no placement", sp.id.get_ref()),
+            )
+            .label("expected `after = \"article-id\"` or `section = \"section-id\"`")
+            .hint("say where the sponsor goes: after an article (its file name without .md) or at the end of a section"),
+        ),
+        (Some(_), Some(_)) => self.err(
+            o,
+            Diag::error(
+                "manifest",
+                format!(
+                    "sponsor `{}` has both `after` and `section`",
+                    sp.id.get_ref()
+                ),
+            )
+            .label("expected only one placement")
+            .hint("keep either `after` or `section`"),
+        ),
+    }
+    }
+
+    /// The events grid.
+    fn events(&mut self, m: &Manifest, origin: &Origin) -> Option<EventsData> {
+        m.events.as_ref().map(|e| EventsData {
+            title: e.title.clone().unwrap_or_else(|| "Events".into()),
+            tiles: e
+                .tiles
+                .iter()
+                .filter_map(|t| {
+                    let mut photo = self.photo(origin, &t.photo, Placement::Inline)?;
+                    // A tile's `alt` (or its photo's) comes first; the tile's
+                    // caption is the photo's fallback alt.
+                    if matches!(photo.alt_source, AltSource::Missing | AltSource::Caption) {
+                        (photo.alt, photo.alt_source) =
+                            AltSource::resolve(t.alt.as_deref(), Some(&t.caption), false);
+                    }
+                    Some(TileData {
+                        caption: t.caption.clone(),
+                        photo,
+                    })
+                })
+                .collect(),
+        })
+    }
+
+    /// An issue needs content, and only sponsors may leave a section
+    /// without articles.
+    fn check_content(
+        &mut self,
+        m: &Manifest,
+        sections: &[SectionData],
+        foreword: bool,
+        events: Option<&EventsData>,
+    ) {
+        let article_count = foreword as usize
+            + sections
+                .iter()
+                .flat_map(|s| &s.items)
+                .filter(|i| matches!(i, Item::Article(_)))
+                .count();
+        let has_content = article_count > 0
+            || sections.iter().any(|s| !s.items.is_empty())
+            || events.is_some_and(|e| !e.tiles.is_empty());
+        if !has_content && self.errors.is_empty() {
+            let o = self.at(0..0);
+            self.err(
+                &o,
+                Diag::error(
+                    "manifest",
+                    "the issue is empty: no articles, sponsors or events",
+                )
+                .label("expected at least one [[sections]] entry with articles")
+                .hint("add `articles = [\"articles/….md\"]` to a [[sections]] table"),
+            );
+        }
+
+        if has_content {
+            // Only sponsors may leave a section without articles.
+            for (s, data) in m.sections.iter().zip(sections) {
+                if s.articles.is_empty() && data.items.is_empty() {
+                    let o = self.at(s.id.span());
+                    self.err(&o, crate::limits::empty_section(s.id.get_ref()));
+                }
+            }
+        }
+    }
+}
+
+/// Loads `issue.toml` from `dir` and resolves everything it references.
+///
+/// Photos are checked to exist but not decoded; see [`crate::photos`].
+pub fn load(dir: &Path) -> FolioResult<Issue> {
+    let (dir, path, text) = read_manifest(dir)?;
     crate::limits::check_text(&path, &text, "issue.toml")?;
     let m: Manifest = manifest::parse_manifest(&path, &text)?;
     let origin = Origin {
@@ -994,68 +1418,8 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         let o = r.at(span.unwrap_or(0..0));
         r.err(&o, d);
     }
-    let date = r
-        .date(&r.at(m.issue.date.span()), m.issue.date.get_ref())
-        .unwrap_or((1970, 1, 1));
-    let language = match &m.issue.language {
-        Some(l) if !valid_language(l.get_ref()) => {
-            let o = r.at(l.span());
-            if let Err(d) = crate::limits::validate_language(l.get_ref()) {
-                r.err(&o, d);
-            }
-            "en".to_string()
-        }
-        Some(l) => l.get_ref().clone(),
-        None => "en".into(),
-    };
-    let (layout, layout_origin) = match &m.issue.layout {
-        Some(l) => (l.get_ref().clone(), r.at(l.span())),
-        None => ("digest".to_string(), r.at(0..0)),
-    };
-    if !valid_layout_name(&layout) {
-        let o = layout_origin.clone();
-        r.err(
-            &o,
-            Diag::error("manifest", format!("invalid layout name `{layout}`"))
-                .label("expected a folder name under layouts/ (letters, digits, - and _)")
-                .hint("name the folder only, e.g. layout = \"digest\""),
-        );
-    }
-    if let Some(a) = &m.issue.accent
-        && !valid_colour(a.get_ref())
-    {
-        let o = r.at(a.span());
-        r.err(
-            &o,
-            Diag::error(
-                "manifest",
-                format!("invalid accent colour `{}`", a.get_ref()),
-            )
-            .label("expected #rrggbb, e.g. \"#0b5d8c\"")
-            .hint("write the colour as six hexadecimal digits after `#`, or leave `accent` out for the layout's default"),
-        );
-    }
-    let paper = m
-        .issue
-        .paper
-        .as_ref()
-        .map(|p| *p.get_ref())
-        .unwrap_or(manifest::Paper::A4);
-    let bleed = match &m.issue.bleed_mm {
-        Some(b) if !(0.0..=20.0).contains(b.get_ref()) => {
-            let o = r.at(b.span());
-            r.err(
-                &o,
-                Diag::error("manifest", "bleed out of range")
-                    .label("expected 0 to 20 (millimetres)")
-                    .hint("printers usually ask for 3 mm; leave `bleed-mm` out for that"),
-            );
-            3.0
-        }
-        Some(b) => *b.get_ref(),
-        None => 3.0,
-    };
-    let (w, h) = paper.size_mm();
+    let settings = r.settings(&m);
+    let (w, h) = settings.paper.size_mm();
 
     let cover_photo = m
         .cover
@@ -1076,266 +1440,22 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
             signature: f.signature.clone(),
         })
     });
-
-    let mut section_ids = HashSet::new();
-    let mut sections = Vec::new();
-    for s in &m.sections {
-        if !section_ids.insert(s.id.get_ref().clone()) {
-            let o = r.at(s.id.span());
-            r.err(
-                &o,
-                Diag::error(
-                    "manifest",
-                    format!("duplicate section id `{}`", s.id.get_ref()),
-                )
-                .label("section ids must be unique")
-                .hint("rename one of the sections' `id`"),
-            );
-        }
-        let mut items = Vec::new();
-        for a in &s.articles {
-            if let Some(article) = r.article(a, &mut ids) {
-                items.push(Item::Article(article));
-            }
-        }
-        sections.push(SectionData {
-            id: s.id.get_ref().clone(),
-            title: s.title.clone(),
-            opener: match s.opener {
-                None | Some(OpenerSetting::Mode(OpenerName::Auto)) => OpenerMode::Auto,
-                Some(OpenerSetting::Bool(true) | OpenerSetting::Mode(OpenerName::Full)) => {
-                    OpenerMode::Full
-                }
-                Some(OpenerSetting::Bool(false) | OpenerSetting::Mode(OpenerName::Band)) => {
-                    OpenerMode::Band
-                }
-            },
-            items,
-        });
-    }
-
-    // Sponsors go after an article or at the end of a section.
-    let mut sponsor_ids = HashSet::new();
-    for sp in &m.sponsors {
-        let o = r.at(sp.id.span());
-        if !sponsor_ids.insert(sp.id.get_ref().clone()) {
-            r.err(
-                &o,
-                Diag::error(
-                    "manifest",
-                    format!("duplicate sponsor id `{}`", sp.id.get_ref()),
-                )
-                .label("sponsor ids must be unique")
-                .hint("rename one of the sponsors' `id`"),
-            );
-        }
-        let artwork = sp.artwork.as_ref().and_then(|a| {
-            let ao = r.at(a.span());
-            let path = r.file(&ao, a.get_ref(), "artwork file")?;
-            match crate::photos::inspect_artwork(&path) {
-                Ok((format, width, height)) => {
-                    let (alt, _) = AltSource::resolve(sp.alt.as_deref(), None, sp.decorative);
-                    Some(Artwork {
-                        src: format!("/issue/{}", rel_virtual(&dir, &path)),
-                        width,
-                        height,
-                        format,
-                        alt,
-                        decorative: sp.decorative,
-                        path,
-                    })
-                }
-                Err(msg) => {
-                    r.err(&ao, Diag::error("artwork", format!("sponsor artwork `{}`: {msg}", a.get_ref()))
-                        .label("expected a valid PDF, SVG, PNG or JPEG file")
-                        .hint("ask the sponsor for the file again, or use a composed ad ([sponsors.ad])"));
-                    None
-                }
-            }
-        });
-        let ad = sp.ad.as_ref().map(|ad| AdData {
-            headline: ad.headline.clone(),
-            text: ad.text.clone(),
-            logo: ad.logo.as_ref().and_then(|l| {
-                let lo = r.at(l.span());
-                let path = r.file(&lo, l.get_ref(), "logo file")?;
-                if let Err(msg) = crate::photos::inspect_artwork(&path) {
-                    r.err(
-                        &lo,
-                        Diag::error("artwork", format!("sponsor logo `{}`: {msg}", l.get_ref()))
-                            .label("expected a valid PDF, SVG, PNG or JPEG file")
-                            .hint("ask the sponsor for the file again, or leave `logo` out"),
-                    );
-                    return None;
-                }
-                Some(format!("/issue/{}", rel_virtual(&dir, &path)))
-            }),
-            logo_alt: ad.logo.as_ref().map(|_| {
-                AltSource::resolve(ad.logo_alt.as_deref(), None, false)
-                    .0
-                    .unwrap_or_else(|| format!("{} logo", sp.name))
-            }),
-            logo_alt_given: ad.logo_alt.as_deref().is_some_and(|a| !a.trim().is_empty()),
-            contacts: ad.contacts.clone(),
-            language: ad.language.clone(),
-        });
-        match (&sp.artwork, &sp.ad) {
-            (None, None) => r.err(
-                &o,
-                Diag::error(
-                    "manifest",
-                    format!("sponsor `{}` has neither artwork nor ad", sp.id.get_ref()),
-                )
-                .label("expected `artwork = \"…\"` or an [sponsors.ad] table")
-                .hint("give the sponsor's file as `artwork`, or compose an ad with [sponsors.ad] and a `headline`"),
-            ),
-            (Some(_), Some(_)) => r.err(
-                &o,
-                Diag::error(
-                    "manifest",
-                    format!("sponsor `{}` has both artwork and ad", sp.id.get_ref()),
-                )
-                .label("expected only one of `artwork` and [sponsors.ad]")
-                .hint("remove `artwork` to print the composed ad, or remove [sponsors.ad] to print the artwork"),
-            ),
-            _ => {}
-        }
-        let data = SponsorData {
-            id: sp.id.get_ref().clone(),
-            name: sp.name.clone(),
-            size: sp.size,
-            right_hand: sp.right_hand,
-            artwork,
-            ad,
-            origin: o.clone(),
-        };
-        match (&sp.after, &sp.section) {
-            (Some(after), None) => {
-                let pos = sections.iter().enumerate().find_map(|(si, s)| {
-                    s.items
-                        .iter()
-                        .position(|i| matches!(i, Item::Article(a) if a.id == *after.get_ref()))
-                        .map(|ii| (si, ii))
-                });
-                match pos {
-                    Some((si, ii)) => {
-                        // After the article and any sponsors already placed after it.
-                        let mut at = ii + 1;
-                        while matches!(sections[si].items.get(at), Some(Item::Sponsor(_))) {
-                            at += 1;
-                        }
-                        sections[si].items.insert(at, Item::Sponsor(data));
-                    }
-                    None => {
-                        let ao = r.at(after.span());
-                        let known: Vec<String> = sections
-                            .iter()
-                            .flat_map(|s| s.items.iter())
-                            .filter_map(|i| match i {
-                                Item::Article(a) => Some(a.id.clone()),
-                                _ => None,
-                            })
-                            .collect();
-                        r.err(&ao, Diag::error("manifest", format!("unknown article `{}`", after.get_ref()))
-                            .label("expected the id (file name without .md) of an article in a section")
-                            .hint(format!("known articles: {}", known.join(", "))));
-                    }
-                }
-            }
-            (None, Some(sec)) => match sections.iter_mut().find(|s| s.id == *sec.get_ref()) {
-                Some(s) => s.items.push(Item::Sponsor(data)),
-                None => {
-                    let so = r.at(sec.span());
-                    let known: Vec<&str> =
-                        m.sections.iter().map(|s| s.id.get_ref().as_str()).collect();
-                    r.err(
-                        &so,
-                        Diag::error("manifest", format!("unknown section `{}`", sec.get_ref()))
-                            .label("expected the id of a [[sections]] entry")
-                            .hint(format!("known sections: {}", known.join(", "))),
-                    );
-                }
-            },
-            (None, None) => r.err(
-                &o,
-                Diag::error(
-                    "manifest",
-                    format!("sponsor `{}` has no placement", sp.id.get_ref()),
-                )
-                .label("expected `after = \"article-id\"` or `section = \"section-id\"`")
-                .hint("say where the sponsor goes: after an article (its file name without .md) or at the end of a section"),
-            ),
-            (Some(_), Some(_)) => r.err(
-                &o,
-                Diag::error(
-                    "manifest",
-                    format!(
-                        "sponsor `{}` has both `after` and `section`",
-                        sp.id.get_ref()
-                    ),
-                )
-                .label("expected only one placement")
-                .hint("keep either `after` or `section`"),
-            ),
-        }
-    }
-
-    let events = m.events.as_ref().map(|e| EventsData {
-        title: e.title.clone().unwrap_or_else(|| "Events".into()),
-        tiles: e
-            .tiles
-            .iter()
-            .filter_map(|t| {
-                let mut photo = r.photo(&origin, &t.photo, Placement::Inline)?;
-                // A tile's `alt` (or its photo's) comes first; the tile's
-                // caption is the photo's fallback alt.
-                if matches!(photo.alt_source, AltSource::Missing | AltSource::Caption) {
-                    (photo.alt, photo.alt_source) =
-                        AltSource::resolve(t.alt.as_deref(), Some(&t.caption), false);
-                }
-                Some(TileData {
-                    caption: t.caption.clone(),
-                    photo,
-                })
-            })
-            .collect(),
-    });
-
-    let article_count = foreword.is_some() as usize
-        + sections
-            .iter()
-            .flat_map(|s| &s.items)
-            .filter(|i| matches!(i, Item::Article(_)))
-            .count();
-    let has_content = article_count > 0
-        || sections.iter().any(|s| !s.items.is_empty())
-        || events.as_ref().is_some_and(|e| !e.tiles.is_empty());
-    if !has_content && r.errors.is_empty() {
-        let o = r.at(0..0);
-        r.err(
-            &o,
-            Diag::error(
-                "manifest",
-                "the issue is empty: no articles, sponsors or events",
-            )
-            .label("expected at least one [[sections]] entry with articles")
-            .hint("add `articles = [\"articles/….md\"]` to a [[sections]] table"),
-        );
-    }
-
-    if has_content {
-        // Only sponsors may leave a section without articles.
-        for (s, data) in m.sections.iter().zip(&sections) {
-            if s.articles.is_empty() && data.items.is_empty() {
-                let o = r.at(s.id.span());
-                r.err(&o, crate::limits::empty_section(s.id.get_ref()));
-            }
-        }
-    }
+    let mut sections = r.sections(&m, &mut ids);
+    r.sponsors(&m, &mut sections);
+    let events = r.events(&m, &origin);
+    r.check_content(&m, &sections, foreword.is_some(), events.as_ref());
     let (print, print_origin) = r.print(m.print.as_ref());
     if !r.errors.is_empty() {
         return Err(Failure(r.errors));
     }
+    let Settings {
+        date,
+        language,
+        layout,
+        layout_origin,
+        paper,
+        bleed,
+    } = settings;
     Ok(Issue {
         issue: Meta {
             publication: m.issue.publication.clone(),
