@@ -317,153 +317,158 @@ pub fn span_at(text: &str, path: &[Key]) -> Option<Range<usize>> {
     value.map(|v| v.span())
 }
 
+/// Collects the findings of [`check_manifest_values`].
+struct Findings<'a> {
+    text: &'a str,
+    out: Vec<(Option<Range<usize>>, Diag)>,
+}
+
+impl Findings<'_> {
+    /// Reports `value` (at `path` in the manifest) when it is blank.
+    fn need(&mut self, value: &str, path: &[Key], what: &str, example: &str) {
+        if value.trim().is_empty() {
+            self.out.push((
+                span_at(self.text, path),
+                Diag::error("manifest", format!("{what} is empty"))
+                    .label(format!("expected text, e.g. {example}"))
+                    .hint("the layout prints this text; write it, or leave out the optional part it belongs to"),
+            ));
+        }
+    }
+}
+
 /// Required text that must not be empty, with a path into the manifest
 /// and what it is.
 pub fn check_manifest_values(m: &Manifest, text: &str) -> Vec<(Option<Range<usize>>, Diag)> {
-    let mut out = Vec::new();
-    let empty = |path: Vec<Key>, what: &str, example: &str| {
-        (
-            span_at(text, &path),
-            Diag::error("manifest", format!("{what} is empty"))
-                .label(format!("expected text, e.g. {example}"))
-                .hint("the layout prints this text; write it, or leave out the optional part it belongs to"),
-        )
+    let mut f = Findings {
+        text,
+        out: Vec::new(),
     };
-    let blank = |s: &str| s.trim().is_empty();
     use Key::{Index as I, Name as N};
-    if blank(&m.issue.publication) {
-        out.push(empty(
-            vec![N("issue"), N("publication")],
-            "`publication`",
-            "\"Voice of Asia: CICA Digest\"",
-        ));
-    }
-    if blank(&m.issue.publisher) {
-        out.push(empty(
-            vec![N("issue"), N("publisher")],
-            "`publisher`",
-            "\"CICA Secretariat\"",
-        ));
-    }
-    if blank(&m.issue.label) {
-        out.push(empty(
-            vec![N("issue"), N("label")],
-            "`label`",
-            "\"Q3 2023\"",
-        ));
-    }
-    if blank(&m.issue.period) {
-        out.push(empty(
-            vec![N("issue"), N("period")],
-            "`period`",
-            "\"July–September 2023\"",
-        ));
-    }
+    let issue = &m.issue;
+    let example = "\"Voice of Asia: CICA Digest\"";
+    f.need(
+        &issue.publication,
+        &[N("issue"), N("publication")],
+        "`publication`",
+        example,
+    );
+    let example = "\"CICA Secretariat\"";
+    f.need(
+        &issue.publisher,
+        &[N("issue"), N("publisher")],
+        "`publisher`",
+        example,
+    );
+    f.need(
+        &issue.label,
+        &[N("issue"), N("label")],
+        "`label`",
+        "\"Q3 2023\"",
+    );
+    let example = "\"July–September 2023\"";
+    f.need(
+        &issue.period,
+        &[N("issue"), N("period")],
+        "`period`",
+        example,
+    );
     for (i, s) in m.sections.iter().enumerate() {
-        if blank(&s.title) {
-            out.push(empty(
-                vec![N("sections"), I(i), N("title")],
-                "section title",
-                "\"July\"",
-            ));
-        }
-        if blank(s.id.get_ref()) {
-            out.push(empty(
-                vec![N("sections"), I(i), N("id")],
-                "section id",
-                "\"july\"",
-            ));
-        }
+        let at = |k| [N("sections"), I(i), N(k)];
+        f.need(&s.title, &at("title"), "section title", "\"July\"");
+        f.need(s.id.get_ref(), &at("id"), "section id", "\"july\"");
     }
-    if let Some(f) = &m.foreword
-        && blank(&f.signature.name)
-    {
-        out.push(empty(
-            vec![N("foreword"), N("signature"), N("name")],
+    if let Some(fw) = &m.foreword {
+        f.need(
+            &fw.signature.name,
+            &[N("foreword"), N("signature"), N("name")],
             "the foreword's signature `name`",
             "\"Alibek BAKAYEV\"",
-        ));
+        );
     }
     for (i, sp) in m.sponsors.iter().enumerate() {
-        if blank(&sp.name) {
-            out.push(empty(
-                vec![N("sponsors"), I(i), N("name")],
-                "sponsor `name`",
-                "\"Astana International Financial Centre\"",
-            ));
-        }
-        if blank(sp.id.get_ref()) {
-            out.push(empty(
-                vec![N("sponsors"), I(i), N("id")],
-                "sponsor id",
-                "\"aifc\"",
-            ));
-        }
-        if let Some(ad) = &sp.ad {
-            if blank(&ad.headline) {
-                out.push(empty(
-                    vec![N("sponsors"), I(i), N("ad"), N("headline")],
-                    "the ad's `headline`",
-                    "\"Invest in Astana\"",
-                ));
-            }
-            if let Some(lang) = &ad.language
-                && let Err(d) = validate_language(lang)
-            {
-                out.push((
-                    span_at(text, &[N("sponsors"), I(i), N("ad"), N("language")]),
-                    d,
-                ));
-            }
-        }
+        sponsor_values(&mut f, i, sp);
     }
     if let Some(ev) = &m.events {
-        if ev.tiles.is_empty() {
-            out.push((
-                span_at(text, &[N("events")]).or_else(|| header_span(text, "[events]")),
-                Diag::error("manifest", "[events] has no tiles")
-                    .label("expected at least one [[events.tiles]] with a caption and a photo")
-                    .hint("add [[events.tiles]] tables, or remove [events] to leave the events page out"),
-            ));
-        }
-        if let Some(t) = &ev.title
-            && blank(t)
-        {
-            out.push(empty(
-                vec![N("events"), N("title")],
-                "the events `title`",
-                "\"Events\"",
-            ));
-        }
-        for (i, t) in ev.tiles.iter().enumerate() {
-            if blank(&t.caption) {
-                out.push(empty(
-                    vec![N("events"), N("tiles"), I(i), N("caption")],
-                    "event tile caption",
-                    "\"Meeting of the CICA Senior Officials Committee\"",
-                ));
-            }
-        }
+        events_values(&mut f, ev);
     }
     if let Some(c) = &m.contacts {
         for (i, s) in c.social.iter().enumerate() {
-            if blank(&s.network) {
-                out.push(empty(
-                    vec![N("contacts"), N("social"), I(i), N("network")],
-                    "social `network`",
-                    "\"Instagram\"",
-                ));
-            }
-            if blank(&s.handle) {
-                out.push(empty(
-                    vec![N("contacts"), N("social"), I(i), N("handle")],
-                    "social `handle`",
-                    "\"@cica_secretariat\"",
-                ));
-            }
+            let at = |k| [N("contacts"), N("social"), I(i), N(k)];
+            f.need(
+                &s.network,
+                &at("network"),
+                "social `network`",
+                "\"Instagram\"",
+            );
+            let example = "\"@cica_secretariat\"";
+            f.need(&s.handle, &at("handle"), "social `handle`", example);
         }
     }
-    out
+    f.out
+}
+
+/// The values of the `i`-th `[[sponsors]]` entry.
+fn sponsor_values(f: &mut Findings, i: usize, sp: &crate::manifest::Sponsor) {
+    use Key::{Index as I, Name as N};
+    let example = "\"Astana International Financial Centre\"";
+    f.need(
+        &sp.name,
+        &[N("sponsors"), I(i), N("name")],
+        "sponsor `name`",
+        example,
+    );
+    f.need(
+        sp.id.get_ref(),
+        &[N("sponsors"), I(i), N("id")],
+        "sponsor id",
+        "\"aifc\"",
+    );
+    if let Some(ad) = &sp.ad {
+        f.need(
+            &ad.headline,
+            &[N("sponsors"), I(i), N("ad"), N("headline")],
+            "the ad's `headline`",
+            "\"Invest in Astana\"",
+        );
+        if let Some(lang) = &ad.language
+            && let Err(d) = validate_language(lang)
+        {
+            let path = [N("sponsors"), I(i), N("ad"), N("language")];
+            f.out.push((span_at(f.text, &path), d));
+        }
+    }
+}
+
+/// The values of `[events]`.
+fn events_values(f: &mut Findings, ev: &crate::manifest::Events) {
+    use Key::{Index as I, Name as N};
+    if ev.tiles.is_empty() {
+        f.out.push((
+            span_at(f.text, &[N("events")]).or_else(|| header_span(f.text, "[events]")),
+            Diag::error("manifest", "[events] has no tiles")
+                .label("expected at least one [[events.tiles]] with a caption and a photo")
+                .hint(
+                    "add [[events.tiles]] tables, or remove [events] to leave the events page out",
+                ),
+        ));
+    }
+    if let Some(t) = &ev.title {
+        f.need(
+            t,
+            &[N("events"), N("title")],
+            "the events `title`",
+            "\"Events\"",
+        );
+    }
+    for (i, t) in ev.tiles.iter().enumerate() {
+        f.need(
+            &t.caption,
+            &[N("events"), N("tiles"), I(i), N("caption")],
+            "event tile caption",
+            "\"Meeting of the CICA Senior Officials Committee\"",
+        );
+    }
 }
 
 /// The error for a section with neither articles nor a sponsor (it would

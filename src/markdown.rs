@@ -196,112 +196,8 @@ pub fn parse(markdown: &str) -> Vec<Block> {
     };
     for event in Parser::new_ext(markdown, options) {
         match event {
-            Event::Start(tag) => match tag {
-                Tag::Paragraph => {
-                    b.close_implicit_para();
-                    b.inlines.push((InlineFrame::Para, Vec::new()));
-                }
-                Tag::Heading { level, .. } => {
-                    b.close_implicit_para();
-                    b.inlines
-                        .push((InlineFrame::Heading(heading_level(level)), Vec::new()));
-                }
-                Tag::BlockQuote(_) => {
-                    b.close_implicit_para();
-                    b.open_block(BlockFrame::Quote, 1);
-                }
-                Tag::List(start) => {
-                    b.close_implicit_para();
-                    let frame = BlockFrame::List {
-                        ordered: start.is_some(),
-                        start: start.unwrap_or(1),
-                        items: Vec::new(),
-                    };
-                    // A list needs room for its items too.
-                    b.open_block(frame, 2);
-                }
-                Tag::Item => {
-                    b.close_implicit_para();
-                    b.open_block(BlockFrame::Item, 1);
-                }
-                Tag::CodeBlock(kind) => {
-                    b.close_implicit_para();
-                    let _ = matches!(kind, CodeBlockKind::Fenced(_));
-                    b.code = Some(String::new());
-                }
-                Tag::Emphasis => b.inline_open(InlineFrame::Emph),
-                Tag::Strong => b.inline_open(InlineFrame::Strong),
-                Tag::Link { dest_url, .. } => {
-                    b.inline_open(InlineFrame::Link(dest_url.to_string()))
-                }
-                Tag::Image { .. } | Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
-                    b.inline_open(InlineFrame::Plain)
-                }
-                // Tables, footnotes, HTML blocks, metadata: their text still
-                // arrives as events and is kept literally.
-                _ => {}
-            },
-            Event::End(tag) => match tag {
-                TagEnd::Paragraph | TagEnd::Heading(_) => {
-                    if let Some((frame, children)) = b.inlines.pop() {
-                        let block = match frame {
-                            InlineFrame::Heading(level) => Block::Heading { level, children },
-                            _ => Block::Para { children },
-                        };
-                        if !matches!(&block, Block::Para { children } if children.is_empty()) {
-                            b.blocks.last_mut().expect("root frame").1.push(block);
-                        }
-                    }
-                }
-                TagEnd::BlockQuote(_) => {
-                    b.close_implicit_para();
-                    match b.blocks.pop() {
-                        Some((BlockFrame::Quote, children)) => {
-                            b.push_block(Block::Quote { children })
-                        }
-                        Some((_, children)) => b.flatten_into_parent(children),
-                        None => {}
-                    }
-                }
-                TagEnd::Item => {
-                    b.close_implicit_para();
-                    if let Some((_, item)) = b.blocks.pop() {
-                        b.flatten_into_parent(item);
-                    }
-                }
-                TagEnd::List(_) => {
-                    b.close_implicit_para();
-                    match b.blocks.pop() {
-                        Some((
-                            BlockFrame::List {
-                                ordered,
-                                start,
-                                items,
-                            },
-                            _,
-                        )) => b.push_block(Block::List {
-                            ordered,
-                            start,
-                            items,
-                        }),
-                        Some((_, children)) => b.flatten_into_parent(children),
-                        None => {}
-                    }
-                }
-                TagEnd::CodeBlock => {
-                    let text = b.code.take().unwrap_or_default();
-                    let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
-                    b.push_block(Block::Code { text });
-                }
-                TagEnd::Emphasis
-                | TagEnd::Strong
-                | TagEnd::Link
-                | TagEnd::Image
-                | TagEnd::Strikethrough
-                | TagEnd::Superscript
-                | TagEnd::Subscript => b.inline_close(),
-                _ => {}
-            },
+            Event::Start(tag) => b.start(tag),
+            Event::End(tag) => b.end(tag),
             Event::Text(text) => b.text(&text),
             Event::Code(text) => b.push_inline(Inline::Code {
                 text: text.to_string(),
@@ -329,6 +225,118 @@ pub fn parse(markdown: &str) -> Vec<Block> {
 }
 
 impl Builder {
+    /// Opens what a start tag begins.
+    fn start(&mut self, tag: Tag<'_>) {
+        match tag {
+            Tag::Paragraph => {
+                self.close_implicit_para();
+                self.inlines.push((InlineFrame::Para, Vec::new()));
+            }
+            Tag::Heading { level, .. } => {
+                self.close_implicit_para();
+                self.inlines
+                    .push((InlineFrame::Heading(heading_level(level)), Vec::new()));
+            }
+            Tag::BlockQuote(_) => {
+                self.close_implicit_para();
+                self.open_block(BlockFrame::Quote, 1);
+            }
+            Tag::List(start) => {
+                self.close_implicit_para();
+                let frame = BlockFrame::List {
+                    ordered: start.is_some(),
+                    start: start.unwrap_or(1),
+                    items: Vec::new(),
+                };
+                // A list needs room for its items too.
+                self.open_block(frame, 2);
+            }
+            Tag::Item => {
+                self.close_implicit_para();
+                self.open_block(BlockFrame::Item, 1);
+            }
+            Tag::CodeBlock(kind) => {
+                self.close_implicit_para();
+                let _ = matches!(kind, CodeBlockKind::Fenced(_));
+                self.code = Some(String::new());
+            }
+            Tag::Emphasis => self.inline_open(InlineFrame::Emph),
+            Tag::Strong => self.inline_open(InlineFrame::Strong),
+            Tag::Link { dest_url, .. } => self.inline_open(InlineFrame::Link(dest_url.to_string())),
+            Tag::Image { .. } | Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
+                self.inline_open(InlineFrame::Plain)
+            }
+            // Tables, footnotes, HTML blocks, metadata: their text still
+            // arrives as events and is kept literally.
+            _ => {}
+        }
+    }
+
+    /// Closes what an end tag ends.
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Paragraph | TagEnd::Heading(_) => {
+                if let Some((frame, children)) = self.inlines.pop() {
+                    let block = match frame {
+                        InlineFrame::Heading(level) => Block::Heading { level, children },
+                        _ => Block::Para { children },
+                    };
+                    if !matches!(&block, Block::Para { children } if children.is_empty()) {
+                        self.blocks.last_mut().expect("root frame").1.push(block);
+                    }
+                }
+            }
+            TagEnd::BlockQuote(_) => {
+                self.close_implicit_para();
+                match self.blocks.pop() {
+                    Some((BlockFrame::Quote, children)) => {
+                        self.push_block(Block::Quote { children })
+                    }
+                    Some((_, children)) => self.flatten_into_parent(children),
+                    None => {}
+                }
+            }
+            TagEnd::Item => {
+                self.close_implicit_para();
+                if let Some((_, item)) = self.blocks.pop() {
+                    self.flatten_into_parent(item);
+                }
+            }
+            TagEnd::List(_) => {
+                self.close_implicit_para();
+                match self.blocks.pop() {
+                    Some((
+                        BlockFrame::List {
+                            ordered,
+                            start,
+                            items,
+                        },
+                        _,
+                    )) => self.push_block(Block::List {
+                        ordered,
+                        start,
+                        items,
+                    }),
+                    Some((_, children)) => self.flatten_into_parent(children),
+                    None => {}
+                }
+            }
+            TagEnd::CodeBlock => {
+                let text = self.code.take().unwrap_or_default();
+                let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                self.push_block(Block::Code { text });
+            }
+            TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Link
+            | TagEnd::Image
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript => self.inline_close(),
+            _ => {}
+        }
+    }
+
     fn inline_open(&mut self, frame: InlineFrame) {
         if self.inlines.is_empty() {
             self.inlines.push((InlineFrame::Para, Vec::new()));

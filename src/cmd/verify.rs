@@ -60,28 +60,34 @@ pub const RULES: &[(&str, &str)] = &[
     ),
 ];
 
+/// One rule's result: it passes when nothing `fails`; `ok` says what was
+/// found when it passes, the first failures otherwise.
+fn result(rule: &'static str, fails: Vec<String>, ok: String) -> RuleResult {
+    let title = RULES.iter().find(|(id, _)| *id == rule).map_or("", |r| r.1);
+    let pass = fails.is_empty();
+    let detail = if pass {
+        ok
+    } else {
+        let n = fails.len();
+        let mut d = fails.into_iter().take(3).collect::<Vec<_>>().join("; ");
+        if n > 3 {
+            d.push_str(&format!("; and {} more", n - 3));
+        }
+        d
+    };
+    RuleResult {
+        rule,
+        title,
+        pass,
+        detail,
+    }
+}
+
 /// Checks a PDF's bytes against every rule.
 pub fn verify(bytes: &[u8]) -> Vec<RuleResult> {
     let mut out = Vec::new();
     let mut put = |rule: &'static str, fails: Vec<String>, ok: String| {
-        let title = RULES.iter().find(|(id, _)| *id == rule).map_or("", |r| r.1);
-        let pass = fails.is_empty();
-        let detail = if pass {
-            ok
-        } else {
-            let n = fails.len();
-            let mut d = fails.into_iter().take(3).collect::<Vec<_>>().join("; ");
-            if n > 3 {
-                d.push_str(&format!("; and {} more", n - 3));
-            }
-            d
-        };
-        out.push(RuleResult {
-            rule,
-            title,
-            pass,
-            detail,
-        });
+        out.push(result(rule, fails, ok));
     };
     let doc = match Document::load_mem(bytes) {
         Ok(d) => d,
@@ -99,19 +105,7 @@ pub fn verify(bytes: &[u8]) -> Vec<RuleResult> {
             return out;
         }
     };
-
-    // pdf-version: the header, or the catalog's /Version when later.
-    let catalog = doc.catalog().ok();
-    let mut version = doc.version.clone();
-    if let Some(v) = catalog
-        .and_then(|c| c.get(b"Version").ok())
-        .and_then(|v| v.as_name().ok())
-    {
-        let v = String::from_utf8_lossy(v).into_owned();
-        if v > version {
-            version = v;
-        }
-    }
+    let version = pdf_version(&doc);
     put(
         "pdf-version",
         if version.as_str() >= "1.6" {
@@ -134,51 +128,12 @@ pub fn verify(bytes: &[u8]) -> Vec<RuleResult> {
 
     let (fails, ok) = output_intent(&doc);
     put("output-intent", fails, ok);
-
-    let info = doc
-        .trailer
-        .get(b"Info")
-        .ok()
-        .map(|o| resolve(&doc, o))
-        .and_then(|o| o.as_dict().ok());
-    let info_str = |key: &[u8]| {
-        info.and_then(|i| i.get(key).ok())
-            .map(|o| resolve(&doc, o))
-            .and_then(|o| o.as_str().ok())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-    };
-    let info_version = info_str(b"GTS_PDFXVersion");
-    put(
-        "pdfx-version",
-        match &info_version {
-            Some(v) if v.starts_with(PDFX_VERSION) => vec![],
-            Some(v) => vec![format!("GTS_PDFXVersion is `{v}`")],
-            None => vec!["the Info dictionary has no GTS_PDFXVersion".into()],
-        },
-        info_version.clone().unwrap_or_default(),
-    );
-
-    let info_trapped = info
-        .and_then(|i| i.get(b"Trapped").ok())
-        .map(|o| resolve(&doc, o))
-        .and_then(|o| o.as_name().ok())
-        .map(|n| String::from_utf8_lossy(n).into_owned());
-    let (fails, ok) = xmp(&doc, info_version.as_deref(), info_trapped.as_deref());
-    put("xmp", fails, ok);
-
-    put(
-        "trapped",
-        match info_trapped.as_deref() {
-            Some("True" | "False") => vec![],
-            Some(other) => vec![format!("Trapped is /{other}")],
-            None => vec!["the Info dictionary has no Trapped key".into()],
-        },
-        format!("Trapped /{}", info_trapped.clone().unwrap_or_default()),
-    );
+    for (rule, fails, ok) in info_rules(&doc) {
+        put(rule, fails, ok);
+    }
 
     let (fails, ok) = page_boxes(&doc);
     put("page-boxes", fails, ok);
-
     let scan = scan(&doc);
     put(
         "no-device-rgb",
@@ -196,6 +151,69 @@ pub fn verify(bytes: &[u8]) -> Vec<RuleResult> {
         scan.blend,
         format!("{} transparency groups, none in RGB", scan.groups),
     );
+    out
+}
+
+/// The PDF version: the header's, or the catalog's /Version when later.
+fn pdf_version(doc: &Document) -> String {
+    let catalog = doc.catalog().ok();
+    let mut version = doc.version.clone();
+    if let Some(v) = catalog
+        .and_then(|c| c.get(b"Version").ok())
+        .and_then(|v| v.as_name().ok())
+    {
+        let v = String::from_utf8_lossy(v).into_owned();
+        if v > version {
+            version = v;
+        }
+    }
+    version
+}
+
+/// The rules on the Info dictionary and the XMP packet that must agree
+/// with it: pdfx-version, xmp, trapped.
+fn info_rules(doc: &Document) -> Vec<(&'static str, Vec<String>, String)> {
+    let mut out = Vec::new();
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .map(|o| resolve(doc, o))
+        .and_then(|o| o.as_dict().ok());
+    let info_str = |key: &[u8]| {
+        info.and_then(|i| i.get(key).ok())
+            .map(|o| resolve(doc, o))
+            .and_then(|o| o.as_str().ok())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+    };
+    let info_version = info_str(b"GTS_PDFXVersion");
+    out.push((
+        "pdfx-version",
+        match &info_version {
+            Some(v) if v.starts_with(PDFX_VERSION) => vec![],
+            Some(v) => vec![format!("GTS_PDFXVersion is `{v}`")],
+            None => vec!["the Info dictionary has no GTS_PDFXVersion".into()],
+        },
+        info_version.clone().unwrap_or_default(),
+    ));
+
+    let info_trapped = info
+        .and_then(|i| i.get(b"Trapped").ok())
+        .map(|o| resolve(doc, o))
+        .and_then(|o| o.as_name().ok())
+        .map(|n| String::from_utf8_lossy(n).into_owned());
+    let (fails, ok) = xmp(doc, info_version.as_deref(), info_trapped.as_deref());
+    out.push(("xmp", fails, ok));
+
+    out.push((
+        "trapped",
+        match info_trapped.as_deref() {
+            Some("True" | "False") => vec![],
+            Some(other) => vec![format!("Trapped is /{other}")],
+            None => vec!["the Info dictionary has no Trapped key".into()],
+        },
+        format!("Trapped /{}", info_trapped.clone().unwrap_or_default()),
+    ));
     out
 }
 
