@@ -425,160 +425,22 @@ pub fn measure(
     names: &HashMap<u128, (String, String)>,
 ) -> (Vec<PageInk>, PlateFindings) {
     let scale = TAC_DPI / 72.0;
-    let opts = RenderOptions {
-        pixel_per_pt: typst::utils::Scalar::new(scale),
-        render_bleed: true,
+    let m = Measure {
+        sep,
+        cmyk,
+        names,
+        proxies: &crate::snapshot::proxies(doc.pages(), TAC_DPI.round() as u32),
+        opts: RenderOptions {
+            pixel_per_pt: typst::utils::Scalar::new(scale),
+            render_bleed: true,
+        },
+        scale,
     };
-    let proxies = crate::snapshot::proxies(doc.pages(), TAC_DPI.round() as u32);
     let results: Vec<(PageInk, Vec<SmallText>)> = doc
         .pages()
         .par_iter()
         .enumerate()
-        .map(|(i, page)| {
-            let grid = Grid {
-                scale,
-                dx: page.bleed.left.to_pt(),
-                dy: page.bleed.top.to_pt(),
-            };
-            let mut found = Found::default();
-            let all = [
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::INFINITY,
-            ];
-            walk(&page.frame, Transform::identity(), all, &grid, &mut found);
-
-            // The page as drawn, for the report.
-            let mut full = page.clone();
-            crate::snapshot::swap_images(&mut full.frame, &proxies);
-            let px = typst_render::render(&full, &opts);
-            let (w, h) = (px.width(), px.height());
-            let image = crate::snapshot::on_white(w, h, px.data());
-
-            // The RGB layer: without what is CMYK (filtered before the
-            // proxies replace the images, which are known by their data).
-            let cmyk_hashes: Vec<u128> = found
-                .placed
-                .iter()
-                .map(|c| c.hash)
-                .filter(|h| cmyk.contains_key(h))
-                .collect();
-            let rgb = if found.cmyk_colors.is_empty() && cmyk_hashes.is_empty() {
-                image.clone()
-            } else {
-                let mut rgb_page = page.clone();
-                filter(
-                    &mut rgb_page.frame,
-                    &|item| match item {
-                        FrameItem::Image(img, ..) => {
-                            data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h))
-                        }
-                        other => item_cmyk(other).is_none(),
-                    },
-                    false,
-                );
-                crate::snapshot::swap_images(&mut rgb_page.frame, &proxies);
-                let px = typst_render::render(&rgb_page, &opts);
-                crate::snapshot::on_white(w, h, px.data())
-            };
-            let mut ink: Vec<f32> = sep
-                .separate(rgb.as_raw())
-                .into_iter()
-                .map(|v| f32::from(v) / 255.0)
-                .collect();
-
-            // Photos from their own pixels, averaged over each cell (the
-            // renderer's resampling filter rings at edges and would add
-            // ink that is not there): CMYK photos from their CMYK samples,
-            // opaque RGB photos through the profile.
-            for place in &found.placed {
-                if let Some(img) = cmyk.get(&place.hash) {
-                    paint_image(&mut ink, w, h, place, img);
-                } else if let Some(img) = rgb_ink(sep, place) {
-                    paint_image(&mut ink, w, h, place, &img);
-                }
-            }
-
-            // CMYK text and rules: one coverage mask per colour, on top.
-            for k in &found.cmyk_colors {
-                let mut layer = page.clone();
-                layer.fill = Smart::Custom(None);
-                let k = *k;
-                filter(
-                    &mut layer.frame,
-                    &move |item| item_cmyk(item) == Some(k),
-                    true,
-                );
-                let px = typst_render::render(&layer, &opts);
-                let mask = crate::snapshot::on_white(w, h, px.data());
-                let color = k.map(|v| v as f32 / 1000.0);
-                for (cell, m) in ink.chunks_exact_mut(4).zip(mask.as_raw().chunks_exact(3)) {
-                    let a = 1.0 - f32::from(m[0]) / 255.0;
-                    if a > 0.0 {
-                        for c in 0..4 {
-                            cell[c] = cell[c] * (1.0 - a) + color[c] * a;
-                        }
-                    }
-                }
-            }
-
-            let tac: Vec<f32> = ink
-                .chunks_exact(4)
-                .map(|c| (c[0] + c[1] + c[2] + c[3]) * 100.0)
-                .collect();
-            let (mut best, mut at) = (0.0f32, 0usize);
-            for (j, &t) in tac.iter().enumerate() {
-                if t > best {
-                    best = t;
-                    at = j;
-                }
-            }
-            let (cx, cy) = ((at as u32 % w) as f64 + 0.5, (at as u32 / w) as f64 + 0.5);
-            let hit = found
-                .images
-                .iter()
-                .rev()
-                .find(|(_, r)| cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]);
-            let (max_what, max_src) = match hit.and_then(|(hash, _)| names.get(hash)) {
-                Some((src, name)) => (format!("photo `{name}`"), Some(src.clone())),
-                None => (
-                    format!(
-                        "text or graphics at {:.0} mm, {:.0} mm from the top left of the trim",
-                        cx / scale * 25.4 / 72.0 - grid.dx * 25.4 / 72.0,
-                        cy / scale * 25.4 / 72.0 - grid.dy * 25.4 / 72.0
-                    ),
-                    None,
-                ),
-            };
-
-            let small: Vec<SmallText> = found
-                .small
-                .iter()
-                .filter_map(|(text, size, color)| {
-                    let inks = sep.color(color);
-                    let plates = inks.iter().filter(|&&v| v > PLATE_MIN).count();
-                    (plates > 1 && !text.trim().is_empty()).then(|| SmallText {
-                        text: text.clone(),
-                        size: *size,
-                        inks: inks.map(|v| (v * 100.0).round()),
-                    })
-                })
-                .collect();
-            (
-                PageInk {
-                    page: i + 1,
-                    width: w,
-                    height: h,
-                    tac,
-                    max_tac: f64::from(best),
-                    max_what,
-                    max_src,
-                    image,
-                },
-                small,
-            )
-        })
+        .map(|(i, page)| m.page(i, page))
         .collect();
     let mut pages = Vec::new();
     let mut small = Vec::new();
@@ -589,6 +451,184 @@ pub fn measure(
         pages.push(p);
     }
     (pages, small)
+}
+
+/// What measuring a page needs besides the page.
+struct Measure<'a> {
+    sep: &'a Separator,
+    cmyk: &'a HashMap<u128, Arc<CmykImage>>,
+    names: &'a HashMap<u128, (String, String)>,
+    proxies: &'a HashMap<u128, typst::visualize::Image>,
+    opts: RenderOptions,
+    scale: f64,
+}
+
+impl Measure<'_> {
+    /// One page's ink, and its small text printed on several plates.
+    fn page(&self, i: usize, page: &typst_layout::Page) -> (PageInk, Vec<SmallText>) {
+        let scale = self.scale;
+        let grid = Grid {
+            scale,
+            dx: page.bleed.left.to_pt(),
+            dy: page.bleed.top.to_pt(),
+        };
+        let mut found = Found::default();
+        let all = [
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::INFINITY,
+        ];
+        walk(&page.frame, Transform::identity(), all, &grid, &mut found);
+
+        // The page as drawn, for the report.
+        let mut full = page.clone();
+        crate::snapshot::swap_images(&mut full.frame, self.proxies);
+        let px = typst_render::render(&full, &self.opts);
+        let (w, h) = (px.width(), px.height());
+        let image = crate::snapshot::on_white(w, h, px.data());
+        let rgb = self.rgb_layer(page, &found, &image);
+        let mut ink: Vec<f32> = self
+            .sep
+            .separate(rgb.as_raw())
+            .into_iter()
+            .map(|v| f32::from(v) / 255.0)
+            .collect();
+
+        // Photos from their own pixels, averaged over each cell (the
+        // renderer's resampling filter rings at edges and would add
+        // ink that is not there): CMYK photos from their CMYK samples,
+        // opaque RGB photos through the profile.
+        for place in &found.placed {
+            if let Some(img) = self.cmyk.get(&place.hash) {
+                paint_image(&mut ink, w, h, place, img);
+            } else if let Some(img) = rgb_ink(self.sep, place) {
+                paint_image(&mut ink, w, h, place, &img);
+            }
+        }
+        self.paint_cmyk_layers(page, &found, &mut ink, (w, h));
+        let tac: Vec<f32> = ink
+            .chunks_exact(4)
+            .map(|c| (c[0] + c[1] + c[2] + c[3]) * 100.0)
+            .collect();
+        let (mut best, mut at) = (0.0f32, 0usize);
+        for (j, &t) in tac.iter().enumerate() {
+            if t > best {
+                best = t;
+                at = j;
+            }
+        }
+        let (cx, cy) = ((at as u32 % w) as f64 + 0.5, (at as u32 / w) as f64 + 0.5);
+        let hit = found
+            .images
+            .iter()
+            .rev()
+            .find(|(_, r)| cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]);
+        let (max_what, max_src) = match hit.and_then(|(hash, _)| self.names.get(hash)) {
+            Some((src, name)) => (format!("photo `{name}`"), Some(src.clone())),
+            None => (
+                format!(
+                    "text or graphics at {:.0} mm, {:.0} mm from the top left of the trim",
+                    cx / scale * 25.4 / 72.0 - grid.dx * 25.4 / 72.0,
+                    cy / scale * 25.4 / 72.0 - grid.dy * 25.4 / 72.0
+                ),
+                None,
+            ),
+        };
+
+        let small = self.small_text(&found);
+        (
+            PageInk {
+                page: i + 1,
+                width: w,
+                height: h,
+                tac,
+                max_tac: f64::from(best),
+                max_what,
+                max_src,
+                image,
+            },
+            small,
+        )
+    }
+
+    /// The RGB layer: the page without what is CMYK (filtered before the
+    /// proxies replace the images, which are known by their data).
+    fn rgb_layer(&self, page: &typst_layout::Page, found: &Found, image: &RgbImage) -> RgbImage {
+        let (w, h) = image.dimensions();
+        let cmyk_hashes: Vec<u128> = found
+            .placed
+            .iter()
+            .map(|c| c.hash)
+            .filter(|h| self.cmyk.contains_key(h))
+            .collect();
+        if found.cmyk_colors.is_empty() && cmyk_hashes.is_empty() {
+            image.clone()
+        } else {
+            let mut rgb_page = page.clone();
+            filter(
+                &mut rgb_page.frame,
+                &|item| match item {
+                    FrameItem::Image(img, ..) => {
+                        data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h))
+                    }
+                    other => item_cmyk(other).is_none(),
+                },
+                false,
+            );
+            crate::snapshot::swap_images(&mut rgb_page.frame, self.proxies);
+            let px = typst_render::render(&rgb_page, &self.opts);
+            crate::snapshot::on_white(w, h, px.data())
+        }
+    }
+
+    /// CMYK text and rules: one coverage mask per colour, on top of `ink`.
+    fn paint_cmyk_layers(
+        &self,
+        page: &typst_layout::Page,
+        found: &Found,
+        ink: &mut [f32],
+        (w, h): (u32, u32),
+    ) {
+        for k in &found.cmyk_colors {
+            let mut layer = page.clone();
+            layer.fill = Smart::Custom(None);
+            let k = *k;
+            filter(
+                &mut layer.frame,
+                &move |item| item_cmyk(item) == Some(k),
+                true,
+            );
+            let px = typst_render::render(&layer, &self.opts);
+            let mask = crate::snapshot::on_white(w, h, px.data());
+            let color = k.map(|v| v as f32 / 1000.0);
+            for (cell, m) in ink.chunks_exact_mut(4).zip(mask.as_raw().chunks_exact(3)) {
+                let a = 1.0 - f32::from(m[0]) / 255.0;
+                if a > 0.0 {
+                    for c in 0..4 {
+                        cell[c] = cell[c] * (1.0 - a) + color[c] * a;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Small text whose colour prints on more than one plate.
+    fn small_text(&self, found: &Found) -> Vec<SmallText> {
+        found
+            .small
+            .iter()
+            .filter_map(|(text, size, color)| {
+                let inks = self.sep.color(color);
+                let plates = inks.iter().filter(|&&v| v > PLATE_MIN).count();
+                (plates > 1 && !text.trim().is_empty()).then(|| SmallText {
+                    text: text.clone(),
+                    size: *size,
+                    inks: inks.map(|v| (v * 100.0).round()),
+                })
+            })
+            .collect()
+    }
 }
 
 /// An opaque RGB image's ink at twice the cell resolution of its placed

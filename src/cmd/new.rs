@@ -253,252 +253,54 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Diag + '_ {
     }
 }
 
+/// The next issue's quarter, label, period and date.
+struct Next {
+    quarter: Quarter,
+    label: String,
+    period: String,
+    date: NaiveDate,
+}
+
 /// Writes the new issue folder.
 pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
-    let from_manifest = config.from.join("issue.toml");
-    let text = std::fs::read_to_string(&from_manifest).map_err(|e| {
-        Diag::error(
-            "io",
-            format!("cannot read {}: {e}", from_manifest.display()),
-        )
-        .hint("--from must be an issue folder holding issue.toml")
-    })?;
-    let prev: Table = text.parse().map_err(|e: toml::de::Error| {
-        let mut d = Diag::error(
-            "manifest",
-            format!("cannot parse the previous manifest: {}", e.message()),
-        )
-        .in_file(SourceFile::text(&from_manifest, text.as_str()))
-        .hint("fix the previous issue first (`folio build` shows the problem)");
-        if let Some(span) = e.span() {
-            d = d.at(span);
-        }
-        d
-    })?;
-    let meta = prev
-        .get("issue")
-        .and_then(Value::as_table)
-        .cloned()
-        .ok_or_else(|| Diag::error("manifest", "the previous manifest has no [issue] table"))?;
-
-    // Quarter, label, period, date.
-    let prev_date = meta
-        .get("date")
-        .and_then(|d| NaiveDate::parse_from_str(&d.to_string(), "%Y-%m-%d").ok());
+    let (from_manifest, text, prev, meta) = read_previous(config)?;
     let prev_label = meta.get("label").and_then(Value::as_str).unwrap_or("");
-    let (prev_q, label_span) = match (parse_label(prev_label), prev_date) {
-        (Some((q, span)), _) => (q, Some(span)),
-        (None, Some(d)) => (Quarter::reported_on(d), None),
-        (None, None) => {
-            return Err(Diag::error(
-                "new",
-                "cannot tell the previous issue's quarter: its label has no `Q<n> <year>` and its date is unreadable",
-            )
-            .in_file(SourceFile::text(&from_manifest, text.as_str()))
-            .into());
-        }
-    };
-    let quarter = prev_q.next();
-    let label = match label_span {
-        Some(span) => format!(
-            "{}{}{}",
-            &prev_label[..span.start],
-            quarter.label(),
-            &prev_label[span.end..]
-        ),
-        None => quarter.label(),
-    };
-    let prev_period = meta.get("period").and_then(Value::as_str).unwrap_or("");
-    let dash = ["–", "—", "-"]
-        .into_iter()
-        .find(|d| prev_period.contains(d))
-        .unwrap_or("–");
-    let period = quarter.period(dash);
-    // Same distance from the quarter's end as last time (e.g. "2nd day after").
-    let offset = prev_date
-        .map(|d| (d - prev_q.day_after()).num_days())
-        .unwrap_or(1);
-    let date = quarter.day_after() + chrono::Duration::days(offset);
-
+    let next = next_issue(&meta, prev_label, &from_manifest, &text)?;
     let dir = &config.issue_dir;
     std::fs::create_dir_all(dir.join("articles")).map_err(io_err(dir))?;
-    let copy = |rel: &str| -> FolioResult<()> {
-        let Some(rel) = inside(rel) else {
-            return Ok(());
-        };
-        let from = config.from.join(&rel);
-        if !from.is_file() {
-            return Ok(());
-        }
-        let to = dir.join(&rel);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
-        std::fs::copy(&from, &to).map_err(io_err(&to))?;
-        Ok(())
-    };
+    let copy = |rel: &str| copy_file(&config.from, dir, rel);
+    let placeholder = |title: &str| placeholder(title, &next.label, &next.period);
 
     let mut out = format!(
-        "# {} — {label} ({period})\n\
+        "# {} — {} ({})\n\
          # Scaffolded by `folio new` from {}. Placeholders are marked PLACEHOLDER:\n\
          # write the articles, list them in the sections below, replace the cover photo.\n\n",
         meta.get("publication")
             .and_then(Value::as_str)
             .unwrap_or("Issue"),
+        next.label,
+        next.period,
         crate::diag::display_path(&config.from),
     );
-
-    // [issue]: everything kept but label, period and date, in the README's order.
-    let mut issue = meta.clone();
-    issue.insert("label".into(), Value::String(label.clone()));
-    issue.insert("period".into(), Value::String(period.clone()));
-    issue.insert(
-        "date".into(),
-        Value::Datetime(
-            date.format("%Y-%m-%d")
-                .to_string()
-                .parse()
-                .expect("a formatted date parses"),
-        ),
-    );
-    out.push_str("[issue]\n");
-    let order = [
-        "publication",
-        "publisher",
-        "label",
-        "period",
-        "date",
-        "language",
-        "layout",
-        "paper",
-        "accent",
-        "bleed-mm",
-    ];
-    for key in order {
-        if let Some(v) = issue.remove(key) {
-            out.push_str(&format!("{key} = {v}\n"));
-        }
-    }
-    if !issue.is_empty() {
-        out.push_str(&toml::to_string(&issue).unwrap_or_default());
-    }
-    out.push('\n');
-
-    // [cover]: the photo stays as a marked placeholder; headlines are this quarter's.
-    if let Some(mut photo) = prev
+    out.push_str(&issue_table(&meta, &next));
+    if let Some(photo) = prev
         .get("cover")
         .and_then(|c| c.get("photo"))
         .and_then(Value::as_table)
-        .cloned()
     {
-        if let Some(file) = photo.get("file").and_then(Value::as_str) {
-            copy(file)?;
-        }
-        // The old alt text describes the old photo: the placeholder caption
-        // stands in (a preflight warning for the screen PDF) until it is replaced.
-        photo.remove("alt");
-        photo.insert(
-            "caption".into(),
-            Value::String(format!(
-                "PLACEHOLDER: the cover photo of {prev_label}; replace it"
-            )),
-        );
-        out.push_str("[cover]\nheadlines = []  # cover lines, in order\n\n");
-        out.push_str(&wrapped("cover", "photo", photo));
-        out.push('\n');
+        out.push_str(&cover_table(photo, prev_label, &copy)?);
     }
-
-    // [foreword]: same signatory, placeholder text.
     let foreword = prev.get("foreword").and_then(Value::as_table);
-    let placeholder = |title: &str| {
-        format!(
-            "+++\ntitle = \"{title}\"\n+++\n\nPLACEHOLDER: the text of the {title} of {label} ({period}).\n"
-        )
-    };
-    let mut first_article = None;
     if let Some(fw) = foreword {
-        let rel = fw
-            .get("article")
-            .and_then(Value::as_str)
-            .and_then(inside)
-            .unwrap_or_else(|| PathBuf::from("articles/foreword.md"));
-        let path = dir.join(&rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
-        std::fs::write(&path, placeholder("Foreword")).map_err(io_err(&path))?;
-        let mut fw = fw.clone();
-        fw.insert(
-            "article".into(),
-            Value::String(rel.to_string_lossy().replace('\\', "/")),
-        );
-        out.push_str(&toml::to_string(&single("foreword", Value::Table(fw))).unwrap_or_default());
-        out.push('\n');
+        out.push_str(&foreword_table(fw, dir, &placeholder)?);
     }
-
-    // [[sections]]: other sections kept but emptied, months replaced.
     let prev_sections: Vec<Table> = prev
         .get("sections")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|s| s.as_table().cloned()).collect())
         .unwrap_or_default();
-    let is_month = |s: &Table| {
-        ["id", "title"].iter().any(|k| {
-            s.get(*k)
-                .and_then(Value::as_str)
-                .and_then(month_of)
-                .is_some()
-        })
-    };
-    let month_opener = prev_sections
-        .iter()
-        .find(|s| is_month(s))
-        .and_then(|s| s.get("opener").cloned());
-    let new_months: Vec<Table> = quarter
-        .months()
-        .iter()
-        .map(|&m| {
-            let name = MONTHS[m as usize - 1];
-            let mut t = Table::new();
-            t.insert("id".into(), Value::String(name.to_lowercase()));
-            t.insert("title".into(), Value::String(name.into()));
-            if let Some(o) = &month_opener {
-                t.insert("opener".into(), o.clone());
-            }
-            t.insert("articles".into(), Value::Array(Vec::new()));
-            t
-        })
-        .collect();
-    let mut sections: Vec<Table> = Vec::new();
-    // Previous section id → new section id, for sponsor placement.
-    let mut mapping: Vec<(String, String)> = Vec::new();
-    let mut month_index = 0;
-    for s in &prev_sections {
-        let id = s
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if is_month(s) {
-            if month_index == 0 {
-                sections.extend(new_months.iter().cloned());
-            }
-            let new_id = new_months[month_index.min(2)]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            mapping.push((id, new_id));
-            month_index += 1;
-        } else {
-            let mut t = s.clone();
-            t.insert("articles".into(), Value::Array(Vec::new()));
-            mapping.push((id.clone(), id));
-            sections.push(t);
-        }
-    }
-    if month_index == 0 {
-        sections.extend(new_months.iter().cloned());
-    }
+    let (mut sections, mapping) = next_sections(&prev_sections, next.quarter);
+    let mut first_article = None;
     if foreword.is_none() {
         // Without a foreword, a placeholder article opens the first month
         // so that the issue has content and builds.
@@ -525,44 +327,7 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
             Value::Array(vec![Value::String(rel.into())]),
         );
     }
-    // [[sponsors]]: recurring; placed at the end of the matching section.
-    let sponsors: Vec<Value> = prev
-        .get("sponsors")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_table().cloned())
-                .map(|mut s| {
-                    let prev_section = match (s.remove("after"), s.get("section")) {
-                        (Some(Value::String(after)), _) => prev_sections
-                            .iter()
-                            .find(|sec| {
-                                sec.get("articles")
-                                    .and_then(Value::as_array)
-                                    .is_some_and(|arts| {
-                                        arts.iter().filter_map(Value::as_str).any(|f| {
-                                            Path::new(f)
-                                                .file_stem()
-                                                .is_some_and(|st| st == after.as_str())
-                                        })
-                                    })
-                            })
-                            .and_then(|sec| sec.get("id").and_then(Value::as_str))
-                            .map(str::to_string),
-                        (_, Some(Value::String(sec))) => Some(sec.clone()),
-                        _ => None,
-                    };
-                    let section = prev_section
-                        .and_then(|p| mapping.iter().find(|(old, _)| *old == p))
-                        .map(|(_, new)| new.clone())
-                        .unwrap_or_else(|| fallback.clone());
-                    s.insert("section".into(), Value::String(section));
-                    s
-                })
-                .map(Value::Table)
-                .collect()
-        })
-        .unwrap_or_default();
+    let sponsors = carried_sponsors(&prev, &prev_sections, &mapping, &fallback);
     for s in &sponsors {
         for file in [s.get("artwork"), s.get("ad").and_then(|a| a.get("logo"))]
             .into_iter()
@@ -572,29 +337,7 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
             copy(file)?;
         }
     }
-    // A section needs an article or a sponsor (an empty one would print an
-    // empty opener page): each section no sponsor closes gets a placeholder.
-    for s in sections.iter_mut() {
-        let id: String = s
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
-        let empty = s
-            .get("articles")
-            .and_then(Value::as_array)
-            .is_none_or(|a| a.is_empty());
-        let sponsored = sponsors.iter().any(|sp| {
-            sp.get("section").and_then(Value::as_str) == s.get("id").and_then(Value::as_str)
-        });
-        if empty && !sponsored && !id.is_empty() {
-            let rel = format!("articles/{id}-placeholder.md");
-            std::fs::write(dir.join(&rel), placeholder("first article")).map_err(io_err(dir))?;
-            s.insert("articles".into(), Value::Array(vec![Value::String(rel)]));
-        }
-    }
+    fill_empty_sections(&mut sections, &sponsors, dir, &placeholder)?;
     out.push_str(
         "# Sections in reading order: list each article file, e.g.\n\
          # articles = [\"articles/october/oct-01-summit.md\"]\n",
@@ -634,10 +377,356 @@ pub fn scaffold(config: &NewConfig) -> FolioResult<Scaffold> {
     crate::output::write_atomic(&manifest, out.as_bytes()).map_err(io_err(&manifest))?;
     Ok(Scaffold {
         manifest,
+        quarter: next.quarter,
+        period: next.period,
+        date: next.date,
+    })
+}
+
+/// `[[sponsors]]`: recurring; each placed at the end of the section that
+/// replaces the one it was in (or after), else of the last section.
+fn carried_sponsors(
+    prev: &Table,
+    prev_sections: &[Table],
+    mapping: &[(String, String)],
+    fallback: &str,
+) -> Vec<Value> {
+    prev.get("sponsors")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_table().cloned())
+                .map(|mut s| {
+                    let prev_section = match (s.remove("after"), s.get("section")) {
+                        (Some(Value::String(after)), _) => prev_sections
+                            .iter()
+                            .find(|sec| {
+                                sec.get("articles")
+                                    .and_then(Value::as_array)
+                                    .is_some_and(|arts| {
+                                        arts.iter().filter_map(Value::as_str).any(|f| {
+                                            Path::new(f)
+                                                .file_stem()
+                                                .is_some_and(|st| st == after.as_str())
+                                        })
+                                    })
+                            })
+                            .and_then(|sec| sec.get("id").and_then(Value::as_str))
+                            .map(str::to_string),
+                        (_, Some(Value::String(sec))) => Some(sec.clone()),
+                        _ => None,
+                    };
+                    let section = prev_section
+                        .and_then(|p| mapping.iter().find(|(old, _)| *old == p))
+                        .map(|(_, new)| new.clone())
+                        .unwrap_or_else(|| fallback.to_string());
+                    s.insert("section".into(), Value::String(section));
+                    s
+                })
+                .map(Value::Table)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads the previous issue's manifest: its path, text, table and `[issue]`.
+fn read_previous(config: &NewConfig) -> FolioResult<(PathBuf, String, Table, Table)> {
+    let from_manifest = config.from.join("issue.toml");
+    let text = std::fs::read_to_string(&from_manifest).map_err(|e| {
+        Diag::error(
+            "io",
+            format!("cannot read {}: {e}", from_manifest.display()),
+        )
+        .hint("--from must be an issue folder holding issue.toml")
+    })?;
+    let prev: Table = text.parse().map_err(|e: toml::de::Error| {
+        let mut d = Diag::error(
+            "manifest",
+            format!("cannot parse the previous manifest: {}", e.message()),
+        )
+        .in_file(SourceFile::text(&from_manifest, text.as_str()))
+        .hint("fix the previous issue first (`folio build` shows the problem)");
+        if let Some(span) = e.span() {
+            d = d.at(span);
+        }
+        d
+    })?;
+    let meta = prev
+        .get("issue")
+        .and_then(Value::as_table)
+        .cloned()
+        .ok_or_else(|| Diag::error("manifest", "the previous manifest has no [issue] table"))?;
+
+    Ok((from_manifest, text, prev, meta))
+}
+
+/// Works out the next quarter from the previous label (or date): label,
+/// period in the previous one's style, and the date at the same distance
+/// from the quarter's end.
+fn next_issue(
+    meta: &Table,
+    prev_label: &str,
+    from_manifest: &Path,
+    text: &str,
+) -> FolioResult<Next> {
+    let prev_date = meta
+        .get("date")
+        .and_then(|d| NaiveDate::parse_from_str(&d.to_string(), "%Y-%m-%d").ok());
+    let (prev_q, label_span) = match (parse_label(prev_label), prev_date) {
+        (Some((q, span)), _) => (q, Some(span)),
+        (None, Some(d)) => (Quarter::reported_on(d), None),
+        (None, None) => {
+            return Err(Diag::error(
+                "new",
+                "cannot tell the previous issue's quarter: its label has no `Q<n> <year>` and its date is unreadable",
+            )
+            .in_file(SourceFile::text(from_manifest, text))
+            .into());
+        }
+    };
+    let quarter = prev_q.next();
+    let label = match label_span {
+        Some(span) => format!(
+            "{}{}{}",
+            &prev_label[..span.start],
+            quarter.label(),
+            &prev_label[span.end..]
+        ),
+        None => quarter.label(),
+    };
+    let prev_period = meta.get("period").and_then(Value::as_str).unwrap_or("");
+    let dash = ["–", "—", "-"]
+        .into_iter()
+        .find(|d| prev_period.contains(d))
+        .unwrap_or("–");
+    let period = quarter.period(dash);
+    // Same distance from the quarter's end as last time (e.g. "2nd day after").
+    let offset = prev_date
+        .map(|d| (d - prev_q.day_after()).num_days())
+        .unwrap_or(1);
+    let date = quarter.day_after() + chrono::Duration::days(offset);
+
+    Ok(Next {
         quarter,
+        label,
         period,
         date,
     })
+}
+
+/// Copies a file the manifest names (`rel`, inside the issue folder) from
+/// the previous issue, when it is there.
+fn copy_file(from_dir: &Path, dir: &Path, rel: &str) -> FolioResult<()> {
+    let Some(rel) = inside(rel) else {
+        return Ok(());
+    };
+    let from = from_dir.join(&rel);
+    if !from.is_file() {
+        return Ok(());
+    }
+    let to = dir.join(&rel);
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    std::fs::copy(&from, &to).map_err(io_err(&to))?;
+    Ok(())
+}
+
+/// `[issue]`: everything kept but label, period and date, in the README's order.
+fn issue_table(meta: &Table, next: &Next) -> String {
+    let mut out = String::new();
+    let mut issue = meta.clone();
+    issue.insert("label".into(), Value::String(next.label.clone()));
+    issue.insert("period".into(), Value::String(next.period.clone()));
+    issue.insert(
+        "date".into(),
+        Value::Datetime(
+            next.date
+                .format("%Y-%m-%d")
+                .to_string()
+                .parse()
+                .expect("a formatted date parses"),
+        ),
+    );
+    out.push_str("[issue]\n");
+    let order = [
+        "publication",
+        "publisher",
+        "label",
+        "period",
+        "date",
+        "language",
+        "layout",
+        "paper",
+        "accent",
+        "bleed-mm",
+    ];
+    for key in order {
+        if let Some(v) = issue.remove(key) {
+            out.push_str(&format!("{key} = {v}\n"));
+        }
+    }
+    if !issue.is_empty() {
+        out.push_str(&toml::to_string(&issue).unwrap_or_default());
+    }
+    out.push('\n');
+
+    out
+}
+
+/// `[cover]`: the photo stays as a marked placeholder; headlines are this quarter's.
+fn cover_table(
+    photo: &Table,
+    prev_label: &str,
+    copy: &dyn Fn(&str) -> FolioResult<()>,
+) -> FolioResult<String> {
+    let mut photo = photo.clone();
+    let mut out = String::new();
+    if let Some(file) = photo.get("file").and_then(Value::as_str) {
+        copy(file)?;
+    }
+    // The old alt text describes the old photo: the placeholder caption
+    // stands in (a preflight warning for the screen PDF) until it is replaced.
+    photo.remove("alt");
+    photo.insert(
+        "caption".into(),
+        Value::String(format!(
+            "PLACEHOLDER: the cover photo of {prev_label}; replace it"
+        )),
+    );
+    out.push_str("[cover]\nheadlines = []  # cover lines, in order\n\n");
+    out.push_str(&wrapped("cover", "photo", photo));
+    out.push('\n');
+    Ok(out)
+}
+
+/// `[foreword]`: same signatory, placeholder text.
+fn foreword_table(
+    fw: &Table,
+    dir: &Path,
+    placeholder: &dyn Fn(&str) -> String,
+) -> FolioResult<String> {
+    let mut out = String::new();
+    let rel = fw
+        .get("article")
+        .and_then(Value::as_str)
+        .and_then(inside)
+        .unwrap_or_else(|| PathBuf::from("articles/foreword.md"));
+    let path = dir.join(&rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    std::fs::write(&path, placeholder("Foreword")).map_err(io_err(&path))?;
+    let mut fw = fw.clone();
+    fw.insert(
+        "article".into(),
+        Value::String(rel.to_string_lossy().replace('\\', "/")),
+    );
+    out.push_str(&toml::to_string(&single("foreword", Value::Table(fw))).unwrap_or_default());
+    out.push('\n');
+    Ok(out)
+}
+
+/// `[[sections]]`: other sections kept but emptied, the months replaced by
+/// the new quarter's; with the previous section id → new id, for sponsors.
+fn next_sections(prev_sections: &[Table], quarter: Quarter) -> (Vec<Table>, Vec<(String, String)>) {
+    let is_month = |s: &Table| {
+        ["id", "title"].iter().any(|k| {
+            s.get(*k)
+                .and_then(Value::as_str)
+                .and_then(month_of)
+                .is_some()
+        })
+    };
+    let month_opener = prev_sections
+        .iter()
+        .find(|s| is_month(s))
+        .and_then(|s| s.get("opener").cloned());
+    let new_months: Vec<Table> = quarter
+        .months()
+        .iter()
+        .map(|&m| {
+            let name = MONTHS[m as usize - 1];
+            let mut t = Table::new();
+            t.insert("id".into(), Value::String(name.to_lowercase()));
+            t.insert("title".into(), Value::String(name.into()));
+            if let Some(o) = &month_opener {
+                t.insert("opener".into(), o.clone());
+            }
+            t.insert("articles".into(), Value::Array(Vec::new()));
+            t
+        })
+        .collect();
+    let mut sections: Vec<Table> = Vec::new();
+    // Previous section id → new section id, for sponsor placement.
+    let mut mapping: Vec<(String, String)> = Vec::new();
+    let mut month_index = 0;
+    for s in prev_sections {
+        let id = s
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if is_month(s) {
+            if month_index == 0 {
+                sections.extend(new_months.iter().cloned());
+            }
+            let new_id = new_months[month_index.min(2)]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            mapping.push((id, new_id));
+            month_index += 1;
+        } else {
+            let mut t = s.clone();
+            t.insert("articles".into(), Value::Array(Vec::new()));
+            mapping.push((id.clone(), id));
+            sections.push(t);
+        }
+    }
+    if month_index == 0 {
+        sections.extend(new_months.iter().cloned());
+    }
+    (sections, mapping)
+}
+
+/// A section needs an article or a sponsor (an empty one would print an
+/// empty opener page): each section no sponsor closes gets a placeholder.
+fn fill_empty_sections(
+    sections: &mut [Table],
+    sponsors: &[Value],
+    dir: &Path,
+    placeholder: &dyn Fn(&str) -> String,
+) -> FolioResult<()> {
+    for s in sections.iter_mut() {
+        let id: String = s
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let empty = s
+            .get("articles")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty());
+        let sponsored = sponsors.iter().any(|sp| {
+            sp.get("section").and_then(Value::as_str) == s.get("id").and_then(Value::as_str)
+        });
+        if empty && !sponsored && !id.is_empty() {
+            let rel = format!("articles/{id}-placeholder.md");
+            std::fs::write(dir.join(&rel), placeholder("first article")).map_err(io_err(dir))?;
+            s.insert("articles".into(), Value::Array(vec![Value::String(rel)]));
+        }
+    }
+    Ok(())
+}
+
+/// The text of a placeholder article.
+fn placeholder(title: &str, label: &str, period: &str) -> String {
+    format!(
+        "+++\ntitle = \"{title}\"\n+++\n\nPLACEHOLDER: the text of the {title} of {label} ({period}).\n"
+    )
 }
 
 fn single(key: &str, value: Value) -> Table {
