@@ -975,16 +975,120 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
     let g = Geometry::new(paper);
     let year = rng.range(2023, 2026);
     let quarter = rng.range(0, 3);
-    let month0 = quarter * 3; // 0-based first month of the quarter
+    let when = When {
+        seed,
+        year,
+        quarter,
+        month0: quarter * 3,
+    };
     let n_articles = if rng.chance(0.15) {
         rng.range(4, 7)
     } else {
         rng.range(6, 30)
     };
     let n_sections = rng.range(1, 6).min(n_articles);
+    let sections = plan_sections(&mut rng, n_sections, when.month0);
+    let (photos, articles) = plan_articles(&mut rng, &sections, n_articles);
 
-    // Sections: the quarter's months, an optional "In the Spotlight" first,
-    // further sections after the months when there are more than four.
+    std::fs::create_dir_all(out_dir)?;
+    // Photos of articles.
+    for p in &photos {
+        let (w, h) = pixels(&mut rng, &g, p.role, p.aspect, opts.photo_ppi);
+        write_file(out_dir, &p.file, &photo_jpeg(&mut rng, w, h)?)?;
+    }
+    let mut photo_files = photos.len();
+
+    // Articles.
+    let mut total_words = 0;
+    for (_, a) in &articles {
+        let (text, words) = article_file(&mut rng, a, &photos, opts, &when);
+        total_words += words;
+        write_file(out_dir, &a.file, text.as_bytes())?;
+    }
+    let russian = articles.iter().filter(|(_, a)| a.lang == Lang::Ru).count();
+    let article_photos = articles.iter().map(|(_, a)| a.photos.len()).sum();
+
+    // Foreword.
+    let foreword = rng.chance(0.7);
+    if foreword {
+        let target = rng.range(150, 600);
+        let (md, words, _) = body(&mut rng, Lang::En, target);
+        total_words += words;
+        write_file(
+            out_dir,
+            "articles/foreword.md",
+            format!("+++\ntitle = \"Foreword\"\n+++\n\n{md}").as_bytes(),
+        )?;
+    }
+
+    // The manifest.
+    let mut t = String::new();
+    issue_table(&mut rng, &mut t, &when, paper);
+    let cover = cover_table(&mut rng, &mut t, &g, opts, out_dir)?;
+    photo_files += usize::from(cover);
+    if foreword {
+        foreword_table(&mut rng, &mut t);
+    }
+    for (si, (id, title, opener)) in sections.iter().enumerate() {
+        let files: Vec<String> = articles
+            .iter()
+            .filter(|(asi, _)| *asi == si)
+            .map(|(_, a)| a.file.clone())
+            .collect();
+        let _ = write!(
+            t,
+            "\n[[sections]]\nid = {}\ntitle = {}\nopener = {opener}\narticles = {}\n",
+            q(id),
+            q(title),
+            q_list(&files)
+        );
+    }
+
+    let sponsor_sizes = sponsor_tables(&mut rng, &mut t, &g, out_dir, &articles, &sections)?;
+    let (tiles, tile_files) = events_table(&mut rng, &mut t, &g, opts, out_dir, cover)?;
+    photo_files += tile_files;
+    contacts_table(&mut rng, &mut t, seed);
+    write_file(out_dir, "issue.toml", t.as_bytes())?;
+
+    Ok(SynthSummary {
+        seed,
+        dir: out_dir.to_path_buf(),
+        paper,
+        articles: articles.len(),
+        russian_articles: russian,
+        sections: sections.len(),
+        openers: sections.iter().filter(|s| s.2).count(),
+        photos: photo_files,
+        article_photos,
+        sponsors: sponsor_sizes,
+        event_tiles: tiles,
+        words: total_words,
+        foreword,
+    })
+}
+
+/// When the issue appears: its seed, year and quarter (0-based), and the
+/// quarter's first month (0-based).
+struct When {
+    seed: u64,
+    year: usize,
+    quarter: usize,
+    month0: usize,
+}
+
+/// Writes `bytes` to `rel` under `out_dir`, creating folders.
+fn write_file(out_dir: &Path, rel: &str, bytes: &[u8]) -> io::Result<()> {
+    let p = out_dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(p, bytes)
+}
+
+/// Sections: the quarter's months, an optional "In the Spotlight" first,
+/// further sections after the months when there are more than four; the
+/// flag says whether a section has an opener.
+fn plan_sections(rng: &mut Rng, n_sections: usize, month0: usize) -> Vec<(String, String, bool)> {
     let mut sections: Vec<(String, String, bool)> = Vec::new();
     let spotlight = n_sections >= 2 && (n_sections > 3 || rng.chance(0.35));
     if spotlight {
@@ -1006,7 +1110,16 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
     for s in &mut sections {
         s.2 = rng.chance(0.75);
     }
+    sections
+}
 
+/// The articles (with their section index) and their photos.
+fn plan_articles(
+    rng: &mut Rng,
+    sections: &[(String, String, bool)],
+    n_articles: usize,
+) -> (Vec<PhotoPlan>, Vec<(usize, ArticlePlan)>) {
+    let n_sections = sections.len();
     // Articles per section: at least one each, the rest at random.
     let mut counts = vec![1usize; n_sections];
     for _ in n_sections..n_articles {
@@ -1047,15 +1160,13 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
                 };
                 photos.push(PhotoPlan {
                     file: format!("photos/p{:03}.jpg", photos.len() + 1),
-                    aspect: aspect(&mut rng),
+                    aspect: aspect(rng),
                     role,
                 });
                 ph.push((photos.len() - 1, lead));
             }
             let sid = &sections[si].0;
-            let slug = phrase(&mut rng, Lang::En, 2)
-                .to_lowercase()
-                .replace(' ', "-");
+            let slug = phrase(rng, Lang::En, 2).to_lowercase().replace(' ', "-");
             let id = format!("a{k:02}-{slug}");
             articles.push((
                 si,
@@ -1083,128 +1194,102 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             photos[i].role = Role::Opener;
         }
     }
+    (photos, articles)
+}
 
-    std::fs::create_dir_all(out_dir)?;
-    let write = |rel: &str, bytes: &[u8]| -> io::Result<()> {
-        let p = out_dir.join(rel);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(p, bytes)
+/// An article file (front matter and body) and its word count.
+fn article_file(
+    rng: &mut Rng,
+    a: &ArticlePlan,
+    photos: &[PhotoPlan],
+    opts: &SynthOptions,
+    when: &When,
+) -> (String, usize) {
+    let (year, month0) = (when.year, when.month0);
+    let lang = a.lang;
+    let target = match rng.f64() {
+        x if x < 0.25 => rng.range(60, 250),
+        x if x < 0.85 => rng.range(250, 900),
+        _ => rng.range(900, 2000),
     };
-
-    // Photos of articles.
-    for p in &photos {
-        let (w, h) = pixels(&mut rng, &g, p.role, p.aspect, opts.photo_ppi);
-        write(&p.file, &photo_jpeg(&mut rng, w, h)?)?;
-    }
-    let mut photo_files = photos.len();
-
-    // Articles.
-    let mut total_words = 0;
-    let mut article_photos = 0;
-    let mut russian = 0;
-    for (_, a) in &articles {
-        let lang = a.lang;
-        if lang == Lang::Ru {
-            russian += 1;
-        }
-        let target = match rng.f64() {
-            x if x < 0.25 => rng.range(60, 250),
-            x if x < 0.85 => rng.range(250, 900),
-            _ => rng.range(900, 2000),
+    let (md, words, paras) = body(rng, lang, target);
+    let mut fm = String::new();
+    let title = phrase_n(rng, lang, 2, 14);
+    let _ = writeln!(fm, "title = {}", q(&title));
+    if rng.chance(0.5) {
+        let kicker = match lang {
+            Lang::En => rng.pick(KICKERS_EN),
+            Lang::Ru => rng.pick(KICKERS_RU),
         };
-        let (md, words, paras) = body(&mut rng, lang, target);
-        total_words += words;
-        let mut fm = String::new();
-        let title = phrase_n(&mut rng, lang, 2, 14);
-        let _ = writeln!(fm, "title = {}", q(&title));
-        if rng.chance(0.5) {
-            let kicker = match lang {
-                Lang::En => rng.pick(KICKERS_EN),
-                Lang::Ru => rng.pick(KICKERS_RU),
-            };
-            let _ = writeln!(fm, "kicker = {}", q(kicker));
-        }
-        if rng.chance(0.4) {
-            let mut w = 0;
-            let deck = sentence(&mut rng, lang, &mut w);
-            let _ = writeln!(fm, "deck = {}", q(&deck));
-        }
-        if rng.chance(0.6) {
-            let day = rng.range(1, 28);
-            let m = month0 + rng.range(0, 2);
-            let dateline = match lang {
-                Lang::En => format!("{}, {day} {} {year}", rng.pick(CITIES_EN), MONTHS_EN[m]),
-                Lang::Ru => format!(
-                    "{}, {day} {} {year} г.",
-                    rng.pick(CITIES_RU),
-                    MONTHS_RU_GEN[m]
-                ),
-            };
-            let _ = writeln!(fm, "dateline = {}", q(&dateline));
-        }
-        let _ = writeln!(fm, "columns = {}", a.columns);
-        if rng.chance(0.3) {
-            fm.push_str("new-page = true\n");
-        }
-        if opts.article_language && lang == Lang::Ru {
-            fm.push_str("language = \"ru\"\n");
-        }
-        for (j, &(pi, lead)) in a.photos.iter().enumerate() {
-            article_photos += 1;
-            let p = &photos[pi];
-            fm.push_str("\n[[photos]]\n");
-            let _ = writeln!(fm, "file = {}", q(&p.file));
-            let _ = writeln!(fm, "caption = {}", q(&caption(&mut rng, lang)));
-            let _ = writeln!(fm, "credit = {}", q(&credit(&mut rng)));
-            // Write the placement only where it differs from the default
-            // (lead for the first photo, inline after), as editors do.
-            if lead != (j == 0) {
-                let _ = writeln!(
-                    fm,
-                    "placement = {}",
-                    q(if lead { "lead" } else { "inline" })
-                );
-            }
-            if rng.chance(0.1) {
-                fm.push_str("fit = \"fit\"\n");
-            }
-            if rng.chance(0.2) {
-                let _ = writeln!(
-                    fm,
-                    "focal = [{:.2}, {:.2}]",
-                    rng.uniform(0.2, 0.8),
-                    rng.uniform(0.2, 0.8)
-                );
-            }
-            if lead && a.columns > 1 && rng.chance(0.15) {
-                let _ = writeln!(fm, "span = {}", rng.range(1, a.columns - 1));
-            }
-            if !lead && paras > 0 && rng.chance(0.4) {
-                let _ = writeln!(fm, "after-paragraph = {}", rng.range(1, paras));
-            }
-            if rng.chance(0.05) {
-                fm.push_str("rights-expire = 2099-12-31\n");
-            }
-        }
-        write(&a.file, format!("+++\n{fm}+++\n\n{md}").as_bytes())?;
+        let _ = writeln!(fm, "kicker = {}", q(kicker));
     }
-
-    // Foreword.
-    let foreword = rng.chance(0.7);
-    if foreword {
-        let target = rng.range(150, 600);
-        let (md, words, _) = body(&mut rng, Lang::En, target);
-        total_words += words;
-        write(
-            "articles/foreword.md",
-            format!("+++\ntitle = \"Foreword\"\n+++\n\n{md}").as_bytes(),
-        )?;
+    if rng.chance(0.4) {
+        let mut w = 0;
+        let deck = sentence(rng, lang, &mut w);
+        let _ = writeln!(fm, "deck = {}", q(&deck));
     }
+    if rng.chance(0.6) {
+        let day = rng.range(1, 28);
+        let m = month0 + rng.range(0, 2);
+        let dateline = match lang {
+            Lang::En => format!("{}, {day} {} {year}", rng.pick(CITIES_EN), MONTHS_EN[m]),
+            Lang::Ru => format!(
+                "{}, {day} {} {year} г.",
+                rng.pick(CITIES_RU),
+                MONTHS_RU_GEN[m]
+            ),
+        };
+        let _ = writeln!(fm, "dateline = {}", q(&dateline));
+    }
+    let _ = writeln!(fm, "columns = {}", a.columns);
+    if rng.chance(0.3) {
+        fm.push_str("new-page = true\n");
+    }
+    if opts.article_language && lang == Lang::Ru {
+        fm.push_str("language = \"ru\"\n");
+    }
+    for (j, &(pi, lead)) in a.photos.iter().enumerate() {
+        let p = &photos[pi];
+        fm.push_str("\n[[photos]]\n");
+        let _ = writeln!(fm, "file = {}", q(&p.file));
+        let _ = writeln!(fm, "caption = {}", q(&caption(rng, lang)));
+        let _ = writeln!(fm, "credit = {}", q(&credit(rng)));
+        // Write the placement only where it differs from the default
+        // (lead for the first photo, inline after), as editors do.
+        if lead != (j == 0) {
+            let _ = writeln!(
+                fm,
+                "placement = {}",
+                q(if lead { "lead" } else { "inline" })
+            );
+        }
+        if rng.chance(0.1) {
+            fm.push_str("fit = \"fit\"\n");
+        }
+        if rng.chance(0.2) {
+            let _ = writeln!(
+                fm,
+                "focal = [{:.2}, {:.2}]",
+                rng.uniform(0.2, 0.8),
+                rng.uniform(0.2, 0.8)
+            );
+        }
+        if lead && a.columns > 1 && rng.chance(0.15) {
+            let _ = writeln!(fm, "span = {}", rng.range(1, a.columns - 1));
+        }
+        if !lead && paras > 0 && rng.chance(0.4) {
+            let _ = writeln!(fm, "after-paragraph = {}", rng.range(1, paras));
+        }
+        if rng.chance(0.05) {
+            fm.push_str("rights-expire = 2099-12-31\n");
+        }
+    }
+    (format!("+++\n{fm}+++\n\n{md}"), words)
+}
 
-    // The manifest.
-    let mut t = String::new();
+/// The manifest's `[issue]` table.
+fn issue_table(rng: &mut Rng, t: &mut String, when: &When, paper: &str) {
+    let (seed, year, quarter, month0) = (when.seed, when.year, when.quarter, when.month0);
     let _ = writeln!(
         t,
         "{MARKER}, seed {seed} (folio synth). Generated: do not edit.\n"
@@ -1215,7 +1300,7 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
         "publication = {}",
         q(&format!("Synthetic Digest {seed}"))
     );
-    let _ = writeln!(t, "publisher = {}", q(&phrase_n(&mut rng, Lang::En, 2, 8)));
+    let _ = writeln!(t, "publisher = {}", q(&phrase_n(rng, Lang::En, 2, 8)));
     let _ = writeln!(t, "label = {}", q(&format!("Q{} {year}", quarter + 1)));
     let _ = writeln!(
         t,
@@ -1245,22 +1330,29 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             ])
         );
     }
+}
 
-    // Cover.
+/// `[cover]`, and its photo (written) in most issues; whether there is one.
+fn cover_table(
+    rng: &mut Rng,
+    t: &mut String,
+    g: &Geometry,
+    opts: &SynthOptions,
+    out_dir: &Path,
+) -> io::Result<bool> {
     t.push_str("\n[cover]\n");
     let headlines: Vec<String> = (0..rng.range(0, 5))
-        .map(|_| phrase_n(&mut rng, Lang::En, 4, 16))
+        .map(|_| phrase_n(rng, Lang::En, 4, 16))
         .collect();
     let _ = writeln!(t, "headlines = {}", q_list(&headlines));
     let cover = rng.chance(0.95);
     if cover {
         let a = rng.uniform(0.6, 0.9);
-        let (w, h) = pixels(&mut rng, &g, Role::Cover, a, opts.photo_ppi);
-        write("photos/cover.jpg", &photo_jpeg(&mut rng, w, h)?)?;
-        photo_files += 1;
+        let (w, h) = pixels(rng, g, Role::Cover, a, opts.photo_ppi);
+        write_file(out_dir, "photos/cover.jpg", &photo_jpeg(rng, w, h)?)?;
         t.push_str("\n[cover.photo]\nfile = \"photos/cover.jpg\"\n");
-        let _ = writeln!(t, "caption = {}", q(&caption(&mut rng, Lang::En)));
-        let _ = writeln!(t, "credit = {}", q(&credit(&mut rng)));
+        let _ = writeln!(t, "caption = {}", q(&caption(rng, Lang::En)));
+        let _ = writeln!(t, "credit = {}", q(&credit(rng)));
         if rng.chance(0.5) {
             let _ = writeln!(
                 t,
@@ -1270,39 +1362,31 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             );
         }
     }
+    Ok(cover)
+}
 
-    if foreword {
-        t.push_str("\n[foreword]\narticle = \"articles/foreword.md\"\n\n[foreword.signature]\n");
-        let name: &&str = rng.pick(NAMES);
-        let _ = writeln!(t, "name = {}", q(name));
-        if rng.chance(0.8) {
-            let _ = writeln!(t, "position = {}", q(&phrase_n(&mut rng, Lang::En, 2, 6)));
-        }
-        if rng.chance(0.6) {
-            let _ = writeln!(
-                t,
-                "organisation = {}",
-                q(&phrase_n(&mut rng, Lang::En, 2, 7))
-            );
-        }
+/// `[foreword]` and its signature.
+fn foreword_table(rng: &mut Rng, t: &mut String) {
+    t.push_str("\n[foreword]\narticle = \"articles/foreword.md\"\n\n[foreword.signature]\n");
+    let name: &&str = rng.pick(NAMES);
+    let _ = writeln!(t, "name = {}", q(name));
+    if rng.chance(0.8) {
+        let _ = writeln!(t, "position = {}", q(&phrase_n(rng, Lang::En, 2, 6)));
     }
-
-    for (si, (id, title, opener)) in sections.iter().enumerate() {
-        let files: Vec<String> = articles
-            .iter()
-            .filter(|(asi, _)| *asi == si)
-            .map(|(_, a)| a.file.clone())
-            .collect();
-        let _ = write!(
-            t,
-            "\n[[sections]]\nid = {}\ntitle = {}\nopener = {opener}\narticles = {}\n",
-            q(id),
-            q(title),
-            q_list(&files)
-        );
+    if rng.chance(0.6) {
+        let _ = writeln!(t, "organisation = {}", q(&phrase_n(rng, Lang::En, 2, 7)));
     }
+}
 
-    // Sponsors: every size, artwork (SVG or JPEG) or a composed ad.
+/// Sponsors: every size, artwork (SVG or JPEG) or a composed ad; their sizes.
+fn sponsor_tables(
+    rng: &mut Rng,
+    t: &mut String,
+    g: &Geometry,
+    out_dir: &Path,
+    articles: &[(usize, ArticlePlan)],
+    sections: &[(String, String, bool)],
+) -> io::Result<Vec<&'static str>> {
     let mut sponsor_sizes = Vec::new();
     for n in 0..rng.range(0, 3) {
         let size = *rng.pick(&["full", "half", "quarter"]);
@@ -1311,13 +1395,13 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
         let _ = write!(
             t,
             "\n[[sponsors]]\nid = \"{id}\"\nname = {}\nsize = \"{size}\"\n",
-            q(&phrase_n(&mut rng, Lang::En, 1, 6))
+            q(&phrase_n(rng, Lang::En, 1, 6))
         );
         if rng.chance(0.5) {
-            let (_, a) = rng.pick(&articles);
+            let (_, a) = rng.pick(articles);
             let _ = writeln!(t, "after = {}", q(&a.id));
         } else {
-            let (sid, _, _) = rng.pick(&sections);
+            let (sid, _, _) = rng.pick(sections);
             let _ = writeln!(t, "section = {}", q(sid));
         }
         if size == "full" && rng.chance(0.3) {
@@ -1332,7 +1416,7 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
         let kind = rng.f64();
         if kind < 0.35 {
             let file = format!("sponsors/{id}.svg");
-            write(&file, artwork_svg(&mut rng, aw, ah).as_bytes())?;
+            write_file(out_dir, &file, artwork_svg(rng, aw, ah).as_bytes())?;
             let _ = writeln!(t, "artwork = {}", q(&file));
             // ad artwork needs a text alternative (the accessible screen PDF)
             let _ = writeln!(t, "alt = {}", q(&format!("Advertisement of {id}")));
@@ -1340,19 +1424,19 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             // Raster artwork at 300 ppi for its space.
             let file = format!("sponsors/{id}.jpg");
             let (w, h) = ((aw / 25.4 * 300.0) as u32, (ah / 25.4 * 300.0) as u32);
-            write(&file, &photo_jpeg(&mut rng, w, h)?)?;
+            write_file(out_dir, &file, &photo_jpeg(rng, w, h)?)?;
             let _ = writeln!(t, "artwork = {}", q(&file));
             let _ = writeln!(t, "alt = {}", q(&format!("Advertisement of {id}")));
         } else {
             let lang = if rng.chance(0.2) { Lang::Ru } else { Lang::En };
             t.push_str("\n[sponsors.ad]\n");
-            let _ = writeln!(t, "headline = {}", q(&phrase_n(&mut rng, lang, 2, 8)));
+            let _ = writeln!(t, "headline = {}", q(&phrase_n(rng, lang, 2, 8)));
             if rng.chance(0.6) {
-                let _ = writeln!(t, "text = {}", q(&caption(&mut rng, lang)));
+                let _ = writeln!(t, "text = {}", q(&caption(rng, lang)));
             }
             if rng.chance(0.5) {
                 let file = format!("sponsors/{id}-logo.svg");
-                write(&file, artwork_svg(&mut rng, 40.0, 20.0).as_bytes())?;
+                write_file(out_dir, &file, artwork_svg(rng, 40.0, 20.0).as_bytes())?;
                 let _ = writeln!(t, "logo = {}", q(&file));
             }
             let contacts: Vec<String> = (0..rng.range(0, 3))
@@ -1360,7 +1444,7 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
                     0 => format!(
                         "{} {}, {}",
                         rng.range(1, 99),
-                        phrase(&mut rng, Lang::En, 2),
+                        phrase(rng, Lang::En, 2),
                         rng.pick(CITIES_EN)
                     ),
                     1 => format!("E-mail: info@sponsor{}.example", n + 1),
@@ -1373,8 +1457,20 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             }
         }
     }
+    Ok(sponsor_sizes)
+}
 
-    // Events.
+/// `[events]` with its tiles (photos written); the number of tiles and of
+/// photo files written.
+fn events_table(
+    rng: &mut Rng,
+    t: &mut String,
+    g: &Geometry,
+    opts: &SynthOptions,
+    out_dir: &Path,
+    cover: bool,
+) -> io::Result<(usize, usize)> {
+    let mut files = 0;
     let tiles = if rng.chance(0.25) {
         0
     } else {
@@ -1390,24 +1486,28 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             let _ = write!(
                 t,
                 "\n[[events.tiles]]\ncaption = {}\n[events.tiles.photo]\n",
-                q(&caption(&mut rng, lang))
+                q(&caption(rng, lang))
             );
             // As in the sample, the cover photo may come back as a tile.
             let file = if cover && i == tiles - 1 && rng.chance(0.2) {
                 "photos/cover.jpg".to_string()
             } else {
                 let file = format!("photos/events/e{:02}.jpg", i + 1);
-                let a = aspect(&mut rng);
-                let (w, h) = pixels(&mut rng, &g, Role::Tile, a, opts.photo_ppi);
-                write(&file, &photo_jpeg(&mut rng, w, h)?)?;
-                photo_files += 1;
+                let a = aspect(rng);
+                let (w, h) = pixels(rng, g, Role::Tile, a, opts.photo_ppi);
+                write_file(out_dir, &file, &photo_jpeg(rng, w, h)?)?;
+                files += 1;
                 file
             };
             let _ = writeln!(t, "file = {}", q(&file));
-            let _ = writeln!(t, "credit = {}", q(&credit(&mut rng)));
+            let _ = writeln!(t, "credit = {}", q(&credit(rng)));
         }
     }
+    Ok((tiles, files))
+}
 
+/// `[contacts]` in most issues.
+fn contacts_table(rng: &mut Rng, t: &mut String, seed: u64) {
     if rng.chance(0.85) {
         t.push_str("\n[contacts]\n");
         if rng.chance(0.9) {
@@ -1417,7 +1517,7 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
                 q(&format!(
                     "{} {} ave., {}",
                     rng.range(1, 120),
-                    phrase(&mut rng, Lang::En, 2),
+                    phrase(rng, Lang::En, 2),
                     rng.pick(CITIES_EN)
                 ))
             );
@@ -1440,23 +1540,6 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             }
         }
     }
-    write("issue.toml", t.as_bytes())?;
-
-    Ok(SynthSummary {
-        seed,
-        dir: out_dir.to_path_buf(),
-        paper,
-        articles: articles.len(),
-        russian_articles: russian,
-        sections: sections.len(),
-        openers: sections.iter().filter(|s| s.2).count(),
-        photos: photo_files,
-        article_photos,
-        sponsors: sponsor_sizes,
-        event_tiles: tiles,
-        words: total_words,
-        foreword,
-    })
 }
 
 // ---- contact sheet ----------------------------------------------------------------------
