@@ -8,7 +8,7 @@ use typst::foundations::Bytes;
 use typst_layout::PagedDocument;
 
 use crate::diag::{Diag, Failure, FolioResult, Severity};
-use crate::model::{self, Issue};
+use crate::model::{self, Issue, PhotoFacts};
 use crate::photos::{self, PhotoCache};
 use crate::project::Project;
 use crate::world::{FolioWorld, Mounts, NamedWorld};
@@ -58,7 +58,7 @@ pub struct Inputs {
 
 /// Loads and validates the issue and builds the template inputs.
 pub fn prepare(dirs: &Project, profile: Profile, cache: &PhotoCache) -> FolioResult<Inputs> {
-    let mut issue = model::load(&dirs.issue)?;
+    let issue = model::load(&dirs.issue)?;
     crate::budget::check_text_budget(&issue)?;
     let root = dirs.root.clone();
     let lib = dirs.layouts.join(&issue.layout).join("lib.typ");
@@ -87,11 +87,11 @@ pub fn prepare(dirs: &Project, profile: Profile, cache: &PhotoCache) -> FolioRes
             )
             .into());
     }
-    if profile == Profile::Screen {
-        issue.page.bleed_mm = 0.0;
-    }
-    issue.page.profile = profile.name().into();
-    let files = process_photos(&mut issue, cache, profile == Profile::Print)?;
+    // Profile settings and processed-photo facts make a new value: the
+    // loaded model stays as the manifest gave it.
+    let bleed = (profile == Profile::Screen).then_some(0.0);
+    let (facts, files) = process_photos(&issue, cache, profile == Profile::Print)?;
+    let issue = issue.for_profile(profile.name(), bleed).with_photos(&facts);
     let mounts = Mounts {
         issue: issue.dir.clone(),
         layouts: dirs.layouts.clone(),
@@ -108,31 +108,35 @@ pub fn prepare(dirs: &Project, profile: Profile, cache: &PhotoCache) -> FolioRes
     Ok(project)
 }
 
-/// Processes every photo of the issue (see [`photos::process`]), fills in
-/// their virtual paths and pixel sizes, and returns the virtual files to serve.
+/// Processes every photo of the issue (see [`photos::process`]): what became
+/// of each file, and the virtual files to serve.
 fn process_photos(
-    issue: &mut Issue,
+    issue: &Issue,
     cache: &PhotoCache,
     keep_cmyk: bool,
-) -> FolioResult<HashMap<String, Bytes>> {
+) -> FolioResult<(HashMap<PathBuf, PhotoFacts>, HashMap<String, Bytes>)> {
     let mut unique = BTreeMap::new();
-    issue.photos_mut(&mut |p| {
+    for p in issue.photos() {
         unique
             .entry(p.path.clone())
             .or_insert_with(|| p.origin.clone());
-    });
+    }
     let done = photos::process(&unique, cache, keep_cmyk)?;
-    issue.photos_mut(&mut |p| {
-        if let Some(d) = done.get(&p.path) {
-            p.src = format!("/folio/photos/{}", d.name);
-            p.width = d.width;
-            p.height = d.height;
-        }
-    });
-    Ok(done
-        .into_values()
-        .map(|d| (format!("/folio/photos/{}", d.name), Bytes::new(d.bytes)))
-        .collect())
+    let mut facts = HashMap::new();
+    let mut files = HashMap::new();
+    for (path, d) in done {
+        let src = format!("/folio/photos/{}", d.name);
+        facts.insert(
+            path,
+            PhotoFacts {
+                src: src.clone(),
+                width: d.width,
+                height: d.height,
+            },
+        );
+        files.insert(src, Bytes::new(d.bytes));
+    }
+    Ok((facts, files))
 }
 
 impl Inputs {

@@ -21,6 +21,18 @@ use crate::paths::{PathProblem, resolve_inside};
 
 pub use crate::figure::{AltSource, Origin, Photo};
 
+/// What processing made of one photo file: the virtual path it is served
+/// under and its pixel size (after EXIF orientation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoFacts {
+    /// Virtual path of the processed image (`/folio/photos/…`).
+    pub src: String,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
+}
+
 /// The whole issue as templates see it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -299,8 +311,33 @@ impl Issue {
         })
     }
 
+    /// The issue as an output profile lays it out: the profile's name in the
+    /// page setup, and its bleed (`None`: the manifest's). A new value; the
+    /// loaded model is never changed.
+    pub fn for_profile(mut self, profile: &str, bleed_mm: Option<f64>) -> Issue {
+        self.page.profile = profile.to_string();
+        if let Some(b) = bleed_mm {
+            self.page.bleed_mm = b;
+        }
+        self
+    }
+
+    /// The issue with every photo's processed facts (served path and pixel
+    /// size) filled in from `facts`, by file. A new value; the loaded model
+    /// is never changed.
+    pub fn with_photos(mut self, facts: &HashMap<PathBuf, PhotoFacts>) -> Issue {
+        self.photos_mut(&mut |p| {
+            if let Some(f) = facts.get(&p.path) {
+                p.src = f.src.clone();
+                p.width = f.width;
+                p.height = f.height;
+            }
+        });
+        self
+    }
+
     /// Visits every photo (cover, articles, inline, events).
-    pub fn photos_mut(&mut self, f: &mut dyn FnMut(&mut Photo)) {
+    fn photos_mut(&mut self, f: &mut dyn FnMut(&mut Photo)) {
         if let Some(p) = &mut self.cover.photo {
             f(p);
         }
