@@ -218,3 +218,10 @@ pub fn fixture_jpeg() -> PathBuf {
         .next()
         .expect("the minimal fixture has a JPEG")
 }
+
+/// Rewrites a text file in place through `edit` (tests adapt fixture copies).
+pub fn rewrite(path: &Path, edit: impl FnOnce(String) -> String) {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    std::fs::write(path, edit(text)).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
