@@ -19,24 +19,7 @@ use crate::manifest::{
 use crate::markdown::{self, Block};
 use crate::paths::{PathProblem, resolve_inside};
 
-/// A location in a manifest or article file, for findings.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Origin {
-    /// The file (canonical path).
-    pub path: PathBuf,
-    /// Its text.
-    pub text: Arc<str>,
-    /// Byte range of the value concerned.
-    pub span: Range<usize>,
-}
-
-impl Origin {
-    /// A diagnostic pointing here.
-    pub fn diag(&self, diag: Diag) -> Diag {
-        diag.in_file(SourceFile::text(&self.path, self.text.clone()))
-            .at(self.span.clone())
-    }
-}
+pub use crate::figure::{AltSource, Origin, Photo};
 
 /// The whole issue as templates see it.
 #[derive(Debug, Clone, Serialize)]
@@ -206,83 +189,6 @@ pub struct Article {
     /// Where the page budget was given.
     #[serde(skip)]
     pub pages_origin: Option<Origin>,
-}
-
-/// A photo ready for the template.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "kebab-case")]
-pub struct Photo {
-    /// Virtual path of the processed image.
-    pub src: String,
-    /// Pixel width (after EXIF orientation).
-    pub width: u32,
-    /// Pixel height (after EXIF orientation).
-    pub height: u32,
-    /// Caption.
-    pub caption: Option<String>,
-    /// Credit.
-    pub credit: Option<String>,
-    /// Lead or inline.
-    pub placement: Placement,
-    /// Fill or fit.
-    pub fit: Fit,
-    /// Focal point.
-    pub focal: [f64; 2],
-    /// Column span.
-    pub span: Option<u8>,
-    /// Text alternative for screen readers: the `alt` given, else the
-    /// caption (event tiles: the tile's caption); null when there is none
-    /// or the photo is decorative.
-    pub alt: Option<String>,
-    /// Purely decorative: tagged as an artifact, no alt text.
-    pub decorative: bool,
-    /// Where `alt` came from (for accessibility findings).
-    #[serde(skip)]
-    pub alt_source: AltSource,
-    /// Real file (canonical).
-    #[serde(skip)]
-    pub path: PathBuf,
-    /// Where it was referenced.
-    #[serde(skip)]
-    pub origin: Origin,
-    /// Rights expiry (y, m, d).
-    #[serde(skip)]
-    pub rights_expire: Option<(i32, u8, u8)>,
-}
-
-/// Where an image's text alternative comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AltSource {
-    /// Written as `alt` in the manifest or front matter.
-    Given,
-    /// Falls back to the caption (a preflight warning for accessible profiles).
-    Caption,
-    /// Marked `decorative = true`: an artifact, no alt needed.
-    Decorative,
-    /// Neither alt nor caption (a preflight error for accessible profiles).
-    #[default]
-    Missing,
-}
-
-impl AltSource {
-    /// Resolves alt text from an explicit `alt`, a fallback text and the decorative flag.
-    pub fn resolve(
-        alt: Option<&str>,
-        fallback: Option<&str>,
-        decorative: bool,
-    ) -> (Option<String>, AltSource) {
-        let nonempty =
-            |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
-        if decorative {
-            (None, AltSource::Decorative)
-        } else if let Some(a) = nonempty(alt) {
-            (Some(a), AltSource::Given)
-        } else if let Some(c) = nonempty(fallback) {
-            (Some(c), AltSource::Caption)
-        } else {
-            (None, AltSource::Missing)
-        }
-    }
 }
 
 /// A sponsor block.
@@ -704,7 +610,7 @@ impl Resolver<'_> {
                     .label("expected a regular Markdown file")
                     .hint(format!(
                         "articles are Markdown files of at most {}; split a longer text into several articles",
-                        crate::safe_io::human_size(crate::limits::MAX_TEXT_BYTES)
+                        crate::limits::human_size(crate::limits::MAX_TEXT_BYTES)
                     )),
                 );
                 return None;
@@ -829,7 +735,7 @@ impl Resolver<'_> {
             }
         }
         let mut body = markdown::parse(parsed.body);
-        crate::limits::break_blocks(&mut body);
+        crate::markdown::break_blocks(&mut body);
         insert_inline_photos(&mut body, inline);
         let pages_origin = fm.pages.as_ref().map(|p| Origin {
             span: p.span(),
@@ -935,20 +841,7 @@ fn valid_colour(s: &str) -> bool {
 ///
 /// Photos are checked to exist but not decoded; see [`crate::photos`].
 pub fn load(dir: &Path) -> FolioResult<Issue> {
-    let dir = dir.canonicalize().map_err(|e| {
-        Diag::error(
-            "io",
-            format!("cannot open issue folder {}: {e}", dir.display()),
-        )
-        .hint("pass the issue folder, e.g. `folio build issues/2023-q3`")
-    })?;
-    if !dir.is_dir() {
-        return Err(
-            Diag::error("io", format!("{} is not a folder", dir.display()))
-                .hint("pass the issue folder (the one containing issue.toml)")
-                .into(),
-        );
-    }
+    let dir = crate::project::issue_folder(dir)?;
     let path = dir.join("issue.toml");
     let bytes = crate::safe_io::read_text_input(&path).map_err(|e| {
         Diag::error(
@@ -1384,4 +1277,20 @@ pub fn rel_virtual(dir: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Issue-relative file names of the processed photos (`/folio/photos/<hash>`
+/// → `photos/x.jpg`): the index names photos by the file the editor knows,
+/// which also stays the same when the picture in it is replaced.
+pub fn photo_names(issue: &Issue) -> HashMap<String, String> {
+    let dir = issue
+        .dir
+        .canonicalize()
+        .unwrap_or_else(|_| issue.dir.clone());
+    let mut out = HashMap::new();
+    for p in issue.photos() {
+        out.entry(p.src.clone())
+            .or_insert_with(|| rel_virtual(&dir, &p.path));
+    }
+    out
 }

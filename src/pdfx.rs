@@ -5,7 +5,7 @@
 //!
 //! Typst 0.15 writes no PDF/X, so the print PDF is post-processed with
 //! lopdf (after [`crate::export::print_boxes`], in the same pass).
-//! `folio verify` ([`crate::verify`]) checks the result independently.
+//! `folio verify` ([`crate::cmd::verify`]) checks the result independently.
 
 use std::sync::Arc;
 

@@ -15,11 +15,7 @@ use typst::{Library, LibraryExt, World};
 use typst_kit::files::{FileLoader, FileStore};
 use typst_kit::fonts::{FontPath, FontStore};
 
-/// A world that can name its files for diagnostics.
-pub trait NamedWorld: World {
-    /// User-facing name of a file (a path relative to the working directory).
-    fn name(&self, id: FileId) -> String;
-}
+pub use crate::diag::NamedWorld;
 
 /// The folders Typst may read, by their virtual prefix.
 #[derive(Debug, Clone)]

@@ -13,9 +13,8 @@ use std::process::ExitCode;
 use typst::text::{FontBook, FontStyle};
 use typst_kit::fonts::{FontPath, FontStore};
 
-use crate::args::FontsArgs;
-use crate::compile;
-use crate::diag::{Diag, FolioResult};
+use crate::cmd::args::FontsArgs;
+use crate::diag::FolioResult;
 use crate::model::Issue;
 use crate::world::load_fonts;
 
@@ -35,13 +34,10 @@ impl FontsConfig {
     pub fn from_args(args: &FontsArgs) -> FolioResult<Self> {
         let root = match (&args.root, &args.issue) {
             (Some(r), _) => r.clone(),
-            (None, Some(issue)) => compile::find_root(issue).ok_or_else(|| {
-                Diag::error("io", "no layouts/ folder found above the issue folder")
-                    .hint("pass --root DIR (the folder holding fonts/)")
-            })?,
+            (None, Some(issue)) => crate::project::Project::resolve(issue, None)?.root,
             (None, None) => std::env::current_dir()
                 .ok()
-                .and_then(|d| compile::find_root(&d))
+                .and_then(|d| crate::project::find_root(&d))
                 .unwrap_or_else(|| PathBuf::from(".")),
         };
         Ok(Self {

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use chrono::{Datelike, NaiveDate};
 use toml::{Table, Value};
 
-use crate::args::NewArgs;
+use crate::cmd::args::NewArgs;
 use crate::diag::{Diag, FolioResult, SourceFile};
 
 /// Normalised settings for `folio new`.

@@ -26,9 +26,10 @@ use tiny_http::{Header, Request, Response, StatusCode};
 use typst::layout::{Frame, FrameItem, Point, Transform};
 use typst_layout::{Page, PagedDocument};
 
-use crate::args::ServeArgs;
+use crate::cmd::args::ServeArgs;
+use crate::compile::Profile;
 use crate::diag::{Diag, FolioResult};
-use crate::watch::{Session, WatchConfig, Watcher, clock, ms, watch_loop};
+use crate::session::{Session, WatchConfig, Watcher, clock, ms, watch_loop};
 
 /// Normalised settings for `folio serve`.
 #[derive(Debug, Clone)]
@@ -37,20 +38,23 @@ pub struct ServeConfig {
     pub watch: WatchConfig,
     /// Requested port; `None` tries 3000–3009, `Some(0)` takes any free port.
     pub port: Option<u16>,
+    /// Threads (`None`: one per core).
+    pub jobs: Option<usize>,
 }
 
 impl ServeConfig {
     /// Normalises `folio serve` arguments.
     pub fn from_args(args: &ServeArgs) -> FolioResult<Self> {
+        let layout = args.layout.config(&args.issue, Profile::Screen)?;
         Ok(Self {
-            watch: WatchConfig::new(
-                &args.issue,
-                args.root.as_deref(),
-                None,
-                args.profile,
-                args.system_fonts,
-            )?,
+            watch: WatchConfig {
+                profile: layout.single_profile("serve")?,
+                project: layout.project,
+                output: None,
+                system_fonts: layout.system_fonts,
+            },
             port: args.port,
+            jobs: layout.jobs,
         })
     }
 }
@@ -376,7 +380,7 @@ fn walk_text(frame: &Frame, ts: Transform, f: &mut dyn FnMut(Point, &typst::text
 }
 
 fn escape(s: &str) -> String {
-    crate::report::esc(s)
+    crate::html::esc(s)
 }
 
 /// The status bar, error overlay and pages (swapped in after each rebuild).
@@ -488,7 +492,7 @@ pub fn run(args: &ServeArgs) -> FolioResult<std::process::ExitCode> {
 /// Serves the preview and rebuilds on changes until the process is stopped.
 pub fn serve(config: ServeConfig) -> FolioResult<()> {
     let shared = Arc::new(Shared::default());
-    let title = crate::build::issue_name(&config.watch.issue_dir);
+    let title = config.watch.project.name();
     shared.update(|p| {
         p.title = title.clone();
         p.status = format!("{title}: building…");
@@ -496,52 +500,55 @@ pub fn serve(config: ServeConfig) -> FolioResult<()> {
     let mut watcher = Watcher::new(&config.watch.watched(), Vec::new())?;
     let addr = start_server(config.port, shared.clone())?;
     eprintln!("serving the preview at http://{addr}/ (Ctrl+C to stop)");
-    let bleed = config.watch.profile == crate::compile::Profile::Print;
+    let bleed = config.watch.profile == Profile::Print;
     let mut session = Session::new(config.watch);
-    watch_loop(&mut session, &mut watcher, |session| {
-        let start = Instant::now();
-        match session.compile() {
-            Ok(compiled) => {
-                if !compiled.warnings.is_empty() {
-                    crate::diag::emit_stderr(&compiled.warnings);
+    let jobs = config.jobs;
+    crate::pool::with_jobs(jobs, || {
+        watch_loop(&mut session, &mut watcher, |session| {
+            let start = Instant::now();
+            match session.compile() {
+                Ok(compiled) => {
+                    if !compiled.warnings.is_empty() {
+                        crate::diag::emit_stderr(&compiled.warnings);
+                    }
+                    let svg_start = Instant::now();
+                    let old = shared
+                        .preview
+                        .lock()
+                        .map(|p| p.pages.clone())
+                        .unwrap_or_default();
+                    let pages = render_pages(&compiled.doc, &old, bleed);
+                    let t = compiled.timings;
+                    let status = format!(
+                        "{title}: {} pages, built at {} in {} (load {}, typeset {}, check {}, svg {})",
+                        pages.len(),
+                        clock(),
+                        ms(start.elapsed()),
+                        ms(t.load),
+                        ms(t.typeset),
+                        ms(t.check),
+                        ms(svg_start.elapsed()),
+                    );
+                    eprintln!("[{}] {status}", clock());
+                    shared.update(|p| {
+                        p.pages = pages;
+                        p.error = None;
+                        p.status = status;
+                    });
                 }
-                let svg_start = Instant::now();
-                let old = shared
-                    .preview
-                    .lock()
-                    .map(|p| p.pages.clone())
-                    .unwrap_or_default();
-                let pages = render_pages(&compiled.doc, &old, bleed);
-                let t = compiled.timings;
-                let status = format!(
-                    "{title}: {} pages, built at {} in {} (load {}, typeset {}, check {}, svg {})",
-                    pages.len(),
-                    clock(),
-                    ms(start.elapsed()),
-                    ms(t.load),
-                    ms(t.typeset),
-                    ms(t.check),
-                    ms(svg_start.elapsed()),
-                );
-                eprintln!("[{}] {status}", clock());
-                shared.update(|p| {
-                    p.pages = pages;
-                    p.error = None;
-                    p.status = status;
-                });
+                Err(failure) => {
+                    crate::diag::emit_stderr(&failure.0);
+                    let text = crate::diag::render_plain(&failure.0);
+                    eprintln!(
+                        "[{}] build failed; the preview keeps the last good pages",
+                        clock()
+                    );
+                    shared.update(|p| {
+                        p.error = Some(text);
+                        p.status = format!("{title}: build failed at {}", clock());
+                    });
+                }
             }
-            Err(failure) => {
-                crate::diag::emit_stderr(&failure.0);
-                let text = crate::diag::render_plain(&failure.0);
-                eprintln!(
-                    "[{}] build failed; the preview keeps the last good pages",
-                    clock()
-                );
-                shared.update(|p| {
-                    p.error = Some(text);
-                    p.status = format!("{title}: build failed at {}", clock());
-                });
-            }
-        }
-    })
+        })
+    })?
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use lopdf::{Document, Object, ObjectId};
 use serde::Serialize;
 
-use crate::args::{Format, VerifyArgs};
+use crate::cmd::args::{Format, VerifyArgs};
 use crate::diag::{Diag, FolioResult};
 use crate::pdfx::{PDFX_VERSION, PDFXID_NS, is_rgb_space, resolve};
 
