@@ -55,9 +55,11 @@ fn verify(pdf: &Path) -> (bool, Vec<(String, bool, String)>) {
     (o.status.success(), rules)
 }
 
+/// A file in this run's scratch folder. The folder is made once: `scratch`
+/// empties it, and the tests run in parallel.
 fn scratch_file(name: &str) -> PathBuf {
-    let dir = scratch("pdfx");
-    dir.join(name)
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| scratch("pdfx")).join(name)
 }
 
 #[test]
