@@ -1,16 +1,17 @@
 //! From an issue folder to a laid-out document: load the model, process the
 //! photos, generate the template inputs, and compile in the sandboxed world.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use typst::foundations::Bytes;
 use typst_layout::PagedDocument;
 
 use crate::contract::vpath;
 use crate::diag::{Diag, Failure, FolioResult, Severity};
-use crate::model::{self, Issue};
+use crate::model::{self, Issue, PhotoFacts};
 use crate::photos::{self, PhotoCache};
+use crate::project::Project;
 use crate::world::{FolioWorld, Mounts};
 use typst_kit::diagnostics::DiagnosticWorld;
 
@@ -45,17 +46,8 @@ impl Profile {
     }
 }
 
-/// Where the project's shared folders are.
-pub fn find_root(issue_dir: &Path) -> Option<PathBuf> {
-    let start = issue_dir.canonicalize().ok()?;
-    start
-        .ancestors()
-        .find(|a| a.join("layouts").is_dir())
-        .map(Path::to_path_buf)
-}
-
 /// Everything needed to compile an issue.
-pub struct Project {
+pub struct Inputs {
     /// The resolved issue (with processed photo sizes).
     pub issue: Issue,
     /// The repo root (holding layouts/, fonts/, assets/).
@@ -67,24 +59,13 @@ pub struct Project {
 }
 
 /// Loads and validates the issue and builds the template inputs.
-pub fn prepare(
-    issue_dir: &Path,
-    root: Option<&Path>,
-    profile: Profile,
-    cache: &PhotoCache,
-) -> FolioResult<Project> {
-    let mut issue = model::load(issue_dir)?;
-    crate::limits::check_text_budget(&issue)?;
-    let root = match root {
-        Some(r) => r.canonicalize().map_err(|e| Diag::error("io", format!("cannot open root {}: {e}", r.display())))?,
-        None => find_root(&issue.dir).ok_or_else(|| {
-            Diag::error("io", "no layouts/ folder found above the issue folder")
-                .hint("run folio inside the project, or pass --root DIR (the folder holding layouts/ and fonts/)")
-        })?,
-    };
-    let lib = root.join("layouts").join(&issue.layout).join("lib.typ");
+pub fn prepare(dirs: &Project, profile: Profile, cache: &PhotoCache) -> FolioResult<Inputs> {
+    let issue = model::load(&dirs.issue)?;
+    crate::budget::check_text_budget(&issue)?;
+    let root = dirs.root.clone();
+    let lib = dirs.layouts.join(&issue.layout).join("lib.typ");
     if !lib.is_file() {
-        let mut available: Vec<String> = std::fs::read_dir(root.join("layouts"))
+        let mut available: Vec<String> = std::fs::read_dir(&dirs.layouts)
             .map(|rd| {
                 rd.flatten()
                     .filter(|e| e.path().join("lib.typ").is_file())
@@ -108,21 +89,17 @@ pub fn prepare(
             )
             .into());
     }
-    if profile == Profile::Screen {
-        issue.page.bleed_mm = 0.0;
-    }
-    issue.page.profile = profile.name().into();
-    let photo_files = photos::process(&mut issue, cache, profile == Profile::Print)?;
-    let files: HashMap<String, Bytes> = photo_files
-        .into_iter()
-        .map(|(k, v)| (k, Bytes::new(v)))
-        .collect();
+    // Profile settings and processed-photo facts make a new value: the
+    // loaded model stays as the manifest gave it.
+    let bleed = (profile == Profile::Screen).then_some(0.0);
+    let (facts, files) = process_photos(&issue, cache, profile == Profile::Print)?;
+    let issue = issue.for_profile(profile.name(), bleed).with_photos(&facts);
     let mounts = Mounts {
         issue: issue.dir.clone(),
-        layouts: root.join("layouts"),
-        assets: root.join("assets"),
+        layouts: dirs.layouts.clone(),
+        assets: dirs.assets.clone(),
     };
-    let mut project = Project {
+    let mut project = Inputs {
         issue,
         root,
         mounts,
@@ -133,7 +110,38 @@ pub fn prepare(
     Ok(project)
 }
 
-impl Project {
+/// Processes every photo of the issue (see [`photos::process`]): what became
+/// of each file, and the virtual files to serve.
+fn process_photos(
+    issue: &Issue,
+    cache: &PhotoCache,
+    keep_cmyk: bool,
+) -> FolioResult<(HashMap<PathBuf, PhotoFacts>, HashMap<String, Bytes>)> {
+    let mut unique = BTreeMap::new();
+    for p in issue.photos() {
+        unique
+            .entry(p.path.clone())
+            .or_insert_with(|| p.origin.clone());
+    }
+    let done = photos::process(&unique, cache, keep_cmyk)?;
+    let mut facts = HashMap::new();
+    let mut files = HashMap::new();
+    for (path, d) in done {
+        let src = vpath::photo(&d.name);
+        facts.insert(
+            path,
+            PhotoFacts {
+                src: src.clone(),
+                width: d.width,
+                height: d.height,
+            },
+        );
+        files.insert(src, Bytes::new(d.bytes));
+    }
+    Ok((facts, files))
+}
+
+impl Inputs {
     /// Regenerates `/folio/data.json` and `/folio/main.typ` from the model
     /// (after copyfitting changed it).
     pub fn refresh_inputs(&mut self) -> FolioResult<()> {
@@ -148,7 +156,7 @@ impl Project {
     }
 }
 
-impl Project {
+impl Inputs {
     /// Serves a fit plan's files (`/folio/fit/…`) to the templates.
     pub fn set_fit(&mut self, plan: &crate::fit::FitPlan) {
         self.files.retain(|k, _| !k.starts_with(vpath::FIT));

@@ -244,7 +244,7 @@ pub fn emit(dest: &mut dyn WriteColor, diags: &[Diag]) {
     };
     for d in diags {
         // Text from files never reaches the terminal raw (ESC sequences).
-        let d = &crate::limits::sanitised(d);
+        let d = &sanitised(d);
         let mut diag = match d.severity {
             Severity::Error => Diagnostic::error(),
             Severity::Warning => Diagnostic::warning(),
@@ -338,4 +338,28 @@ pub fn line_of(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
+}
+
+/// A copy of a diagnostic that is safe to print on a terminal: control
+/// characters taken from files are escaped in the message, labels, hints
+/// and file name, and neutralised in the source text shown.
+pub fn sanitised(d: &Diag) -> Diag {
+    let mut d = d.clone();
+    d.message = crate::control::escape_control(&d.message);
+    d.label = d.label.as_deref().map(crate::control::escape_control);
+    d.hints = d
+        .hints
+        .iter()
+        .map(|h| crate::control::escape_control(h))
+        .collect();
+    if let Some(f) = &mut d.file {
+        f.name = crate::control::escape_control(&f.name);
+        if let Some(t) = &f.text {
+            let clean = crate::control::neutralise_control(t);
+            if clean != **t {
+                f.text = Some(clean.into());
+            }
+        }
+    }
+    d
 }

@@ -31,6 +31,7 @@ use typst_render::RenderOptions;
 use crate::diag::{Diag, FolioResult};
 use crate::model::Issue;
 use crate::pdfx::OutputCondition;
+use crate::photos::CmykImage;
 
 /// Cells per inch of the TAC raster (1.27 mm cells).
 pub const TAC_DPI: f64 = 20.0;
@@ -40,7 +41,7 @@ pub const SMALL_TEXT_PT: f64 = 12.0;
 const PLATE_MIN: f32 = 0.02;
 /// TAC above the limit by less than this is 8-bit rounding in the profile's
 /// own ink-limited separation, not an overrun.
-const TAC_SLACK: f64 = 1.0;
+pub const TAC_SLACK: f64 = 1.0;
 
 /// sRGB → the output condition's CMYK, 8 bits per channel.
 #[derive(Clone)]
@@ -120,49 +121,6 @@ impl Separator {
                 [v[0], v[1], v[2], v[3]].map(|x| f32::from(x) / 255.0)
             }
         }
-    }
-}
-
-/// Decoded CMYK samples of a placed CMYK JPEG, as the PDF carries them
-/// (Typst writes CMYK JPEGs with an inverting /Decode, as Photoshop's are).
-pub struct CmykImage {
-    /// Width in pixels.
-    pub width: usize,
-    /// Height in pixels.
-    pub height: usize,
-    /// Ink per pixel, 4 bytes, 255 = full ink.
-    pub ink: Vec<u8>,
-}
-
-impl CmykImage {
-    /// Decodes a CMYK JPEG's samples; `None` when it is not one.
-    pub fn decode(bytes: &[u8]) -> Option<Self> {
-        use zune_core::bytestream::ZCursor;
-        use zune_core::colorspace::ColorSpace;
-        use zune_core::options::DecoderOptions;
-        if crate::photos::jpeg_components(bytes) != Some(4) {
-            return None;
-        }
-        let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::CMYK);
-        let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-        let raw = dec.decode().ok()?;
-        let info = dec.info()?;
-        let (width, height) = (usize::from(info.width), usize::from(info.height));
-        if raw.len() != width * height * 4 {
-            return None;
-        }
-        // Typst (krilla) always inverts CMYK JPEG samples; measure what prints.
-        let ink = raw.into_iter().map(|v| 255 - v).collect();
-        Some(Self { width, height, ink })
-    }
-
-    /// The highest TAC of the whole image in percent.
-    pub fn max_tac(&self) -> f64 {
-        self.ink
-            .chunks_exact(4)
-            .map(|p| p.iter().map(|&v| f64::from(v)).sum::<f64>())
-            .fold(0.0, f64::max)
-            / 2.55
     }
 }
 
@@ -429,7 +387,7 @@ pub fn measure(
         sep,
         cmyk,
         names,
-        proxies: &crate::snapshot::proxies(doc.pages(), TAC_DPI.round() as u32),
+        proxies: &crate::raster::proxies(doc.pages(), TAC_DPI.round() as u32),
         opts: RenderOptions {
             pixel_per_pt: typst::utils::Scalar::new(scale),
             render_bleed: true,
@@ -483,10 +441,10 @@ impl Measure<'_> {
 
         // The page as drawn, for the report.
         let mut full = page.clone();
-        crate::snapshot::swap_images(&mut full.frame, self.proxies);
+        crate::raster::swap_images(&mut full.frame, self.proxies);
         let px = typst_render::render(&full, &self.opts);
         let (w, h) = (px.width(), px.height());
-        let image = crate::snapshot::on_white(w, h, px.data());
+        let image = crate::raster::on_white(w, h, px.data());
         let rgb = self.rgb_layer(page, &found, &image);
         let mut ink: Vec<f32> = self
             .sep
@@ -576,9 +534,9 @@ impl Measure<'_> {
                 },
                 false,
             );
-            crate::snapshot::swap_images(&mut rgb_page.frame, self.proxies);
+            crate::raster::swap_images(&mut rgb_page.frame, self.proxies);
             let px = typst_render::render(&rgb_page, &self.opts);
-            crate::snapshot::on_white(w, h, px.data())
+            crate::raster::on_white(w, h, px.data())
         }
     }
 
@@ -600,7 +558,7 @@ impl Measure<'_> {
                 true,
             );
             let px = typst_render::render(&layer, &self.opts);
-            let mask = crate::snapshot::on_white(w, h, px.data());
+            let mask = crate::raster::on_white(w, h, px.data());
             let color = k.map(|v| v as f32 / 1000.0);
             for (cell, m) in ink.chunks_exact_mut(4).zip(mask.as_raw().chunks_exact(3)) {
                 let a = 1.0 - f32::from(m[0]) / 255.0;
@@ -698,11 +656,11 @@ fn paint_image(ink: &mut [f32], w: u32, h: u32, place: &Placement, img: &CmykIma
 /// Measures a compiled project's pages (see [`measure`]): CMYK JPEGs and
 /// photo names come from the project's served files.
 pub fn measure_project(
-    project: &crate::compile::Project,
+    project: &crate::compile::Inputs,
     doc: &PagedDocument,
 ) -> FolioResult<(Vec<PageInk>, PlateFindings)> {
     let sep = Separator::new(&project.issue.print)?;
-    let names = crate::snapshot::photo_names(&project.issue);
+    let names = crate::model::photo_names(&project.issue);
     let mut by_hash = HashMap::new();
     let mut cmyk = HashMap::new();
     for (src, bytes) in &project.files {
@@ -804,7 +762,7 @@ pub fn tac_table(pages: &[PageInk], cond: &OutputCondition) -> String {
 /// Heat-map colour stops: (TAC relative to the limit, RGB). White is no
 /// ink; green is ordinary; yellow to orange approaches the limit; red and
 /// purple are over it.
-fn heat(tac: f32, limit: f32) -> [u8; 3] {
+pub fn heat(tac: f32, limit: f32) -> [u8; 3] {
     let stops: [(f32, [f32; 3]); 7] = [
         (0.0, [255.0, 255.0, 255.0]),
         (100.0, [198.0, 219.0, 239.0]),
@@ -834,112 +792,4 @@ pub fn heat_map(page: &PageInk, limit: f64) -> RgbImage {
         px.0 = heat(t, limit as f32);
     }
     img
-}
-
-/// Writes `folio check --report DIR`: report.html with every page beside
-/// its ink heat map (PNG files next to it), and the TAC table.
-pub fn write_report(
-    dir: &std::path::Path,
-    issue_dir: &std::path::Path,
-    outcome: &crate::check::CheckOutcome,
-) -> FolioResult<()> {
-    use crate::report::esc;
-    use std::fmt::Write;
-    let io = |e: std::io::Error| {
-        Diag::error(
-            "io",
-            format!("cannot write the report in {}: {e}", dir.display()),
-        )
-        .hint("check that the folder is writable")
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let png = |img: &RgbImage| -> FolioResult<Vec<u8>> {
-        let mut out = Vec::new();
-        img.write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
-            .map_err(|e| Diag::error("io", format!("cannot encode a PNG: {e}")))?;
-        Ok(out)
-    };
-    let title = format!("folio check: {}", crate::build::issue_name(issue_dir));
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>\n\
-         body {{ font: 15px/1.45 system-ui, sans-serif; margin: 1.5rem 2rem; color: #1d1d1f; }}\n\
-         .page {{ display: inline-block; margin: 0 1.5rem 1.5rem 0; vertical-align: top; }}\n\
-         .page img {{ width: 255px; image-rendering: pixelated; border: 1px solid #ccc; margin-right: 4px; }}\n\
-         .over {{ color: #c8102e; font-weight: 600; }}\n\
-         .legend span {{ display: inline-block; width: 2.2rem; text-align: center; font-size: .8rem; }}\n\
-         li.error {{ color: #c8102e; }} li.warning {{ color: #8a5a00; }}\n\
-         </style>\n</head>\n<body>\n<h1>{t}</h1>\n",
-        t = esc(&title)
-    );
-    let errors = outcome
-        .findings
-        .iter()
-        .filter(|d| d.severity == crate::diag::Severity::Error)
-        .count();
-    let warnings = outcome
-        .findings
-        .iter()
-        .filter(|d| d.severity == crate::diag::Severity::Warning)
-        .count();
-    let _ = writeln!(h, "<p>{errors} error(s), {warnings} warning(s).</p>\n<ul>");
-    for d in &outcome.findings {
-        let class = match d.severity {
-            crate::diag::Severity::Error => "error",
-            crate::diag::Severity::Warning => "warning",
-            crate::diag::Severity::Info => "info",
-        };
-        let _ = writeln!(h, "<li class=\"{class}\">{}</li>", esc(&d.message));
-    }
-    h.push_str("</ul>\n");
-    if let Some(cond) = &outcome.condition {
-        let _ = writeln!(
-            h,
-            "<h2>Ink coverage</h2>\n<p>Total area coverage through {} (limit {:.0}%), on 1.27 mm cells (20 dpi). \
-             Each page is shown beside its heat map.</p>\n<p class=\"legend\">",
-            esc(&cond.identifier),
-            cond.tac_limit
-        );
-        for t in [
-            0.0,
-            100.0,
-            200.0,
-            cond.tac_limit - 30.0,
-            cond.tac_limit,
-            cond.tac_limit + 20.0,
-            400.0,
-        ] {
-            let [r, g, b] = heat(t as f32, cond.tac_limit as f32);
-            let fg = if r as u32 + g as u32 + b as u32 > 400 {
-                "#000"
-            } else {
-                "#fff"
-            };
-            let _ = write!(
-                h,
-                "<span style=\"background: rgb({r},{g},{b}); color: {fg}\">{t:.0}</span>"
-            );
-        }
-        h.push_str("</p>\n");
-        for p in &outcome.ink {
-            let page_png = format!("page-{:03}.png", p.page);
-            let heat_png = format!("tac-{:03}.png", p.page);
-            std::fs::write(dir.join(&page_png), png(&p.image)?).map_err(io)?;
-            std::fs::write(dir.join(&heat_png), png(&heat_map(p, cond.tac_limit))?).map_err(io)?;
-            let over = p.max_tac > cond.tac_limit + TAC_SLACK;
-            let _ = writeln!(
-                h,
-                "<div class=\"page\"><div><img src=\"{page_png}\" alt=\"page {n}\"><img src=\"{heat_png}\" alt=\"ink heat map of page {n}\"></div>\
-                 <div{cls}>page {n}: max {tac:.0}% ({what})</div></div>",
-                n = p.page,
-                tac = p.max_tac,
-                what = esc(&p.max_what),
-                cls = if over { " class=\"over\"" } else { "" },
-            );
-        }
-    }
-    h.push_str("</body>\n</html>\n");
-    crate::output::write_atomic(&dir.join("report.html"), h.as_bytes()).map_err(io)?;
-    Ok(())
 }

@@ -76,91 +76,18 @@ pub fn validate_language(code: &str) -> Result<(), Diag> {
     Err(d)
 }
 
-/// Whether a character is a control character folio refuses in text: C0
-/// and C1 controls and DEL, except tab and line breaks.
-pub fn is_refused_control(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
-}
-
-/// The name of a control character, for messages.
-pub fn control_name(c: char) -> String {
-    let name = match c {
-        '\0' => "NUL",
-        '\u{7}' => "BEL",
-        '\u{8}' => "backspace",
-        '\u{b}' => "vertical tab",
-        '\u{c}' => "form feed",
-        '\u{1b}' => "ESC",
-        '\u{7f}' => "DEL",
-        _ => "",
-    };
-    if name.is_empty() {
-        format!("U+{:04X}", c as u32)
+/// A size in words: "2.0 MB", "512 bytes".
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else if bytes >= 1_000 {
+        format!("{:.1} kB", bytes as f64 / 1e3)
     } else {
-        format!("U+{:04X} {name}", c as u32)
+        format!("{bytes} bytes")
     }
 }
 
-/// Shows control characters as `\u{1b}` so that text from files can be
-/// printed to a terminal without running escape sequences.
-pub fn escape_control(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// Replaces control characters (except tab and line feed) by printable
-/// characters of the same UTF-8 length, so that byte spans stay valid:
-/// for showing a file's lines on a terminal.
-pub fn neutralise_control(s: &str) -> String {
-    if !s.chars().any(is_refused_control) && !s.contains('\r') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        let keep =
-            !c.is_control() || c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
-        if keep {
-            out.push(c);
-        } else if c.len_utf8() == 1 {
-            // C0 and DEL are one byte, C1 two: spans stay valid.
-            out.push('?');
-        } else {
-            out.push('¿');
-        }
-    }
-    out
-}
-
-/// A copy of a diagnostic that is safe to print on a terminal: control
-/// characters taken from files are escaped in the message, labels, hints
-/// and file name, and neutralised in the source text shown.
-pub fn sanitised(d: &crate::diag::Diag) -> crate::diag::Diag {
-    let mut d = d.clone();
-    d.message = escape_control(&d.message);
-    d.label = d.label.as_deref().map(escape_control);
-    d.hints = d.hints.iter().map(|h| escape_control(h)).collect();
-    if let Some(f) = &mut d.file {
-        f.name = escape_control(&f.name);
-        if let Some(t) = &f.text {
-            let clean = neutralise_control(t);
-            if clean != **t {
-                f.text = Some(clean.into());
-            }
-        }
-    }
-    d
-}
+pub use crate::control::{control_name, escape_control, is_refused_control, neutralise_control};
 
 /// The text checks shared by manifests and articles: control characters
 /// (NUL included) are an error at their line and column, and so are
@@ -548,76 +475,6 @@ fn header_span(text: &str, header: &str) -> Option<Range<usize>> {
     Some(at..at + header.len())
 }
 
-/// Refuses an issue whose articles hold more text than
-/// [`MAX_ISSUE_TEXT_BYTES`], before it is laid out (layout time and memory
-/// grow with the text).
-pub fn check_text_budget(issue: &crate::model::Issue) -> Result<(), crate::diag::Failure> {
-    let counts = [
-        ("articles", issue.articles().count()),
-        ("sponsor blocks", issue.sponsors().count()),
-        (
-            "event tiles",
-            issue.events.as_ref().map_or(0, |e| e.tiles.len()),
-        ),
-    ];
-    for (what, n) in counts {
-        if n > MAX_ITEMS {
-            return Err(issue
-                .manifest
-                .diag(
-                    Diag::error(
-                        "limit",
-                        format!("the issue has {n} {what}; the limit is {MAX_ITEMS}"),
-                    )
-                    .label(format!("expected at most {MAX_ITEMS} {what}")),
-                )
-                .hint("a quarterly issue with that many is almost certainly a mistake; split it into several issues")
-                .into());
-        }
-    }
-    let total: usize = issue.articles().map(|a| a.origin.text.len()).sum();
-    if total <= MAX_ISSUE_TEXT_BYTES {
-        return Ok(());
-    }
-    let mut d = issue.manifest.diag(
-        Diag::error(
-            "limit",
-            format!(
-                "the articles hold {} of text; the limit for one issue is {}",
-                crate::safe_io::human_size(total as u64),
-                crate::safe_io::human_size(MAX_ISSUE_TEXT_BYTES as u64)
-            ),
-        )
-        .label(format!("expected at most about {MAX_PAGES} pages of text")),
-    );
-    if let Some(a) = issue.articles().max_by_key(|a| a.origin.text.len()) {
-        d = d.hint(format!(
-            "the longest article is {} ({}); split the issue or shorten it",
-            crate::diag::display_path(&a.origin.path),
-            crate::safe_io::human_size(a.origin.text.len() as u64)
-        ));
-    }
-    Err(d.into())
-}
-
-/// Refuses a laid-out document of more than [`MAX_PAGES`] pages.
-pub fn check_pages(pages: usize, issue: &crate::model::Issue) -> Result<(), crate::diag::Failure> {
-    if pages <= MAX_PAGES {
-        return Ok(());
-    }
-    Err(issue
-        .manifest
-        .diag(
-            Diag::error(
-                "limit",
-                format!("the issue has {pages} pages; the limit is {MAX_PAGES}"),
-            )
-            .label(format!("expected at most {MAX_PAGES} pages")),
-        )
-        .hint("a quarterly issue of more pages is almost certainly a mistake (an article pasted twice?); split it into several issues")
-        .into())
-}
-
 /// Inserts break opportunities (U+200B) into tokens longer than
 /// [`LONG_TOKEN_CHARS`]: after `/`, `?`, `&`, `=`, `.`, `_` and `,`, and
 /// where none comes for [`BREAK_EVERY_CHARS`] characters, there. Text
@@ -677,34 +534,6 @@ pub fn break_in_place(s: &mut String) {
     }
 }
 
-/// Gives every long token of an article body break opportunities (text,
-/// inline code, code blocks; link targets stay as they are).
-pub fn break_blocks(blocks: &mut [crate::markdown::Block]) {
-    use crate::markdown::Block;
-    for b in blocks {
-        match b {
-            Block::Para { children } | Block::Heading { children, .. } => break_inlines(children),
-            Block::Quote { children } => break_blocks(children),
-            Block::List { items, .. } => items.iter_mut().for_each(|i| break_blocks(i)),
-            Block::Code { text } => break_in_place(text),
-            Block::Rule | Block::Photo { .. } => {}
-        }
-    }
-}
-
-fn break_inlines(inlines: &mut [crate::markdown::Inline]) {
-    use crate::markdown::Inline;
-    for i in inlines {
-        match i {
-            Inline::Text { text } | Inline::Code { text } => break_in_place(text),
-            Inline::Emph { children }
-            | Inline::Strong { children }
-            | Inline::Link { children, .. } => break_inlines(children),
-            Inline::Linebreak => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,21 +576,6 @@ mod tests {
         assert_eq!(&text[s], "\"b\"");
         let s = span_at(text, &[Key::Name("issue"), Key::Name("publication")]).unwrap();
         assert_eq!(&text[s], "\"\"");
-    }
-
-    #[test]
-    fn page_limit() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
-        let issue = crate::model::load(&dir).expect("the minimal fixture loads");
-        assert!(check_pages(MAX_PAGES, &issue).is_ok());
-        let err = check_pages(MAX_PAGES + 1, &issue).unwrap_err();
-        let text = crate::diag::render_plain(&err.0);
-        assert!(
-            text.contains("the issue has 401 pages; the limit is 400"),
-            "{text}"
-        );
-        assert!(text.contains("issue.toml:1:1"), "{text}");
-        assert!(check_text_budget(&issue).is_ok());
     }
 
     #[test]

@@ -1,23 +1,24 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use folio::args::{Cli, Command};
+use folio::cmd::args::{Cli, Command};
+use folio::cmd::{build, check, diff, eject, fonts, new, serve, snapshot, synth, verify, watch};
 use folio::diag::emit_stderr;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build(args) => folio::build::run(&args),
-        Command::Check(args) => folio::check::run(&args),
-        Command::Eject(args) => folio::eject::run(&args),
-        Command::Snapshot(args) => folio::snapshot::run(&args),
-        Command::Diff(args) => folio::diff::run(&args),
-        Command::Watch(args) => folio::watch::run(&args),
-        Command::Serve(args) => folio::serve::run(&args),
-        Command::New(args) => folio::new::run(&args),
-        Command::Fonts(args) => folio::fonts::run(&args),
-        Command::Verify(args) => folio::verify::run(&args),
-        Command::Synth(args) => folio::synth::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Eject(args) => eject::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Watch(args) => watch::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::New(args) => new::run(&args),
+        Command::Fonts(args) => fonts::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Synth(args) => synth::run(&args),
     };
     match result {
         Ok(code) => code,

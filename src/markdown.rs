@@ -7,7 +7,7 @@
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::model::Photo;
+use crate::figure::Photo;
 
 /// A block of an article body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -458,6 +458,32 @@ pub fn inline_text(inlines: &[Inline], out: &mut String) {
             | Inline::Strong { children }
             | Inline::Link { children, .. } => inline_text(children, out),
             Inline::Linebreak => out.push('\n'),
+        }
+    }
+}
+
+/// Gives every long token of an article body break opportunities (text,
+/// inline code, code blocks; link targets stay as they are).
+pub fn break_blocks(blocks: &mut [Block]) {
+    for b in blocks {
+        match b {
+            Block::Para { children } | Block::Heading { children, .. } => break_inlines(children),
+            Block::Quote { children } => break_blocks(children),
+            Block::List { items, .. } => items.iter_mut().for_each(|i| break_blocks(i)),
+            Block::Code { text } => crate::limits::break_in_place(text),
+            Block::Rule | Block::Photo { .. } => {}
+        }
+    }
+}
+
+fn break_inlines(inlines: &mut [Inline]) {
+    for i in inlines {
+        match i {
+            Inline::Text { text } | Inline::Code { text } => crate::limits::break_in_place(text),
+            Inline::Emph { children }
+            | Inline::Strong { children }
+            | Inline::Link { children, .. } => break_inlines(children),
+            Inline::Linebreak => {}
         }
     }
 }

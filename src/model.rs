@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::contract::vpath;
 use crate::diag::{Diag, Failure, FolioResult, SourceFile};
 use crate::manifest::{
     self, Contacts, Fit, Manifest, OpenerName, OpenerSetting, PhotoRef, Placement, Signature,
@@ -19,23 +20,18 @@ use crate::manifest::{
 use crate::markdown::{self, Block};
 use crate::paths::{PathProblem, resolve_inside};
 
-/// A location in a manifest or article file, for findings.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Origin {
-    /// The file (canonical path).
-    pub path: PathBuf,
-    /// Its text.
-    pub text: Arc<str>,
-    /// Byte range of the value concerned.
-    pub span: Range<usize>,
-}
+pub use crate::figure::{AltSource, Origin, Photo};
 
-impl Origin {
-    /// A diagnostic pointing here.
-    pub fn diag(&self, diag: Diag) -> Diag {
-        diag.in_file(SourceFile::text(&self.path, self.text.clone()))
-            .at(self.span.clone())
-    }
+/// What processing made of one photo file: the virtual path it is served
+/// under and its pixel size (after EXIF orientation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoFacts {
+    /// Virtual path of the processed image (`/folio/photos/…`).
+    pub src: String,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
 }
 
 /// The whole issue as templates see it.
@@ -208,83 +204,6 @@ pub struct Article {
     pub pages_origin: Option<Origin>,
 }
 
-/// A photo ready for the template.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "kebab-case")]
-pub struct Photo {
-    /// Virtual path of the processed image.
-    pub src: String,
-    /// Pixel width (after EXIF orientation).
-    pub width: u32,
-    /// Pixel height (after EXIF orientation).
-    pub height: u32,
-    /// Caption.
-    pub caption: Option<String>,
-    /// Credit.
-    pub credit: Option<String>,
-    /// Lead or inline.
-    pub placement: Placement,
-    /// Fill or fit.
-    pub fit: Fit,
-    /// Focal point.
-    pub focal: [f64; 2],
-    /// Column span.
-    pub span: Option<u8>,
-    /// Text alternative for screen readers: the `alt` given, else the
-    /// caption (event tiles: the tile's caption); null when there is none
-    /// or the photo is decorative.
-    pub alt: Option<String>,
-    /// Purely decorative: tagged as an artifact, no alt text.
-    pub decorative: bool,
-    /// Where `alt` came from (for accessibility findings).
-    #[serde(skip)]
-    pub alt_source: AltSource,
-    /// Real file (canonical).
-    #[serde(skip)]
-    pub path: PathBuf,
-    /// Where it was referenced.
-    #[serde(skip)]
-    pub origin: Origin,
-    /// Rights expiry (y, m, d).
-    #[serde(skip)]
-    pub rights_expire: Option<(i32, u8, u8)>,
-}
-
-/// Where an image's text alternative comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AltSource {
-    /// Written as `alt` in the manifest or front matter.
-    Given,
-    /// Falls back to the caption (a preflight warning for accessible profiles).
-    Caption,
-    /// Marked `decorative = true`: an artifact, no alt needed.
-    Decorative,
-    /// Neither alt nor caption (a preflight error for accessible profiles).
-    #[default]
-    Missing,
-}
-
-impl AltSource {
-    /// Resolves alt text from an explicit `alt`, a fallback text and the decorative flag.
-    pub fn resolve(
-        alt: Option<&str>,
-        fallback: Option<&str>,
-        decorative: bool,
-    ) -> (Option<String>, AltSource) {
-        let nonempty =
-            |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
-        if decorative {
-            (None, AltSource::Decorative)
-        } else if let Some(a) = nonempty(alt) {
-            (Some(a), AltSource::Given)
-        } else if let Some(c) = nonempty(fallback) {
-            (Some(c), AltSource::Caption)
-        } else {
-            (None, AltSource::Missing)
-        }
-    }
-}
-
 /// A sponsor block.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -393,8 +312,33 @@ impl Issue {
         })
     }
 
+    /// The issue as an output profile lays it out: the profile's name in the
+    /// page setup, and its bleed (`None`: the manifest's). A new value; the
+    /// loaded model is never changed.
+    pub fn for_profile(mut self, profile: &str, bleed_mm: Option<f64>) -> Issue {
+        self.page.profile = profile.to_string();
+        if let Some(b) = bleed_mm {
+            self.page.bleed_mm = b;
+        }
+        self
+    }
+
+    /// The issue with every photo's processed facts (served path and pixel
+    /// size) filled in from `facts`, by file. A new value; the loaded model
+    /// is never changed.
+    pub fn with_photos(mut self, facts: &HashMap<PathBuf, PhotoFacts>) -> Issue {
+        self.photos_mut(&mut |p| {
+            if let Some(f) = facts.get(&p.path) {
+                p.src = f.src.clone();
+                p.width = f.width;
+                p.height = f.height;
+            }
+        });
+        self
+    }
+
     /// Visits every photo (cover, articles, inline, events).
-    pub fn photos_mut(&mut self, f: &mut dyn FnMut(&mut Photo)) {
+    fn photos_mut(&mut self, f: &mut dyn FnMut(&mut Photo)) {
         if let Some(p) = &mut self.cover.photo {
             f(p);
         }
@@ -727,7 +671,7 @@ impl Resolver<'_> {
         let columns = self.check_front(&fm, &file_origin);
         let (lead, inline) = self.article_photos(&fm, &file_origin);
         let mut body = markdown::parse(parsed.body);
-        crate::limits::break_blocks(&mut body);
+        crate::markdown::break_blocks(&mut body);
         insert_inline_photos(&mut body, inline);
         let pages_origin = fm.pages.as_ref().map(|p| Origin {
             span: p.span(),
@@ -766,7 +710,7 @@ impl Resolver<'_> {
                     .label("expected a regular Markdown file")
                     .hint(format!(
                         "articles are Markdown files of at most {}; split a longer text into several articles",
-                        crate::safe_io::human_size(crate::limits::MAX_TEXT_BYTES)
+                        crate::limits::human_size(crate::limits::MAX_TEXT_BYTES)
                     )),
                 );
                 return None;
@@ -981,20 +925,7 @@ struct Settings {
 
 /// Opens the issue folder and reads its manifest as text.
 fn read_manifest(dir: &Path) -> FolioResult<(PathBuf, PathBuf, Arc<str>)> {
-    let dir = dir.canonicalize().map_err(|e| {
-        Diag::error(
-            "io",
-            format!("cannot open issue folder {}: {e}", dir.display()),
-        )
-        .hint("pass the issue folder, e.g. `folio build issues/2023-q3`")
-    })?;
-    if !dir.is_dir() {
-        return Err(
-            Diag::error("io", format!("{} is not a folder", dir.display()))
-                .hint("pass the issue folder (the one containing issue.toml)")
-                .into(),
-        );
-    }
+    let dir = crate::project::issue_folder(dir)?;
     let path = dir.join("issue.toml");
     let bytes = crate::safe_io::read_text_input(&path).map_err(|e| {
         Diag::error(
@@ -1170,7 +1101,7 @@ impl Resolver<'_> {
             Ok((format, width, height)) => {
                 let (alt, _) = AltSource::resolve(sp.alt.as_deref(), None, sp.decorative);
                 Some(Artwork {
-                    src: format!("/issue/{}", rel_virtual(self.dir, &path)),
+                    src: format!("{}{}", vpath::ISSUE, rel_virtual(self.dir, &path)),
                     width,
                     height,
                     format,
@@ -1202,7 +1133,7 @@ impl Resolver<'_> {
                     );
                     return None;
                 }
-                Some(format!("/issue/{}", rel_virtual(self.dir, &path)))
+                Some(format!("{}{}", vpath::ISSUE, rel_virtual(self.dir, &path)))
             }),
             logo_alt: ad.logo.as_ref().map(|_| {
                 AltSource::resolve(ad.logo_alt.as_deref(), None, false)
@@ -1504,4 +1435,20 @@ pub fn rel_virtual(dir: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Issue-relative file names of the processed photos (`/folio/photos/<hash>`
+/// → `photos/x.jpg`): the index names photos by the file the editor knows,
+/// which also stays the same when the picture in it is replaced.
+pub fn photo_names(issue: &Issue) -> HashMap<String, String> {
+    let dir = issue
+        .dir
+        .canonicalize()
+        .unwrap_or_else(|_| issue.dir.clone());
+    let mut out = HashMap::new();
+    for p in issue.photos() {
+        out.entry(p.src.clone())
+            .or_insert_with(|| rel_virtual(&dir, &p.path));
+    }
+    out
 }

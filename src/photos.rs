@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Diag, Failure, FolioResult};
-use crate::model::{Issue, Origin};
+use crate::figure::Origin;
 
 /// Largest side we accept, in pixels (a decompression bomb guard).
 pub const MAX_SIDE: u32 = 20_000;
@@ -94,8 +94,9 @@ impl PhotoCache {
     }
 }
 
-/// Processes every photo of the issue, fills in their virtual paths and
-/// pixel sizes, and returns the virtual files to serve.
+/// Processes every photo file (each with where it was first referenced,
+/// for errors) and returns what became of each: its served name, pixel size
+/// and bytes.
 ///
 /// With `keep_cmyk` (the print profile), CMYK JPEGs that need no rotation
 /// are served as they are, under a name ending in `-cmyk.jpg`: Typst passes
@@ -103,16 +104,10 @@ impl PhotoCache {
 /// separation, and the ink preflight measures its CMYK samples. Otherwise
 /// (screen, archive) they are converted to RGB as before.
 pub fn process(
-    issue: &mut Issue,
+    unique: &BTreeMap<PathBuf, Origin>,
     cache: &PhotoCache,
     keep_cmyk: bool,
-) -> FolioResult<BTreeMap<String, Vec<u8>>> {
-    let mut unique: BTreeMap<PathBuf, Origin> = BTreeMap::new();
-    issue.photos_mut(&mut |p| {
-        unique
-            .entry(p.path.clone())
-            .or_insert_with(|| p.origin.clone());
-    });
+) -> FolioResult<HashMap<PathBuf, Processed>> {
     let progress = Progress::new(unique.len());
     let results: Vec<(PathBuf, Result<Processed, Diag>)> = unique
         .par_iter()
@@ -144,18 +139,7 @@ pub fn process(
     if !errors.is_empty() {
         return Err(Failure(errors));
     }
-    let mut files = BTreeMap::new();
-    issue.photos_mut(&mut |p| {
-        if let Some(d) = done.get(&p.path) {
-            p.src = crate::contract::vpath::photo(&d.name);
-            p.width = d.width;
-            p.height = d.height;
-        }
-    });
-    for d in done.into_values() {
-        files.insert(crate::contract::vpath::photo(&d.name), d.bytes);
-    }
-    Ok(files)
+    Ok(done)
 }
 
 /// The original CMYK JPEG instead of its RGB conversion, unless it needs
@@ -546,7 +530,7 @@ pub fn resample(
     }
     cache.decodes.fetch_add(1, Ordering::Relaxed);
     // A kept CMYK JPEG (print) is downsampled in CMYK: `image` decodes to RGB.
-    if !png && let Some(cmyk) = crate::ink::CmykImage::decode(bytes) {
+    if !png && let Some(cmyk) = CmykImage::decode(bytes) {
         let out = resample_cmyk(&cmyk, size, quality)?;
         let p = Processed {
             name: format!("{key}c.jpg"),
@@ -584,14 +568,53 @@ pub fn resample(
     Ok(p.bytes)
 }
 
+/// Decoded CMYK samples of a placed CMYK JPEG, as the PDF carries them
+/// (Typst writes CMYK JPEGs with an inverting /Decode, as Photoshop's are).
+pub struct CmykImage {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Ink per pixel, 4 bytes, 255 = full ink.
+    pub ink: Vec<u8>,
+}
+
+impl CmykImage {
+    /// Decodes a CMYK JPEG's samples; `None` when it is not one.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        use zune_core::bytestream::ZCursor;
+        use zune_core::colorspace::ColorSpace;
+        use zune_core::options::DecoderOptions;
+        if jpeg_components(bytes) != Some(4) {
+            return None;
+        }
+        let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::CMYK);
+        let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        let raw = dec.decode().ok()?;
+        let info = dec.info()?;
+        let (width, height) = (usize::from(info.width), usize::from(info.height));
+        if raw.len() != width * height * 4 {
+            return None;
+        }
+        // Typst (krilla) always inverts CMYK JPEG samples; measure what prints.
+        let ink = raw.into_iter().map(|v| 255 - v).collect();
+        Some(Self { width, height, ink })
+    }
+
+    /// The highest TAC of the whole image in percent.
+    pub fn max_tac(&self) -> f64 {
+        self.ink
+            .chunks_exact(4)
+            .map(|p| p.iter().map(|&v| f64::from(v)).sum::<f64>())
+            .fold(0.0, f64::max)
+            / 2.55
+    }
+}
+
 /// Downsamples CMYK ink samples (the four channels filtered alike, as if
 /// RGBA without premultiplication) and writes a CMYK JPEG in the Adobe
 /// convention that Typst's PDF writer expects.
-fn resample_cmyk(
-    cmyk: &crate::ink::CmykImage,
-    size: (u32, u32),
-    quality: u8,
-) -> Result<Vec<u8>, String> {
+fn resample_cmyk(cmyk: &CmykImage, size: (u32, u32), quality: u8) -> Result<Vec<u8>, String> {
     let (w, h) = (cmyk.width as u32, cmyk.height as u32);
     let buf = image::RgbaImage::from_raw(w, h, cmyk.ink.clone()).ok_or("bad CMYK buffer")?;
     let small = image::imageops::resize(

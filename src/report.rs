@@ -1,6 +1,6 @@
-//! The HTML report of `folio diff`: one self-contained page (inline CSS and
-//! JS, images by relative paths inside the report folder) that a reviewer
-//! opens from a CI artifact.
+//! The report folder of `folio diff`: the page images, `summary.json`, and
+//! one self-contained HTML page (inline CSS and JS, images by relative paths
+//! inside the report folder) that a reviewer opens from a CI artifact.
 //!
 //! After loading, the page checks that every image decoded and records the
 //! result on `<body data-images="ok|broken">`; the tests read it back through
@@ -8,8 +8,31 @@
 //! incomplete.
 
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
-use crate::diff::{PageDiff, PageStatus, Summary};
+use image::RgbImage;
+use rayon::prelude::*;
+
+use crate::contract::kind;
+use crate::diag::{Diag, FolioResult};
+use crate::diff::{PageDiff, PageStatus, Summary, compare, layout_changes};
+use crate::html::esc;
+use crate::snapshot::{self, Index, PageEntry, Rendered};
+
+/// What a report compares and how strictly.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Baseline snapshot folder.
+    pub baseline: PathBuf,
+    /// Report folder.
+    pub out_dir: PathBuf,
+    /// Per-channel tolerance.
+    pub tolerance: u8,
+    /// Changed-pixel fraction a page may have and still count as unchanged.
+    pub threshold: f64,
+    /// The command that accepts the current pages, for the report.
+    pub approve: String,
+}
 
 const STYLE: &str = r#"
 :root { --accent: #0b5d8c; --changed: #c8102e; --added: #1b7f3b; --removed: #8a5a00; }
@@ -61,22 +84,6 @@ window.addEventListener('load', () => {
     bad.length + ' of ' + imgs.length + ' images did not load: ' + document.body.dataset.imagesBroken;
 });
 "#;
-
-/// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The report page for a diff summary.
 pub fn html(s: &Summary) -> String {
@@ -238,4 +245,178 @@ fn page(h: &mut String, p: &PageDiff) {
         );
     }
     h.push_str("</div>\n</section>\n");
+}
+
+/// Compares the current render with the baseline and writes the report
+/// folder. Does not touch the baseline.
+pub fn write(config: &ReportOptions, base: &Index, rendered: &Rendered) -> FolioResult<Summary> {
+    let out = &config.out_dir;
+    for sub in ["baseline", "current", "diff"] {
+        snapshot::remove_stale_pages(&out.join(sub), &[])?;
+    }
+    let n = base.pages.len().max(rendered.pages.len());
+    let ppi = f64::from(base.ppi);
+    let pages: Vec<PageDiff> = (1..=n)
+        .into_par_iter()
+        .map(|number| {
+            let b = base.page(number);
+            let c = rendered.pages.get(number - 1);
+            compare_page(config, number, ppi, b, c)
+        })
+        .collect::<FolioResult<Vec<_>>>()?
+        .into_iter()
+        .filter(|p| p.status != PageStatus::Unchanged)
+        .collect();
+
+    let current = current_index(rendered);
+    let layout = layout_changes(base, &current);
+    let pick = |s: PageStatus| -> Vec<usize> {
+        pages
+            .iter()
+            .filter(|p| p.status == s)
+            .map(|p| p.page)
+            .collect()
+    };
+    let report = out.join("report.html");
+    let summary = Summary {
+        issue: rendered.issue.clone(),
+        status: "unchanged".into(),
+        baseline: crate::diag::display_path(&config.baseline),
+        report: crate::diag::display_path(&report),
+        ppi: base.ppi,
+        tolerance: config.tolerance,
+        threshold: config.threshold,
+        baseline_pages: base.pages.len(),
+        current_pages: rendered.pages.len(),
+        changed: pick(PageStatus::Changed),
+        added: pick(PageStatus::Added),
+        removed: pick(PageStatus::Removed),
+        layout,
+        pages,
+        approve: config.approve.clone(),
+    };
+    let summary = Summary {
+        status: if summary.has_changes() {
+            "changed"
+        } else {
+            "unchanged"
+        }
+        .into(),
+        ..summary
+    };
+    snapshot::write_file(&report, html(&summary).as_bytes())?;
+    write_summary(out, &summary)?;
+    Ok(summary)
+}
+
+/// Writes `summary.json` into the report folder.
+pub fn write_summary(out: &Path, summary: &Summary) -> FolioResult<()> {
+    let json = serde_json::to_string_pretty(summary)
+        .map_err(|e| Diag::error("internal", format!("cannot serialise the summary: {e}")))?;
+    snapshot::write_file(&out.join("summary.json"), format!("{json}\n").as_bytes())
+}
+
+/// The current render's index (hashes left empty: they would be of the
+/// report's quickly encoded PNGs, not of a snapshot).
+fn current_index(rendered: &Rendered) -> Index {
+    Index {
+        format: snapshot::INDEX_FORMAT,
+        issue: rendered.issue.clone(),
+        profile: rendered.profile.name().into(),
+        ppi: rendered.ppi,
+        pages: rendered.pages.iter().map(|p| p.entry.clone()).collect(),
+    }
+}
+
+/// Compares one page number and writes its images into the report folder.
+fn compare_page(
+    config: &ReportOptions,
+    number: usize,
+    ppi: f64,
+    base: Option<&PageEntry>,
+    cur: Option<&snapshot::RenderedPage>,
+) -> FolioResult<PageDiff> {
+    let out = &config.out_dir;
+    let file = snapshot::page_file(number);
+    let rel = |sub: &str| format!("{sub}/{file}");
+    let articles = |e: &PageEntry| -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for b in e
+            .boxes
+            .iter()
+            .filter(|b| b.kind == kind::ARTICLE || b.kind == kind::ARTICLE_END)
+        {
+            if !ids.contains(&b.id) {
+                ids.push(b.id.clone());
+            }
+        }
+        ids
+    };
+    let mut page = PageDiff {
+        page: number,
+        status: PageStatus::Unchanged,
+        changed_pixels: 0,
+        fraction: 0.0,
+        region_pt: None,
+        baseline: None,
+        current: None,
+        diff: None,
+        kind: cur.map(|c| &c.entry).or(base).and_then(|e| e.kind.clone()),
+        articles: cur
+            .map(|c| &c.entry)
+            .or(base)
+            .map(articles)
+            .unwrap_or_default(),
+    };
+    match (base, cur) {
+        (Some(b), Some(c)) => {
+            let base_img = snapshot::load_page(&config.baseline, b)?;
+            let d = compare(&base_img, &c.image, config.tolerance);
+            let fraction = d.changed as f64 / d.total.max(1) as f64;
+            if d.changed == 0 || fraction <= config.threshold {
+                return Ok(page);
+            }
+            let scale = 72.0 / ppi;
+            let r = |v: u32| (f64::from(v) * scale * 10.0).round() / 10.0;
+            page.status = PageStatus::Changed;
+            page.changed_pixels = d.changed;
+            page.fraction = fraction;
+            page.region_pt = d
+                .region
+                .map(|(x0, y0, x1, y1)| [r(x0), r(y0), r(x1 - x0), r(y1 - y0)]);
+            copy_baseline(config, b, &out.join(rel("baseline")))?;
+            write_png(&out.join(rel("current")), &c.image)?;
+            write_png(&out.join(rel("diff")), &d.image)?;
+            page.baseline = Some(rel("baseline"));
+            page.current = Some(rel("current"));
+            page.diff = Some(rel("diff"));
+        }
+        (Some(b), None) => {
+            copy_baseline(config, b, &out.join(rel("baseline")))?;
+            page.status = PageStatus::Removed;
+            page.baseline = Some(rel("baseline"));
+            page.fraction = 1.0;
+        }
+        (None, Some(c)) => {
+            write_png(&out.join(rel("current")), &c.image)?;
+            page.status = PageStatus::Added;
+            page.current = Some(rel("current"));
+            page.fraction = 1.0;
+        }
+        (None, None) => {}
+    }
+    Ok(page)
+}
+
+/// Copies the baseline's PNG into the report, so that the report folder is
+/// complete on its own (CI uploads only that folder).
+fn copy_baseline(config: &ReportOptions, entry: &PageEntry, to: &Path) -> FolioResult<()> {
+    let from = config.baseline.join(&entry.file);
+    let bytes = std::fs::read(&from)
+        .map_err(|e| Diag::error("io", format!("cannot read {}: {e}", from.display())))?;
+    snapshot::write_file(to, &bytes)
+}
+
+fn write_png(path: &Path, image: &RgbImage) -> FolioResult<()> {
+    snapshot::write_file(path, &crate::raster::encode_png_fast(image)?)
 }

@@ -13,7 +13,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::{Diag, display_path};
-use crate::limits::MAX_TEXT_BYTES;
+use crate::limits::{MAX_TEXT_BYTES, human_size};
 
 /// What kind of thing stands at a path, in words, when it is not a regular
 /// file (`None` for a regular file). Does not follow the last symlink when
@@ -127,17 +127,6 @@ pub fn read_text_input(path: &Path) -> Result<Vec<u8>, ReadProblem> {
     read_input(path, MAX_TEXT_BYTES)
 }
 
-/// A size in words: "2.0 MB", "512 bytes".
-pub fn human_size(bytes: u64) -> String {
-    if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
-    } else if bytes >= 1_000 {
-        format!("{:.1} kB", bytes as f64 / 1e3)
-    } else {
-        format!("{bytes} bytes")
-    }
-}
-
 /// An I/O error in words (without "os error N").
 pub fn explain_io(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
@@ -173,7 +162,7 @@ pub fn input_folders(issue_dir: &Path, root: Option<&Path>) -> Vec<(PathBuf, &'s
     }
     let root = root
         .map(Path::to_path_buf)
-        .or_else(|| crate::compile::find_root(issue_dir));
+        .or_else(|| crate::project::find_root(issue_dir));
     if let Some(root) = root.and_then(|r| r.canonicalize().ok()) {
         for (sub, what) in [
             ("layouts", "layouts/"),

@@ -406,9 +406,9 @@ fn line_of(text: &str, needle: &str) -> usize {
 #[test]
 fn photo_without_alt_or_caption_fails_the_screen_build_with_its_line() {
     let dir = minimal_copy("a11y-noalt", |d| {
-        let p = d.join("articles/one.md");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(&p, s.replace("caption = \"A portrait\"\n", "")).unwrap();
+        rewrite(&d.join("articles/one.md"), |s| {
+            s.replace("caption = \"A portrait\"\n", "")
+        });
     });
     let article = std::fs::read_to_string(dir.path().join("articles/one.md")).unwrap();
     let line = line_of(&article, "file = \"photos/gradient.jpg\"");
@@ -494,16 +494,12 @@ fn decorative_photo_is_an_artifact_and_ad_artwork_needs_alt() {
             "[[sponsors]]\nid = \"acme\"\nname = \"Acme\"\nsize = \"half\"\nsection = \"news\"\nartwork = \"photos/gradient.jpg\"\n\n[contacts]",
         );
         std::fs::write(&p, s).unwrap();
-        let p = d.join("articles/one.md");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(
-            &p,
+        rewrite(&d.join("articles/one.md"), |s| {
             s.replace(
                 "caption = \"A portrait\"\n",
                 "caption = \"A portrait\"\nalt = \"A soft grey gradient\"\n",
-            ),
-        )
-        .unwrap();
+            )
+        });
     });
     // The artwork has no alt: an error in the screen profile, with its line.
     let manifest = std::fs::read_to_string(dir.path().join("issue.toml")).unwrap();
@@ -579,16 +575,12 @@ fn language_build(name: &str, lang: &str) -> (tempfile::TempDir, PathBuf) {
         );
         let (head, _) = s.rsplit_once("+++\n").unwrap();
         std::fs::write(&p, format!("{head}+++\n\n{text}")).unwrap();
-        let p = d.join("issue.toml");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(
-            &p,
+        rewrite(&d.join("issue.toml"), |s| {
             s.replace(
                 "caption = \"A gradient\"\n",
                 "caption = \"A gradient\"\nalt = \"A gradient\"\n",
-            ),
-        )
-        .unwrap();
+            )
+        });
     });
     let o = screen_build(dir.path());
     assert!(o.status.success(), "{lang} build failed:\n{}", stderr(&o));
@@ -646,9 +638,9 @@ fn russian_article_is_tagged_ru_and_hyphenated_kazakh_falls_back_to_no_hyphenati
 #[test]
 fn invalid_article_language_is_an_error_at_its_line() {
     let dir = minimal_copy("a11y-badlang", |d| {
-        let p = d.join("articles/two.md");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(&p, s.replacen("+++\n", "+++\nlanguage = \"Russian\"\n", 1)).unwrap();
+        rewrite(&d.join("articles/two.md"), |s| {
+            s.replacen("+++\n", "+++\nlanguage = \"Russian\"\n", 1)
+        });
     });
     let o = folio(&["check", dir.path().to_str().unwrap()]);
     let err = stderr(&o);
@@ -662,16 +654,12 @@ fn invalid_article_language_is_an_error_at_its_line() {
 #[test]
 fn archive_is_pdf_a_2b_and_pdf_ua_1() {
     let dir = minimal_copy("a11y-archive", |d| {
-        let p = d.join("issue.toml");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(
-            &p,
+        rewrite(&d.join("issue.toml"), |s| {
             s.replace(
                 "caption = \"A gradient\"\n",
                 "caption = \"A gradient\"\nalt = \"A gradient\"\n",
-            ),
-        )
-        .unwrap();
+            )
+        });
     });
     let out = out_beside(dir.path(), "archive.pdf");
     let o = folio(&[
@@ -718,16 +706,12 @@ fn a_layout_breaking_pdf_ua_fails_at_export_with_its_template_line_and_writes_no
         &common::root().join("tests/fixtures/minimal"),
         &r.join("issue"),
     );
-    let manifest = r.join("issue/issue.toml");
-    let m = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
+    rewrite(&r.join("issue/issue.toml"), |m| {
         m.replace(
             "caption = \"A gradient\"\n",
             "caption = \"A gradient\"\nalt = \"A gradient\"\n",
-        ),
-    )
-    .unwrap();
+        )
+    });
     let out = r.join("screen.pdf");
     let o = folio(&[
         "build",
@@ -774,16 +758,12 @@ fn event_tile_alt_comes_from_the_tile_else_its_caption() {
              [[events.tiles]]\ncaption = \"Second tile caption\"\n[events.tiles.photo]\nfile = \"photos/cover.jpg\"\ncredit = \"c\"\n\n[contacts]",
         );
         std::fs::write(&p, s).unwrap();
-        let p = d.join("articles/one.md");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(
-            &p,
+        rewrite(&d.join("articles/one.md"), |s| {
             s.replace(
                 "caption = \"A portrait\"\n",
                 "caption = \"A portrait\"\nalt = \"Portrait\"\n",
-            ),
-        )
-        .unwrap();
+            )
+        });
     });
     let o = screen_build(dir.path());
     let err = stderr(&o);
@@ -870,9 +850,9 @@ fn reading_order_follows_the_issue() {
 #[test]
 fn plain_layout_is_pdf_ua_too() {
     let dir = minimal_copy("a11y-plain", |d| {
-        let p = d.join("issue.toml");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(&p, s.replace("layout = \"digest\"", "layout = \"plain\"")).unwrap();
+        rewrite(&d.join("issue.toml"), |s| {
+            s.replace("layout = \"digest\"", "layout = \"plain\"")
+        });
     });
     let o = screen_build(dir.path());
     assert!(o.status.success(), "{}", stderr(&o));

@@ -1784,29 +1784,9 @@ const MEMORY_CEILING: u64 = 1536 << 20;
     reason = "the child is reaped by wait4, which std's Child does not see"
 )]
 fn run_measured(args: &[String], limit: Duration) -> (Output, u64) {
-    use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run folio");
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
-    let pid = child.id() as libc::pid_t;
+    let run = Running::start(args);
+    let pid = run.child.id() as libc::pid_t;
     let start = std::time::Instant::now();
     let (status, peak) = loop {
         let mut status = 0;
@@ -1821,20 +1801,11 @@ fn run_measured(args: &[String], limit: Duration) -> (Output, u64) {
         }
         assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
         if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("folio {args:?} did not finish within {limit:?}");
+            run.overran(&format!("{args:?}"), limit);
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    (
-        Output {
-            status,
-            stdout: t_out.join().unwrap(),
-            stderr: t_err.join().unwrap(),
-        },
-        peak,
-    )
+    (run.output(status), peak)
 }
 
 /// Runs folio with a time limit (a hang is a failure too).

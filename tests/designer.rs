@@ -502,7 +502,7 @@ fn ejected_project_compiles_with_pypi_typst_to_the_same_pages() {
     copy_dir(&ejected, &project);
     std::fs::remove_dir_all(&ejected).unwrap();
     let readme = std::fs::read_to_string(project.join("README.txt")).unwrap();
-    assert!(readme.contains(folio::eject::COMPILE), "{readme}");
+    assert!(readme.contains(folio::cmd::eject::COMPILE), "{readme}");
     let checkout = root().canonicalize().unwrap();
     assert!(
         !readme.contains(checkout.to_str().unwrap()),
@@ -677,12 +677,13 @@ fn second_build_decodes_no_photo() {
     unique.dedup();
     let n = unique.len();
     assert!(n >= 1, "the fixture has photos");
-    prepare(&issue, None, Profile::Print, &cache).expect("first build");
+    let dirs = folio::project::Project::resolve(&issue, None).expect("project");
+    prepare(&dirs, Profile::Print, &cache).expect("first build");
     assert_eq!(cache.decodes(), n, "each photo is decoded once");
-    prepare(&issue, None, Profile::Print, &cache).expect("second build");
+    prepare(&dirs, Profile::Print, &cache).expect("second build");
     assert_eq!(cache.decodes(), n, "the in-memory cache was not used");
     // A new process finds the photo in the on-disk cache.
     let fresh = PhotoCache::new(Some(cache_dir));
-    prepare(&issue, None, Profile::Print, &fresh).expect("third build");
+    prepare(&dirs, Profile::Print, &fresh).expect("third build");
     assert_eq!(fresh.decodes(), 0, "the on-disk cache was not used");
 }

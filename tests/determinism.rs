@@ -20,7 +20,7 @@ fn scratch(name: &str) -> tempfile::TempDir {
 /// photo decoded afresh).
 fn build_uncached(out: &Path) -> Vec<u8> {
     let issue = root().join("issues/2023-q3");
-    let cli = folio::args::Cli::try_parse_from([
+    let cli = folio::cmd::args::Cli::try_parse_from([
         "folio",
         "build",
         issue.to_str().unwrap(),
@@ -28,12 +28,12 @@ fn build_uncached(out: &Path) -> Vec<u8> {
         out.to_str().unwrap(),
     ])
     .expect("arguments parse");
-    let folio::args::Command::Build(args) = cli.command else {
+    let folio::cmd::args::Command::Build(args) = cli.command else {
         panic!("not a build command");
     };
-    let mut config = folio::build::BuildConfig::from_args(&args).expect("config");
-    config.cache_dir = None;
-    folio::build::build(&config).unwrap_or_else(|f| panic!("build failed:\n{f}"));
+    let mut config = folio::cmd::build::BuildConfig::from_args(&args).expect("config");
+    config.layout.project.cache = None;
+    folio::cmd::build::build(&config).unwrap_or_else(|f| panic!("build failed:\n{f}"));
     std::fs::read(out).unwrap()
 }
 

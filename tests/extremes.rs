@@ -590,7 +590,8 @@ fn compile_entries(entries: &[(String, String)], layout: &str) -> Result<usize, 
     };
     write(d, "issue.toml", text);
     let cache = folio::photos::PhotoCache::new(None);
-    let project = folio::compile::prepare(d, Some(&root()), folio::compile::Profile::Print, &cache)
+    let dirs = folio::project::Project::resolve(d, Some(&root())).map_err(|f| format!("{f}"))?;
+    let project = folio::compile::prepare(&dirs, folio::compile::Profile::Print, &cache)
         .map_err(|f| format!("prepare: {f}"))?;
     let world = folio::world::FolioWorld::new(
         &project.mounts,

@@ -136,13 +136,9 @@ fn articles_in_reverse_order_build_and_fit() {
 #[test]
 fn perfect_binding_asks_only_for_an_even_count() {
     let tmp = sample_variant("perfect", |d| {
-        let p = d.join("issue.toml");
-        let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(
-            &p,
-            s.replacen("[issue]\n", "[issue]\nbinding = \"perfect\"\n", 1),
-        )
-        .unwrap();
+        rewrite(&d.join("issue.toml"), |s| {
+            s.replacen("[issue]\n", "[issue]\nbinding = \"perfect\"\n", 1)
+        });
     });
     let n = build_ok(tmp.path());
     assert_eq!(n % 2, 0, "{n} pages");

@@ -6,10 +6,11 @@ mod common;
 use std::sync::OnceLock;
 
 use common::*;
-use folio::build::{OutputOptions, Rendered, produce};
 use folio::compile::Profile;
 use folio::inspect::PageInfo;
 use folio::photos::PhotoCache;
+use folio::pipeline::{OutputOptions, Rendered, produce};
+use folio::project::Project;
 use folio::world::load_fonts;
 
 fn sample() -> &'static Rendered {
@@ -17,9 +18,9 @@ fn sample() -> &'static Rendered {
     R.get_or_init(|| {
         let cache = PhotoCache::new(None);
         let fonts = load_fonts(&root().join("fonts"), false);
+        let dirs = Project::resolve(&root().join("issues/2023-q3"), None).expect("project");
         match produce(
-            &root().join("issues/2023-q3"),
-            None,
+            &dirs,
             Profile::Print,
             OutputOptions::default(),
             &cache,
@@ -265,9 +266,9 @@ fn sponsor_artwork_full_page_and_quarter_block() {
     });
     let cache = PhotoCache::new(None);
     let fonts = load_fonts(&root().join("fonts"), false);
+    let dirs = Project::resolve(dir.path(), None).expect("project");
     let (r, _) = produce(
-        dir.path(),
-        None,
+        &dirs,
         Profile::Print,
         OutputOptions::default(),
         &cache,

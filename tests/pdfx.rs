@@ -55,9 +55,11 @@ fn verify(pdf: &Path) -> (bool, Vec<(String, bool, String)>) {
     (o.status.success(), rules)
 }
 
+/// A file in this run's scratch folder. The folder is made once: `scratch`
+/// empties it, and the tests run in parallel.
 fn scratch_file(name: &str) -> PathBuf {
-    let dir = scratch("pdfx");
-    dir.join(name)
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| scratch("pdfx")).join(name)
 }
 
 #[test]
@@ -635,16 +637,12 @@ fn a_400_percent_cmyk_photo_is_an_error() {
 fn small_text_on_several_plates_is_a_warning() {
     // The kicker is 7.5 pt in the accent colour (RGB): several plates.
     let dir = minimal_copy("plates", |d| {
-        let p = d.join("issue.toml");
-        let t = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(
-            &p,
+        rewrite(&d.join("issue.toml"), |t| {
             t.replace(
                 "language = \"en\"",
                 "language = \"en\"\naccent = \"#c8102e\"",
-            ),
-        )
-        .unwrap();
+            )
+        });
     });
     let o = folio(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -677,9 +675,9 @@ fn output_condition_errors_point_at_the_manifest() {
         ("\"missing.icc\"", "missing.icc"),
     ] {
         let dir = minimal_copy("cond", |d| {
-            let p = d.join("issue.toml");
-            let t = std::fs::read_to_string(&p).unwrap();
-            std::fs::write(&p, format!("{t}\n[print]\noutput-condition = {value}\n")).unwrap();
+            rewrite(&d.join("issue.toml"), |t| {
+                format!("{t}\n[print]\noutput-condition = {value}\n")
+            });
         });
         let o = folio(&["check", dir.path().to_str().unwrap(), "--format", "json"]);
         assert!(!o.status.success());

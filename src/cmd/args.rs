@@ -1,10 +1,88 @@
 //! Command-line arguments.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::compile::Profile;
+use crate::diag::{Diag, FolioResult};
+use crate::project::Project;
+
+/// The flags of every command that lays out an issue (build, check,
+/// snapshot, diff, watch, serve, eject), shared through `flatten`.
+#[derive(Debug, Clone, Args)]
+pub struct LayoutArgs {
+    /// Output profile(s): print, screen, archive (default: print; serve: screen). Build takes
+    /// several (repeat or comma-separate); the other commands one.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub profile: Vec<Profile>,
+    /// Project root holding layouts/, fonts/ and assets/ (default: found above the issue).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Also use the fonts installed on this system (output then depends on the machine).
+    #[arg(long)]
+    pub system_fonts: bool,
+    /// Threads for laying out, rendering and encoding (default: one per core).
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+/// [`LayoutArgs`] normalised: the project resolved, the profiles settled.
+#[derive(Debug, Clone)]
+pub struct LayoutConfig {
+    /// The resolved project (root, layouts, fonts, assets, cache).
+    pub project: Project,
+    /// The profiles asked for (sorted, at least one).
+    pub profiles: Vec<Profile>,
+    /// Also use system fonts.
+    pub system_fonts: bool,
+    /// Threads (`None`: one per core).
+    pub jobs: Option<usize>,
+}
+
+impl LayoutArgs {
+    /// Resolves the project of `issue` and settles the profiles (`default`
+    /// when none is given).
+    pub fn config(&self, issue: &Path, default: Profile) -> FolioResult<LayoutConfig> {
+        let mut profiles = self.profile.clone();
+        if profiles.is_empty() {
+            profiles.push(default);
+        }
+        profiles.sort();
+        profiles.dedup();
+        Ok(LayoutConfig {
+            project: Project::resolve(issue, self.root.as_deref())?,
+            profiles,
+            system_fonts: self.system_fonts,
+            jobs: check_jobs(self.jobs)?,
+        })
+    }
+}
+
+impl LayoutConfig {
+    /// The one profile of a command that lays out a single profile.
+    pub fn single_profile(&self, command: &str) -> FolioResult<Profile> {
+        match self.profiles[..] {
+            [one] => Ok(one),
+            _ => Err(Diag::error(
+                "args",
+                format!("folio {command} takes one --profile, not several"),
+            )
+            .hint("name one profile, e.g. --profile print")
+            .into()),
+        }
+    }
+}
+
+/// `--jobs 0` would make rayon pick the core count silently; say so instead.
+pub fn check_jobs(jobs: Option<usize>) -> FolioResult<Option<usize>> {
+    match jobs {
+        Some(0) => Err(Diag::error("args", "--jobs must be at least 1")
+            .hint("leave it out to use one thread per core")
+            .into()),
+        other => Ok(other),
+    }
+}
 
 /// folio: quarterly newsletter manifests → print-ready magazine PDFs.
 #[derive(Debug, Parser)]
@@ -61,15 +139,9 @@ pub struct BuildArgs {
     /// Output PDF (default: out/<issue>.pdf in the project root).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// Output profile(s): print (default), screen, archive. Repeat or comma-separate for several.
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub profile: Vec<Profile>,
-    /// Project root holding layouts/, fonts/ and assets/ (default: found above the issue).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
-    /// Also use the fonts installed on this system (output then depends on the machine).
-    #[arg(long)]
-    pub system_fonts: bool,
+    /// Shared layout flags.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
     /// Print profile: add crop and registration marks in a slug outside the bleed.
     #[arg(long)]
     pub marks: bool,
@@ -85,12 +157,9 @@ pub struct EjectArgs {
     pub issue: PathBuf,
     /// Folder to write the Typst project into.
     pub dir: PathBuf,
-    /// Output profile whose page setup to use.
-    #[arg(long, value_enum, default_value = "print")]
-    pub profile: Profile,
-    /// Project root holding layouts/, fonts/ and assets/.
-    #[arg(long)]
-    pub root: Option<PathBuf>,
+    /// Shared layout flags.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 }
 
 /// Arguments of `folio snapshot`.
@@ -108,12 +177,9 @@ pub struct SnapshotArgs {
     /// Replace the committed baseline (tests/snapshots/<issue>) with the current pages.
     #[arg(long)]
     pub update: bool,
-    /// Threads for rendering and encoding (default: one per core).
-    #[arg(short, long)]
-    pub jobs: Option<usize>,
-    /// Project root holding layouts/, fonts/ and assets/.
-    #[arg(long)]
-    pub root: Option<PathBuf>,
+    /// Shared layout flags.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 }
 
 /// Output format of `folio diff`.
@@ -148,12 +214,9 @@ pub struct DiffArgs {
     /// Accept the current pages: rewrite the baseline (like snapshot --update).
     #[arg(long)]
     pub approve: bool,
-    /// Threads for rendering and comparing (default: one per core).
-    #[arg(short, long)]
-    pub jobs: Option<usize>,
-    /// Project root holding layouts/, fonts/ and assets/.
-    #[arg(long)]
-    pub root: Option<PathBuf>,
+    /// Shared layout flags.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 }
 
 /// Output format of reports.
@@ -171,9 +234,9 @@ pub enum Format {
 pub struct CheckArgs {
     /// The issue folder.
     pub issue: PathBuf,
-    /// Profile to check for.
-    #[arg(long, value_enum, default_value = "print")]
-    pub profile: Profile,
+    /// Shared layout flags.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -183,9 +246,6 @@ pub struct CheckArgs {
     /// Write an HTML report (pages beside ink-coverage heat maps) into this folder.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Project root holding layouts/, fonts/ and assets/.
-    #[arg(long)]
-    pub root: Option<PathBuf>,
 }
 
 /// Arguments of `folio watch`.
@@ -196,15 +256,9 @@ pub struct WatchArgs {
     /// Output PDF (default: out/<issue>.pdf in the project root).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// Output profile.
-    #[arg(long, value_enum, default_value = "print")]
-    pub profile: Profile,
-    /// Project root holding layouts/, fonts/ and assets/ (default: found above the issue).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
-    /// Also use the fonts installed on this system.
-    #[arg(long)]
-    pub system_fonts: bool,
+    /// Shared layout flags.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 }
 
 /// Arguments of `folio serve`.
@@ -215,15 +269,9 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 (default: the first free one from 3000; 0 = any free port).
     #[arg(long)]
     pub port: Option<u16>,
-    /// Output profile whose page setup to preview.
-    #[arg(long, value_enum, default_value = "screen")]
-    pub profile: Profile,
-    /// Project root holding layouts/, fonts/ and assets/ (default: found above the issue).
-    #[arg(long)]
-    pub root: Option<PathBuf>,
-    /// Also use the fonts installed on this system.
-    #[arg(long)]
-    pub system_fonts: bool,
+    /// Shared layout flags.
+    #[command(flatten)]
+    pub layout: LayoutArgs,
 }
 
 /// Arguments of `folio new`.

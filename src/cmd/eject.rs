@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 use typst_kit::fonts::{FontPath, FontStore};
 use typst_layout::PagedDocument;
 
-use crate::args::EjectArgs;
-use crate::compile::{self, Profile};
+use crate::cmd::args::EjectArgs;
+use crate::compile::Profile;
 use crate::diag::{Diag, FolioResult};
-use crate::photos::PhotoCache;
-use crate::world::load_fonts;
+use crate::project::Project;
 
 /// The command that compiles an ejected project, run from inside its folder.
 pub const COMPILE: &str =
@@ -27,23 +26,16 @@ pub const COMPILE: &str =
 /// copyfitting, with the photos downsampled for the profile), so raw Typst
 /// lays out exactly the same pages.
 pub fn eject(
-    issue_dir: &Path,
-    root: Option<&Path>,
+    project: &Project,
     dir: &Path,
     profile: Profile,
+    system_fonts: bool,
 ) -> FolioResult<PathBuf> {
-    let root = match root {
-        Some(r) => r.to_path_buf(),
-        None => compile::find_root(issue_dir).ok_or_else(|| {
-            Diag::error("io", "no layouts/ folder found above the issue folder")
-                .hint("pass --root DIR (the folder holding layouts/ and fonts/)")
-        })?,
-    };
     crate::safe_io::check_output_dir(
         dir,
         &["folio", "issue", "layouts", "assets", "fonts", "README.txt"],
-        issue_dir,
-        Some(&root),
+        &project.issue,
+        Some(&project.root),
         "the eject folder",
     )?;
     if dir.exists() && !dir.is_dir() {
@@ -71,13 +63,12 @@ pub fn eject(
         .hint("name a new or empty folder; an earlier eject's folder may be reused")
         .into());
     }
-    let cache = PhotoCache::new(Some(root.join(".folio-cache").join("photos")));
-    let fonts = load_fonts(&root.join("fonts"), false);
-    let (rendered, fonts) = crate::build::produce(
-        issue_dir,
-        Some(&root),
+    let cache = crate::pipeline::photo_cache(project);
+    let fonts = crate::pipeline::fonts(project, system_fonts);
+    let (rendered, fonts) = crate::pipeline::produce(
+        project,
         profile,
-        crate::build::OutputOptions::default(),
+        crate::pipeline::OutputOptions::default(),
         &cache,
         fonts,
     )?;
@@ -212,7 +203,11 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// Entry point of `folio eject`.
 pub fn run(args: &EjectArgs) -> FolioResult<std::process::ExitCode> {
-    let main = eject(&args.issue, args.root.as_deref(), &args.dir, args.profile)?;
+    let layout = args.layout.config(&args.issue, Profile::Print)?;
+    let profile = layout.single_profile("eject")?;
+    let main = crate::pool::with_jobs(layout.jobs, || {
+        eject(&layout.project, &args.dir, profile, layout.system_fonts)
+    })??;
     eprintln!(
         "ejected to {} (main file {})",
         args.dir.display(),

@@ -137,48 +137,71 @@ pub fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) 
     }
 }
 
+/// A running `folio` whose output pipes are drained on threads, so a chatty
+/// child never blocks while the test waits for it.
+pub struct Running {
+    /// The child process.
+    pub child: std::process::Child,
+    out: std::thread::JoinHandle<Vec<u8>>,
+    err: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl Running {
+    /// Starts `folio args` in the repo root with both output pipes drained.
+    pub fn start<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(args)
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run folio");
+        let drain = |mut r: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut v = Vec::new();
+                let _ = r.read_to_end(&mut v);
+                v
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().unwrap()));
+        let err = drain(Box::new(child.stderr.take().unwrap()));
+        Running { child, out, err }
+    }
+
+    /// The output, once the child has exited with `status`.
+    pub fn output(self, status: std::process::ExitStatus) -> Output {
+        Output {
+            status,
+            stdout: self.out.join().unwrap(),
+            stderr: self.err.join().unwrap(),
+        }
+    }
+
+    /// Kills a child that overran its time limit and fails the test.
+    pub fn overran(mut self, what: &str, limit: std::time::Duration) -> ! {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        panic!("folio {what} did not finish within {limit:?}");
+    }
+}
+
 /// Runs `folio` with a time limit: a hang fails the test instead of stalling it.
 pub fn folio_limited(args: &[&str], limit: std::time::Duration) -> Output {
-    use std::io::Read;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run folio");
-    // Drain both pipes while waiting, so a chatty child never blocks.
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
+    let mut run = Running::start(args);
     let start = std::time::Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = run.child.try_wait().unwrap() {
             break s;
         }
         if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("folio {args:?} did not finish within {limit:?}");
+            run.overran(&format!("{args:?}"), limit);
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
-    Output {
-        status,
-        stdout: t_out.join().unwrap(),
-        stderr: t_err.join().unwrap(),
-    }
+    run.output(status)
 }
 
 /// Copies the minimal fixture into a temp folder under target/ and lets the
@@ -217,4 +240,11 @@ pub fn fixture_jpeg() -> PathBuf {
         .into_iter()
         .next()
         .expect("the minimal fixture has a JPEG")
+}
+
+/// Rewrites a text file in place through `edit` (tests adapt fixture copies).
+pub fn rewrite(path: &Path, edit: impl FnOnce(String) -> String) {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    std::fs::write(path, edit(text)).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }

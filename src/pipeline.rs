@@ -1,0 +1,723 @@
+//! The one way an issue is laid out: (project, issue, profile) → a laid-out
+//! document and its artefacts. Photo processing, the fitting passes
+//! ([`crate::fit`]), the resample plan, the final layout, preflight and the
+//! prepress post-processing all happen here; every command that lays out an
+//! issue (build, check, snapshot, diff, watch, serve, eject) calls it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::compile::{self, Profile};
+use crate::diag::{Diag, FolioResult};
+use crate::photos::PhotoCache;
+use crate::project::Project;
+use crate::world::FolioWorld;
+
+use typst::foundations::Bytes;
+use typst_kit::fonts::FontStore;
+
+/// One profile's finished document.
+pub struct Rendered {
+    /// The profile.
+    pub profile: Profile,
+    /// The compiled project (model and generated files, photos resampled).
+    pub project: compile::Inputs,
+    /// The laid-out document.
+    pub document: typst_layout::PagedDocument,
+    /// What is on each page.
+    pub pages: Vec<crate::inspect::PageInfo>,
+    /// Typst warnings and preflight findings (no errors).
+    pub findings: Vec<Diag>,
+    /// Ink coverage of every page (print profile; empty otherwise).
+    pub ink: Vec<crate::ink::PageInk>,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// What fitting decided.
+    pub fit: FitSummary,
+}
+
+/// Options that shape a profile's output.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputOptions {
+    /// Crop and registration marks (print).
+    pub marks: bool,
+    /// RGB photos converted to the press condition's CMYK (print).
+    pub cmyk_photos: bool,
+}
+
+/// A profile's laid-out document, before preflight and export.
+pub struct LaidOut {
+    /// The compiled project (model and generated files, photos resampled).
+    pub project: compile::Inputs,
+    /// The laid-out document.
+    pub document: typst_layout::PagedDocument,
+    /// What is on each page.
+    pub pages: Vec<crate::inspect::PageInfo>,
+    /// Typst warnings.
+    pub warnings: Vec<Diag>,
+    /// What fitting decided.
+    pub fit: FitSummary,
+}
+
+/// What successive layouts of one issue keep between runs (`folio watch`
+/// and `folio serve`): the world, so Typst reuses its parsed sources and
+/// memoised layout; the photo files handed to Typst, so an unchanged photo
+/// is the very same `Bytes` next time and Typst finds its decoded image
+/// without hashing megabytes again; the downsampled photos; and the last
+/// fit plan. A fresh `Warm` lays out exactly as a cold build.
+#[derive(Default)]
+pub struct Warm {
+    world: Option<FolioWorld>,
+    photos: HashMap<String, Bytes>,
+    small: HashMap<(String, (u32, u32)), Bytes>,
+    /// The last layout's fit plan: tried first next time, and kept while one
+    /// pass shows it still meets every fitting goal, so the pages do not
+    /// jump while a designer types.
+    fit: Option<crate::fit::FitPlan>,
+}
+
+impl Warm {
+    /// The world of the last layout, if any.
+    pub fn world(&self) -> Option<&FolioWorld> {
+        self.world.as_ref()
+    }
+
+    /// Forgets the world (and with it the fonts): the next layout loads them again.
+    pub fn forget_world(&mut self) {
+        self.world = None;
+    }
+}
+
+/// Lays one profile out exactly as it will be exported: compile, copyfit,
+/// and right-size photos for the profile (laying out again if needed).
+/// Shared by every command, so all see the same pages.
+/// With `cmyk_photos` (print), RGB JPEG photos are served converted to the
+/// press condition's CMYK (see [`crate::ink::Separator::to_cmyk_jpeg`]).
+pub fn lay_out_profile(
+    dirs: &Project,
+    profile: Profile,
+    cache: &PhotoCache,
+    fonts: FontStore,
+    cmyk_photos: bool,
+) -> FolioResult<(LaidOut, FontStore)> {
+    let mut warm = Warm::default();
+    let mut fonts = Some(fonts);
+    let laid = lay_out_warm(dirs, profile, cache, cmyk_photos, &mut warm, || {
+        fonts.take().unwrap_or_default()
+    });
+    let fonts = match warm.world {
+        Some(world) => world.into_fonts(),
+        None => fonts.unwrap_or_default(),
+    };
+    Ok((laid?, fonts))
+}
+
+/// [`lay_out_profile`] keeping state between runs in `warm`; `fonts` is
+/// called when there is no world yet.
+pub fn lay_out_warm(
+    dirs: &Project,
+    profile: Profile,
+    cache: &PhotoCache,
+    cmyk_photos: bool,
+    warm: &mut Warm,
+    fonts: impl FnOnce() -> FontStore,
+) -> FolioResult<LaidOut> {
+    let project = compile::prepare(dirs, profile, cache)?;
+    lay_out_inputs(project, profile, cache, cmyk_photos, warm, fonts)
+}
+
+/// [`lay_out_warm`] from inputs already prepared ([`compile::prepare`]).
+pub fn lay_out_inputs(
+    mut project: compile::Inputs,
+    profile: Profile,
+    cache: &PhotoCache,
+    cmyk_photos: bool,
+    warm: &mut Warm,
+    fonts: impl FnOnce() -> FontStore,
+) -> FolioResult<LaidOut> {
+    let sep = match cmyk_photos && profile == Profile::Print {
+        true => Some(crate::ink::Separator::new(&project.issue.print)?),
+        false => None,
+    };
+    let sep = sep.as_ref();
+    // Names carry the content hash: same name, same bytes.
+    let mut photos = HashMap::new();
+    for (name, bytes) in project.files.iter_mut() {
+        if crate::contract::vpath::is_photo(name) {
+            if let Some(old) = warm.photos.get(name) {
+                *bytes = old.clone();
+            }
+            photos.insert(name.clone(), bytes.clone());
+        }
+    }
+    warm.photos = photos;
+    // Photos far above the resolution the profile needs are downsampled at
+    // their placed size. Pixel sizes in data.json stay those of the
+    // originals, so the layout does not move. The plan of the last run is
+    // applied up front, so an unchanged issue is laid out once.
+    let (max_ppi, target_ppi, quality) = resolution(profile);
+    let originals = warm.photos.clone();
+    let sizes: HashMap<String, (u32, u32)> = project
+        .issue
+        .photos()
+        .into_iter()
+        .map(|p| (p.src.clone(), (p.width, p.height)))
+        .collect();
+    let plan_path = cache.plan_path(&project.issue.dir, profile.name());
+    let mut applied = cache.load_plan(plan_path.as_deref());
+    applied.retain(|src, _| originals.contains_key(src));
+    let mut small = std::mem::take(&mut warm.small);
+    let resampled = Resampled {
+        originals: &originals,
+        cache,
+        quality,
+        convert: sep,
+    };
+    resampled.serve(&mut project.files, &applied, &mut small)?;
+
+    let world = match &mut warm.world {
+        Some(world) => {
+            world.reset(project.files.clone(), project.issue.date);
+            world
+        }
+        None => warm.world.insert(FolioWorld::new(
+            &project.mounts,
+            fonts(),
+            project.files.clone(),
+            project.issue.date,
+            &project.root,
+        )),
+    };
+    let fit_path = plan_path.as_deref().map(|p| p.with_extension("fit.json"));
+    // A warm run reads the fit cache but never writes it: its plan may come
+    // from the last run's hint, and a later cold build must not depend on
+    // that history.
+    let fit_cache = FitCache {
+        path: fit_path.as_deref(),
+        save: warm.fit.is_none(),
+    };
+    let (mut document, mut warnings, mut pages, fit) =
+        lay_out_fitted(world, &mut project, fit_cache, warm.fit.take())?;
+    warm.fit = fit.plan.clone();
+    let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
+    if plan != applied {
+        // The first layout is replaced; drop it before decoding originals again.
+        drop(pages);
+        drop(document);
+        resampled.serve(&mut project.files, &plan, &mut small)?;
+        world.reset(project.files.clone(), project.issue.date);
+        let (doc, warns) = compile::compile(world)?;
+        document = doc;
+        warnings = warns;
+        let index = crate::inspect::photo_index(&project.files);
+        pages = crate::inspect::inspect(&document, &index);
+    }
+    // Keep only the downsampled photos this plan uses.
+    small.retain(|(src, size), _| plan.get(src) == Some(size));
+    warm.small = small;
+    cache.save_plan(plan_path.as_deref(), &plan);
+    Ok(LaidOut {
+        project,
+        document,
+        pages,
+        warnings,
+        fit,
+    })
+}
+
+/// Photo resolution of a profile: (downsample above this ppi, to this ppi, JPEG quality).
+pub fn resolution(profile: Profile) -> (f64, f64, u8) {
+    match profile {
+        Profile::Print => (450.0, 300.0, 92),
+        Profile::Screen | Profile::Archive => (180.0, 150.0, 82),
+    }
+}
+
+/// How photos are served for a resample plan.
+struct Resampled<'a> {
+    /// The photo files as processed, by virtual path.
+    originals: &'a HashMap<String, Bytes>,
+    cache: &'a PhotoCache,
+    quality: u8,
+    /// Convert RGB JPEGs to the press condition's CMYK.
+    convert: Option<&'a crate::ink::Separator>,
+}
+
+impl Resampled<'_> {
+    /// Serves each photo downsampled to the size the plan gives it, and
+    /// every other photo as its original; with `convert`, RGB JPEGs as CMYK
+    /// JPEGs. `small` keeps downsampled photos by path and size, so a warm
+    /// run serves the same `Bytes` again.
+    fn serve(
+        &self,
+        files: &mut HashMap<String, Bytes>,
+        plan: &BTreeMap<String, (u32, u32)>,
+        small: &mut HashMap<(String, (u32, u32)), Bytes>,
+    ) -> FolioResult<()> {
+        // Photos are independent: resample them on all cores.
+        use rayon::prelude::*;
+        let (cache, quality) = (self.cache, self.quality);
+        let resampled: Vec<(String, (u32, u32), Bytes)> = plan
+            .par_iter()
+            .filter_map(|(src, size)| {
+                let original = self.originals.get(src)?;
+                if let Some(b) = small.get(&(src.clone(), *size)) {
+                    return Some(Ok((src.clone(), *size, b.clone())));
+                }
+                Some(
+                    crate::photos::resample(
+                        cache,
+                        original.as_slice(),
+                        *size,
+                        quality,
+                        src.ends_with(".png"),
+                    )
+                    .map(|b| (src.clone(), *size, Bytes::new(b)))
+                    .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}"))),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        for (src, original) in self.originals {
+            files.insert(src.clone(), original.clone());
+        }
+        for (src, size, bytes) in resampled {
+            small.insert((src.clone(), size), bytes.clone());
+            files.insert(src, bytes);
+        }
+        if let Some(sep) = self.convert {
+            let jpegs: Vec<(String, Bytes)> = files
+                .iter()
+                .filter(|(k, v)| {
+                    crate::contract::vpath::is_photo(k)
+                        && k.ends_with(".jpg")
+                        && crate::photos::jpeg_components(v.as_slice()) == Some(3)
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let converted: Vec<(String, Vec<u8>)> = jpegs
+                .par_iter()
+                .map(|(src, bytes)| {
+                    sep.to_cmyk_jpeg(bytes.as_slice(), quality)
+                        .map(|c| (src.clone(), c))
+                        .map_err(|e| format!("cannot convert {src} to CMYK: {e}"))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|msg| Diag::error("photo", msg))?;
+            for (src, cmyk) in converted {
+                files.insert(src, Bytes::new(cmyk));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A profile laid out and preflighted, before export.
+pub struct Checked {
+    /// The compiled project (model and generated files, photos resampled).
+    pub project: compile::Inputs,
+    /// The laid-out document.
+    pub document: typst_layout::PagedDocument,
+    /// What is on each page.
+    pub pages: Vec<crate::inspect::PageInfo>,
+    /// Typst warnings and preflight findings, errors included.
+    pub findings: Vec<Diag>,
+    /// Ink coverage of every page (print profile; empty otherwise).
+    pub ink: Vec<crate::ink::PageInk>,
+    /// What fitting decided.
+    pub fit: FitSummary,
+}
+
+/// Lays one profile out (see [`lay_out_profile`]) and preflights it:
+/// the layout checks, and for print the ink checks. Shared by build and
+/// check; findings may include errors. `cmyk_photos`: see [`lay_out_profile`].
+pub fn preflight(
+    dirs: &Project,
+    profile: Profile,
+    cache: &PhotoCache,
+    fonts: FontStore,
+    cmyk_photos: bool,
+) -> FolioResult<(Checked, FontStore)> {
+    let (laid, fonts) = lay_out_profile(dirs, profile, cache, fonts, cmyk_photos)?;
+    let LaidOut {
+        project,
+        document,
+        pages,
+        warnings,
+        fit,
+    } = laid;
+    let mut findings = warnings;
+    findings.extend(crate::preflight::check(
+        &project.issue,
+        &pages,
+        profile,
+        today(),
+    ));
+    // Ink: total area coverage through the press condition, and small text
+    // on several plates (print only: the other profiles stay RGB).
+    let ink = if profile == Profile::Print {
+        let (ink, small) = crate::ink::measure_project(&project, &document)?;
+        findings.extend(crate::ink::findings(&project.issue, &ink, &small));
+        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.page.cmp(&b.page)));
+        ink
+    } else {
+        Vec::new()
+    };
+    Ok((
+        Checked {
+            project,
+            document,
+            pages,
+            findings,
+            ink,
+            fit,
+        },
+        fonts,
+    ))
+}
+
+/// Exports a preflighted profile: the PDF, and for print the page boxes,
+/// marks and PDF/X-4. The fonts are lent to a world over the same files,
+/// which resolves export errors (PDF/UA, PDF/A validation) to template lines.
+pub fn export(
+    checked: &Checked,
+    profile: Profile,
+    options: OutputOptions,
+    fonts: FontStore,
+) -> (FolioResult<Vec<u8>>, FontStore) {
+    let project = &checked.project;
+    let world = FolioWorld::new(
+        &project.mounts,
+        fonts,
+        project.files.clone(),
+        project.issue.date,
+        &project.root,
+    );
+    let exported = finish(
+        &checked.document,
+        &project.issue,
+        profile,
+        options,
+        Some(&world),
+    );
+    (exported, world.into_fonts())
+}
+
+/// The PDF of a laid-out document with the prepress post-processing: for
+/// print, the page boxes, marks and PDF/X-4. With `world`, export errors
+/// (PDF/UA, PDF/A validation) are resolved to template lines.
+pub fn finish(
+    document: &typst_layout::PagedDocument,
+    issue: &crate::model::Issue,
+    profile: Profile,
+    options: OutputOptions,
+    world: Option<&FolioWorld>,
+) -> FolioResult<Vec<u8>> {
+    let located = world.map(|w| w as &dyn typst_kit::diagnostics::DiagnosticWorld);
+    let mut pdf = crate::export::pdf_located(document, issue, profile, located)?;
+    if profile == Profile::Print {
+        pdf = crate::export::print_boxes(
+            &pdf,
+            issue.page.bleed_mm,
+            options.marks,
+            Some(&issue.print),
+        )?;
+    }
+    Ok(pdf)
+}
+
+/// Compiles one profile: lay out, preflight (see [`preflight`]), and
+/// export. Writes nothing; preflight errors fail.
+pub fn produce(
+    dirs: &Project,
+    profile: Profile,
+    options: OutputOptions,
+    cache: &PhotoCache,
+    fonts: FontStore,
+) -> FolioResult<(Rendered, FontStore)> {
+    let (checked, fonts) = preflight(dirs, profile, cache, fonts, options.cmyk_photos)?;
+    if checked
+        .findings
+        .iter()
+        .any(|d| d.severity == crate::diag::Severity::Error)
+    {
+        return Err(crate::diag::Failure(checked.findings));
+    }
+    let (pdf, fonts) = export(&checked, profile, options, fonts);
+    let pdf = pdf?;
+    let Checked {
+        project,
+        document,
+        pages,
+        findings,
+        ink,
+        fit,
+    } = checked;
+    Ok((
+        Rendered {
+            profile,
+            project,
+            document,
+            pages,
+            findings,
+            ink,
+            pdf,
+            fit,
+        },
+        fonts,
+    ))
+}
+
+/// What fitting decided, for reports.
+#[derive(Debug, Clone, Default)]
+pub struct FitSummary {
+    /// Layout passes run.
+    pub passes: usize,
+    /// The changes made, in order.
+    pub decisions: Vec<crate::fit::Decision>,
+    /// The plan of the final layout.
+    pub plan: Option<crate::fit::FitPlan>,
+}
+
+/// Where a fitting search's result is kept between runs.
+#[derive(Debug, Clone, Copy)]
+struct FitCache<'a> {
+    /// The cache file (`None`: no cache).
+    path: Option<&'a Path>,
+    /// Whether to write this run's result.
+    save: bool,
+}
+
+/// Lays a project out through the fitting engine ([`crate::fit`]): a few
+/// explicit passes, each a plain layout with the plan's fit parameters, and
+/// returns the final one with the fitting summary. With `fit_cache`, a
+/// search's result is kept there under a key of every input that can move
+/// the layout (data, layouts, assets, fonts), and reused when the key
+/// matches, so an unchanged issue is laid out once.
+fn lay_out_fitted(
+    world: &mut FolioWorld,
+    project: &mut compile::Inputs,
+    fit_cache: FitCache<'_>,
+    hint: Option<crate::fit::FitPlan>,
+) -> FolioResult<(
+    typst_layout::PagedDocument,
+    Vec<Diag>,
+    Vec<crate::inspect::PageInfo>,
+    FitSummary,
+)> {
+    let index = crate::inspect::photo_index(&project.files);
+    let mut passes = Passes {
+        world,
+        project,
+        index,
+        last: None,
+    };
+    let issue = passes.project.issue.clone();
+    let key = fit_cache.path.map(|_| fit_key(passes.project));
+    let cached: Option<crate::fit::Fitted0> = fit_cache
+        .path
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| serde_json::from_slice::<(String, crate::fit::Fitted0)>(&b).ok())
+        .filter(|(k, _)| Some(k) == key.as_ref())
+        .map(|(_, f)| f);
+    let prior = match (cached, hint) {
+        (Some(f), _) => crate::fit::Prior::Exact(f),
+        (None, Some(plan)) => crate::fit::Prior::Hint(plan),
+        (None, None) => crate::fit::Prior::None,
+    };
+    let fitted = crate::fit::fit(&issue, prior, &mut passes)?;
+    if let (Some(path), Some(key), true) = (fit_cache.path, key, fit_cache.save) {
+        let keep = crate::fit::Fitted0 {
+            plan: fitted.plan.clone(),
+            articles: fitted.plan.articles.clone(),
+            decisions: fitted.decisions.clone(),
+            passes: fitted.passes,
+        };
+        // best effort: the cache only saves time
+        if let Ok(json) = serde_json::to_vec(&(key, keep)) {
+            let _ = path.parent().map(std::fs::create_dir_all);
+            let _ = crate::output::write_atomic(path, &json);
+        }
+    }
+    // The document kept is that of the last pass: make sure it is the plan's.
+    if passes.last.as_ref().map(|l| &l.0) != Some(&fitted.plan) {
+        crate::fit::Layout::pass(&mut passes, &fitted.plan)?;
+    }
+    let Some((_, document, warnings)) = passes.last.take() else {
+        return Err(Diag::error("internal", "fitting ran no layout pass").into());
+    };
+    let pages = fitted.pages;
+    Ok((
+        document,
+        warnings,
+        pages,
+        FitSummary {
+            passes: fitted.passes,
+            decisions: fitted.decisions,
+            plan: Some(fitted.plan),
+        },
+    ))
+}
+
+/// The fit cache's key: a digest of everything that can move the layout —
+/// the template data, the layouts and assets (contents) and the fonts
+/// (names and sizes) — and of this folio executable.
+fn fit_key(project: &compile::Inputs) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    // a rebuilt folio may fit differently: the executable is part of the key
+    if let Some(meta) = std::env::current_exe().ok().and_then(|p| p.metadata().ok()) {
+        h.update(meta.len().to_le_bytes());
+        if let Ok(t) = meta.modified()
+            && let Ok(d) = t.duration_since(std::time::UNIX_EPOCH)
+        {
+            h.update(d.as_nanos().to_le_bytes());
+        }
+    }
+    for name in [crate::contract::vpath::DATA, crate::contract::vpath::MAIN] {
+        if let Some(b) = project.files.get(name) {
+            h.update(name);
+            h.update(b.as_slice());
+        }
+    }
+    let mut files = Vec::new();
+    for (dir, contents) in [("layouts", true), ("assets", true), ("fonts", false)] {
+        collect_files(&project.root.join(dir), &mut files, contents);
+    }
+    files.sort();
+    for (path, len, digest) in files {
+        h.update(path.to_string_lossy().as_bytes());
+        h.update(len.to_le_bytes());
+        h.update(digest);
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// Every file under `dir`: path, length and (with `contents`) a digest.
+fn collect_files(dir: &Path, out: &mut Vec<(PathBuf, u64, Vec<u8>)>, contents: bool) {
+    use sha2::{Digest, Sha256};
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let path = e.path();
+        let Ok(meta) = e.metadata() else { continue };
+        if meta.is_dir() {
+            collect_files(&path, out, contents);
+        } else if meta.is_file() {
+            let digest = if contents {
+                std::fs::read(&path)
+                    .map(|b| Sha256::digest(&b).to_vec())
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            out.push((path, meta.len(), digest));
+        }
+    }
+}
+
+/// Runs layout passes for the fitting engine in one world.
+struct Passes<'a> {
+    world: &'a mut FolioWorld,
+    project: &'a mut compile::Inputs,
+    index: crate::inspect::PhotoIndex,
+    /// The last pass: its plan, document and warnings.
+    last: Option<(crate::fit::FitPlan, typst_layout::PagedDocument, Vec<Diag>)>,
+}
+
+impl crate::fit::Layout for Passes<'_> {
+    fn pass(&mut self, plan: &crate::fit::FitPlan) -> FolioResult<Vec<crate::inspect::PageInfo>> {
+        self.project.set_fit(plan);
+        self.world
+            .reset(self.project.files.clone(), self.project.issue.date);
+        // the previous document is replaced: free it before laying out again
+        self.last = None;
+        let (document, warnings) = compile::compile(self.world)?;
+        crate::budget::check_pages(document.pages().len(), &self.project.issue)?;
+        let pages = crate::inspect::inspect(&document, &self.index);
+        self.last = Some((plan.clone(), document, warnings));
+        Ok(pages)
+    }
+}
+
+/// Today's date from the clock, for rights-expiry checks only (never in output).
+pub fn today() -> (i32, u8, u8) {
+    use chrono::Datelike;
+    let now = chrono::Utc::now().date_naive();
+    (now.year(), now.month() as u8, now.day() as u8)
+}
+
+/// What a successful build produced.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// Files written: profile, path, pages, bytes.
+    pub written: Vec<(Profile, PathBuf, usize, usize)>,
+    /// Typst warnings and preflight findings.
+    pub warnings: Vec<Diag>,
+    /// Layout passes fitting ran, per profile.
+    pub passes: Vec<(Profile, usize)>,
+}
+
+/// The fonts of a project: its `fonts/`, and with `system_fonts` the
+/// system's too.
+pub fn fonts(project: &Project, system_fonts: bool) -> FontStore {
+    crate::world::load_fonts(&project.fonts, system_fonts)
+}
+
+/// The photo cache of a project.
+pub fn photo_cache(project: &Project) -> PhotoCache {
+    PhotoCache::new(project.cache.clone())
+}
+
+/// Builds every profile and writes its PDF (`outputs`: profile and file).
+/// Nothing is written unless every profile succeeded.
+pub fn build(
+    project: &Project,
+    outputs: &[(Profile, PathBuf)],
+    options: OutputOptions,
+    system_fonts: bool,
+) -> FolioResult<BuildReport> {
+    let cache = photo_cache(project);
+    let mut store = None;
+    let mut rendered = Vec::new();
+    let mut warnings = Vec::new();
+    for (profile, path) in outputs {
+        let fonts = match store.take() {
+            Some(f) => f,
+            None => fonts(project, system_fonts),
+        };
+        let (r, fonts) = produce(project, *profile, options, &cache, fonts)?;
+        store = Some(fonts);
+        for f in &r.findings {
+            if !warnings.iter().any(|w: &Diag| w.message == f.message) {
+                warnings.push(f.clone());
+            }
+        }
+        rendered.push((path.clone(), r));
+    }
+    let mut written = Vec::new();
+    let passes = rendered
+        .iter()
+        .map(|(_, r)| (r.profile, r.fit.passes))
+        .collect();
+    for (path, r) in rendered {
+        crate::output::write_atomic(&path, &r.pdf).map_err(|e| {
+            Diag::error(
+                "io",
+                format!(
+                    "cannot write {}: {}",
+                    path.display(),
+                    crate::safe_io::explain_io(&e)
+                ),
+            )
+            .hint("check that the output folder exists and is writable")
+        })?;
+        written.push((r.profile, path, r.document.pages().len(), r.pdf.len()));
+    }
+    Ok(BuildReport {
+        written,
+        warnings,
+        passes,
+    })
+}
