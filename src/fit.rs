@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::inspect::PageInfo;
 use crate::manifest::SponsorSize;
+use crate::markdown::Block;
 use crate::model::{Issue, Item, OpenerMode};
 
 /// A flowing page must be at least this full.
@@ -49,15 +50,20 @@ const GROW_MIN_PPI: f64 = 250.0;
 /// theme says otherwise (`lead-max-grown`).
 const LEAD_MAX_GROWN: f64 = 0.5;
 
+/// About the height a pull quote adds to its column (pt): rules, spacing
+/// and three lines of display type.
+const PULL_QUOTE_PT: f64 = 80.0;
+
 /// Page kinds that are designed full pages, never measured for fill.
 pub const DESIGNED: [&str; 5] = ["cover", "opener", "sponsor-full", "back", "house"];
 
 /// The levers, in the default order of the ladder (the theme's `fit-ladder`
 /// may reorder them or leave some out).
-pub const LADDER: [&str; 8] = [
+pub const LADDER: [&str; 9] = [
     "flow",
     "lead-photo",
     "columns",
+    "pull-quotes",
     "openers",
     "events",
     "typography",
@@ -92,6 +98,26 @@ pub struct ArticleFit {
     /// of the article's next page part, so the headline can start at the
     /// foot of a page.
     pub lead: Lead,
+    /// How many of the front matter's pull-quote candidates are set (the
+    /// first ones, spread over the body).
+    #[serde(default)]
+    pub pull_quotes: usize,
+    /// How the body's `>` quotes are set: as display pull quotes or, to
+    /// save space, in text type.
+    #[serde(default)]
+    pub quotes: QuoteStyle,
+}
+
+/// How a body's `>` quotes are set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuoteStyle {
+    /// Large type between rules.
+    #[default]
+    Display,
+    /// Text type, indented: the quote stays (it is the author's text) but
+    /// takes about a third of the room.
+    Text,
 }
 
 /// Where an article's lead photo goes.
@@ -191,6 +217,8 @@ impl FitPlan {
                                 balance: 0,
                                 columns: None,
                                 lead: Lead::Head,
+                                pull_quotes: 0,
+                                quotes: QuoteStyle::Display,
                             },
                         );
                         first = false;
@@ -988,6 +1016,11 @@ impl Engine<'_> {
                         }
                     }
                 }
+                "pull-quotes" => {
+                    if let Some(id) = &ending {
+                        out.extend(self.pull_quote_variants(plan, r, p, id));
+                    }
+                }
                 // The foreword has its page to itself: its type grows to fill it
                 // (area grows with the square of the size), within 40%.
                 "typography" if page_kind(&pages[p]) == "foreword" && fill > 0.05 => {
@@ -1042,6 +1075,100 @@ impl Engine<'_> {
                 }
                 _ => {}
             }
+        }
+        out
+    }
+
+    /// The pull-quote rung for the article `id` that ends on the under-filled
+    /// page `p`: a short tail is pulled back by leaving its pull quotes out
+    /// (or setting its `>` quotes in text type); a hole after its end is
+    /// filled with as many front-matter candidates as it needs (or its `>`
+    /// quotes set large again).
+    fn pull_quote_variants(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+    ) -> Vec<(FitPlan, Decision)> {
+        let (Some(a), Some(f)) = (self.article(id), plan.articles.get(id)) else {
+            return Vec::new();
+        };
+        let fill = r.fills[p].unwrap_or(0.0);
+        let page_no = p + 1;
+        let has_quotes = a.body.iter().any(|b| matches!(b, Block::Quote { .. }));
+        let with = |g: &dyn Fn(&mut ArticleFit)| {
+            let mut v = plan.clone();
+            if let Some(f) = v.articles.get_mut(id) {
+                g(f);
+            }
+            v
+        };
+        let mut out = Vec::new();
+        if let Some(tail) = short_tail(r, p, id) {
+            let why = format!("pulls a {:.0}% tail back from page {page_no}", tail * 100.0);
+            if f.pull_quotes > 0 {
+                out.push((
+                    with(&|f| f.pull_quotes = 0),
+                    decision(
+                        id,
+                        "pull-quotes",
+                        &f.pull_quotes.to_string(),
+                        "0",
+                        page_no,
+                        why,
+                    ),
+                ));
+            } else if has_quotes && f.quotes == QuoteStyle::Display {
+                out.push((
+                    with(&|f| f.quotes = QuoteStyle::Text),
+                    decision(id, "pull-quotes", "display", "text", page_no, why),
+                ));
+            }
+            return out;
+        }
+        // a hole after the article's end, on the page where it ends
+        let end = r.pages[p]
+            .marks
+            .iter()
+            .rposition(|m| m.kind == "article-end" && m.id == id);
+        let followed = end.is_some_and(|e| {
+            r.pages[p].marks[e + 1..]
+                .iter()
+                .any(|m| matches!(m.kind.as_str(), "article" | "section" | "event"))
+        });
+        if end.is_none() || followed {
+            return out;
+        }
+        let why = format!(
+            "fills the hole on page {page_no} ({:.0}% full)",
+            fill * 100.0
+        );
+        let left = a.pull_quotes.len().saturating_sub(f.pull_quotes);
+        if left > 0 {
+            // each quote adds about PULL_QUOTE_PT to one column
+            let body = body_of(r.pages, p);
+            let cols = f.columns.unwrap_or(a.columns).max(1) as f64;
+            let need = (MIN_FILL + 0.05 - fill) * (body[3] - body[1]) * cols;
+            let n = ((need / PULL_QUOTE_PT).ceil() as usize).clamp(1, left);
+            let to = f.pull_quotes + n;
+            out.push((
+                with(&|f| f.pull_quotes = to),
+                decision(
+                    id,
+                    "pull-quotes",
+                    &f.pull_quotes.to_string(),
+                    &to.to_string(),
+                    page_no,
+                    why.clone(),
+                ),
+            ));
+        }
+        if has_quotes && f.quotes == QuoteStyle::Text {
+            out.push((
+                with(&|f| f.quotes = QuoteStyle::Display),
+                decision(id, "pull-quotes", "text", "display", page_no, why),
+            ));
         }
         out
     }

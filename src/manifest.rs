@@ -386,6 +386,10 @@ pub struct FrontMatter {
     /// Photos: the first lead, further inline unless placed otherwise.
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
+    /// Pull-quote candidates: passages of the article's own text that the
+    /// fitting engine may repeat in display type to fill a page.
+    #[serde(default)]
+    pub pull_quotes: Vec<SpannedStr>,
 }
 
 /// A TOML parse or schema error, located in `file`.

@@ -200,6 +200,9 @@ pub struct Article {
     pub photos: Vec<Photo>,
     /// Body blocks (inline photos included).
     pub body: Vec<Block>,
+    /// Pull-quote candidates from the front matter, each a passage of the
+    /// body; the fitting engine sets the first `pull-quotes` of them.
+    pub pull_quotes: Vec<String>,
     /// Where the article file is.
     #[serde(skip)]
     pub origin: Origin,
@@ -864,6 +867,7 @@ impl Resolver<'_> {
                     .hint("leave `pages` out if the article has no page budget"),
             );
         }
+        let pull_quotes = self.pull_quotes(&file_origin, &fm.pull_quotes, &body);
         Some(Article {
             id,
             title: fm.title,
@@ -876,11 +880,58 @@ impl Resolver<'_> {
             language,
             photos: lead,
             body,
+            pull_quotes,
             origin: file_origin,
             pages_origin,
         })
     }
 }
+
+impl Resolver<'_> {
+    /// Front-matter pull quotes: each must be a passage of the article's own
+    /// text (a pull quote repeats the article's words; the layout marks it
+    /// as an artifact so screen readers do not read them twice).
+    fn pull_quotes(&mut self, file: &Origin, cands: &[SpannedStr], body: &[Block]) -> Vec<String> {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = norm(&markdown::plain_text(body));
+        let mut out = Vec::new();
+        for c in cands {
+            let q = norm(c.get_ref());
+            let o = Origin {
+                span: c.span(),
+                ..file.clone()
+            };
+            let problem = if q.is_empty() {
+                Some((
+                    "pull quote is empty",
+                    "expected a passage of the article's text",
+                ))
+            } else if q.chars().count() > MAX_PULL_QUOTE {
+                Some(("pull quote is too long", "expected at most 240 characters"))
+            } else if !text.contains(&q) {
+                Some((
+                    "pull quote is not in the article",
+                    "expected a passage copied from the body",
+                ))
+            } else {
+                None
+            };
+            match problem {
+                Some((msg, label)) => self.err(
+                    &o,
+                    Diag::error("front-matter", msg).label(label).hint(
+                        "copy a sentence of the body exactly (without Markdown marks), or leave the candidate out",
+                    ),
+                ),
+                None => out.push(q),
+            }
+        }
+        out
+    }
+}
+
+/// Longest pull quote, in characters (a few lines of display type).
+const MAX_PULL_QUOTE: usize = 240;
 
 fn insert_inline_photos(body: &mut Vec<Block>, photos: Vec<(Option<usize>, Photo)>) {
     if photos.is_empty() {

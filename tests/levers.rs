@@ -1,0 +1,210 @@
+//! The layout levers of issue 11 that the fitting engine pulls on a small
+//! issue (tests/fixtures/levers): pull quotes, fillers named in the
+//! manifest, feature event tiles, typographic steps, hyphens at page turns.
+//! Each test copies the fixture, changes what it needs, and reads the effect
+//! back from `folio check --format json` and the PDF.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// A copy of the levers fixture under target/, changed by `edit`.
+fn levers_copy(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    fixture_copy("levers", name, edit)
+}
+
+/// `folio check --format json` of an issue copy.
+fn check(dir: &Path) -> serde_json::Value {
+    let o = folio(&["check", dir.to_str().unwrap(), "--format", "json"]);
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("check printed no JSON ({e}):\n{}", stderr(&o)))
+}
+
+/// The fit decisions of a check, as (subject, lever, from, to).
+fn decisions(json: &serde_json::Value) -> Vec<(String, String, String, String)> {
+    let s = |d: &serde_json::Value, k: &str| d[k].as_str().unwrap_or_default().to_string();
+    json["fit"]["decisions"]
+        .as_array()
+        .expect("a decisions array")
+        .iter()
+        .map(|d| (s(d, "subject"), s(d, "lever"), s(d, "from"), s(d, "to")))
+        .collect()
+}
+
+/// Non-designed pages under 60% fill: (page, fill).
+fn under_filled(json: &serde_json::Value) -> Vec<(u64, f64)> {
+    json["pages"]
+        .as_array()
+        .expect("a pages array")
+        .iter()
+        .filter(|p| !p["designed"].as_bool().unwrap_or(true))
+        .filter_map(|p| Some((p["page"].as_u64()?, p["fill"].as_f64()?)))
+        .filter(|(_, f)| *f < 0.6)
+        .collect()
+}
+
+/// Builds an issue copy (print, or the profile given) and returns the PDF.
+fn build(dir: &Path, profile: &str) -> std::path::PathBuf {
+    let out = out_beside(dir, &format!("{profile}.pdf"));
+    let o = folio(&[
+        "build",
+        dir.to_str().unwrap(),
+        "--profile",
+        profile,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "build failed:\n{}", stderr(&o));
+    out
+}
+
+/// Replaces `from` by `to` in a file of an issue copy (the edit must apply).
+fn edit(path: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(path).unwrap();
+    assert!(s.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, s.replacen(from, to, 1)).unwrap();
+}
+
+/// The front matter's pull-quote candidates of an article file.
+fn candidates(article: &Path) -> Vec<String> {
+    let s = std::fs::read_to_string(article).unwrap();
+    let front = s.split("+++").nth(1).unwrap();
+    let v: toml::Value = toml::from_str(front).unwrap();
+    v["pull-quotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn pull_quotes_fill_the_hole_after_an_article_and_are_artifacts() {
+    // Without candidates the article's last page is a hole …
+    let bare = levers_copy("lev-pq-bare", |d| {
+        let a = d.join("articles/forum.md");
+        let s = std::fs::read_to_string(&a).unwrap();
+        let (head, body) = s.split_once("pull-quotes = [").unwrap();
+        let rest = &body[body.find(']').unwrap() + 1..];
+        std::fs::write(&a, format!("{head}{rest}")).unwrap();
+    });
+    let json = check(bare.path());
+    assert!(
+        !under_filled(&json).is_empty(),
+        "the fixture no longer leaves a hole without pull quotes: {:?}",
+        json["pages"]
+    );
+    // … which the candidates fill.
+    let dir = levers_copy("lev-pq", |_| {});
+    let json = check(dir.path());
+    assert_eq!(under_filled(&json), vec![], "{:?}", decisions(&json));
+    let set = decisions(&json)
+        .into_iter()
+        .find(|d| d.0 == "forum" && d.1 == "pull-quotes")
+        .expect("a pull-quote decision for the article");
+    let n: usize = set.3.parse().unwrap();
+    assert!(n >= 1, "{set:?}");
+    // The quotes set repeat the body's words: each is in the PDF twice.
+    let pdf = build(dir.path(), "screen");
+    let text = squeeze(&pdf_text(&pdf, None));
+    let quotes = candidates(&dir.path().join("articles/forum.md"));
+    for (i, q) in quotes.iter().enumerate() {
+        let times = text.matches(&squeeze(q)).count();
+        assert_eq!(times, if i < n { 2 } else { 1 }, "{q:?}");
+    }
+    // The screen build passed PDF/UA validation; the repeated words are
+    // artifacts (text outside the structure tree, not a running head), on
+    // pages that show a quote.
+    let pages: Vec<String> = pdf_text(&pdf, None).split('\u{c}').map(squeeze).collect();
+    let doc = lopdf::Document::load(&pdf).unwrap();
+    let marked: Vec<u32> = doc
+        .get_pages()
+        .into_iter()
+        .filter(|(_, id)| other_artifact_text(&doc, *id))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(!marked.is_empty(), "no quote is an artifact");
+    for k in marked {
+        let page = &pages[k as usize - 1];
+        assert!(
+            quotes[..n].iter().any(|q| page.contains(&squeeze(q))),
+            "page {k} has artifact text but no quote"
+        );
+    }
+    let _ = std::fs::remove_file(&pdf);
+}
+
+/// Whether a page shows text inside an artifact of kind "other" (running
+/// heads and folios are pagination artifacts with a subtype).
+fn other_artifact_text(doc: &lopdf::Document, page: lopdf::ObjectId) -> bool {
+    let content = doc.get_page_content(page).unwrap();
+    let ops = lopdf::content::Content::decode(&content)
+        .unwrap()
+        .operations;
+    let mut stack: Vec<bool> = Vec::new();
+    for op in ops {
+        match op.operator.as_str() {
+            "BDC" | "BMC" => {
+                let artifact =
+                    op.operands.first().and_then(|o| o.as_name().ok()) == Some(b"Artifact");
+                let typed = op
+                    .operands
+                    .get(1)
+                    .and_then(|o| o.as_dict().ok())
+                    .is_some_and(|d| d.get(b"Subtype").is_ok() || d.get(b"Type").is_ok());
+                stack.push(artifact && !typed);
+            }
+            "EMC" => {
+                stack.pop();
+            }
+            "Tj" | "TJ" if stack.iter().any(|a| *a) => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[test]
+fn body_quotes_set_in_text_type_pull_a_short_tail_back() {
+    let dir = levers_copy("lev-quote", |d| {
+        edit(
+            &d.join("issue.toml"),
+            "articles/forum.md",
+            "articles/quoted.md",
+        );
+    });
+    let json = check(dir.path());
+    let ds = decisions(&json);
+    assert!(
+        ds.iter()
+            .any(|d| d.0 == "quoted" && d.1 == "pull-quotes" && d.2 == "display" && d.3 == "text"),
+        "{ds:?}"
+    );
+    assert_eq!(under_filled(&json), vec![], "{ds:?}");
+    // the quotes are still there (they are the author's text)
+    let pdf = build(dir.path(), "print");
+    let body = std::fs::read_to_string(dir.path().join("articles/quoted.md")).unwrap();
+    let text = squeeze(&pdf_text(&pdf, None));
+    for q in body.lines().filter_map(|l| l.strip_prefix("> ")) {
+        assert!(text.contains(&squeeze(q)), "quote lost: {q}");
+    }
+    let _ = std::fs::remove_file(&pdf);
+}
+
+#[test]
+fn a_pull_quote_not_in_the_article_is_an_error_at_its_line() {
+    let dir = levers_copy("lev-pq-bad", |d| {
+        edit(
+            &d.join("articles/forum.md"),
+            "pull-quotes = [\n",
+            "pull-quotes = [\n  \"Words the article never says.\",\n",
+        );
+    });
+    let o = folio(&["check", dir.path().to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("pull quote is not in the article"), "{err}");
+    assert!(err.contains("forum.md:7"), "{err}");
+}
