@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::inspect::PageInfo;
-use crate::manifest::SponsorSize;
+use crate::manifest::{FillerKind, SponsorSize};
 use crate::markdown::Block;
 use crate::model::{Issue, Item, OpenerMode};
 
@@ -55,11 +55,11 @@ const LEAD_MAX_GROWN: f64 = 0.5;
 const PULL_QUOTE_PT: f64 = 80.0;
 
 /// Page kinds that are designed full pages, never measured for fill.
-pub const DESIGNED: [&str; 5] = ["cover", "opener", "sponsor-full", "back", "house"];
+pub const DESIGNED: [&str; 6] = ["cover", "opener", "sponsor-full", "back", "house", "filler"];
 
 /// The levers, in the default order of the ladder (the theme's `fit-ladder`
 /// may reorder them or leave some out).
-pub const LADDER: [&str; 9] = [
+pub const LADDER: [&str; 10] = [
     "flow",
     "lead-photo",
     "columns",
@@ -67,6 +67,7 @@ pub const LADDER: [&str; 9] = [
     "openers",
     "events",
     "typography",
+    "fillers",
     "house-pages",
     "balance",
 ];
@@ -172,6 +173,12 @@ pub struct FitPlan {
     pub events_columns: Option<usize>,
     /// Type-size factor of the foreword.
     pub foreword_scale: f64,
+    /// Ids of the `[[fillers]]` placed before the house pages, in order.
+    #[serde(default)]
+    pub fillers: Vec<String>,
+    /// Spare event tiles shown (the first ones, in manifest order).
+    #[serde(default)]
+    pub spare_tiles: usize,
 }
 
 /// One change the engine made, and why.
@@ -248,6 +255,8 @@ impl FitPlan {
             events_flow: false,
             events_columns: None,
             foreword_scale: 1.0,
+            fillers: Vec::new(),
+            spare_tiles: 0,
         }
     }
 
@@ -1426,6 +1435,11 @@ impl Engine<'_> {
                 return Ok((v, got));
             }
         }
+        let (plan, pages) = self.fillers(layout, plan, pages, m)?;
+        let n = pages.len();
+        if n.is_multiple_of(m) {
+            return Ok((plan, pages));
+        }
         // House pages: exactly one page each, after the events.
         if self.uses("house-pages") && self.budget() {
             let add = m - n % m;
@@ -1447,6 +1461,115 @@ impl Engine<'_> {
         // Nothing reached the count: the last pass must be the kept plan's.
         let pages = self.run(layout, &plan)?;
         Ok((plan, pages))
+    }
+
+    /// The manifest's fillers, for the page count: each house ad is a page,
+    /// the "In brief" notes share one, the spare event tiles take one more
+    /// events page. The first ones in manifest order that make up the pages
+    /// missing are placed in one pass, kept when they add pages without
+    /// reaching past the count or opening a hole; house pages do the rest.
+    fn fillers(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+        m: usize,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let n = pages.len();
+        let add = m - n % m;
+        let units = self.filler_units(&plan, &pages);
+        if !self.uses("fillers") || !self.budget() || units.is_empty() {
+            return Ok((plan, pages));
+        }
+        let mut v = plan.clone();
+        let mut names = Vec::new();
+        for (name, apply) in units.into_iter().take(add) {
+            apply(&mut v);
+            names.push(name);
+        }
+        let got = self.run(layout, &v)?;
+        let under = Reading::new(&pages).underfilled().len();
+        let k = got.len();
+        if k > n && k <= n + add && Reading::new(&got).underfilled().len() <= under {
+            let why = if k % m == 0 {
+                format!(
+                    "{n} pages: {} page(s) of fillers reach a multiple of {m}",
+                    k - n
+                )
+            } else {
+                format!(
+                    "{n} pages: {} page(s) of fillers towards a multiple of {m}",
+                    k - n
+                )
+            };
+            for name in names {
+                self.decisions.push(decision(
+                    &name,
+                    "fillers",
+                    "unused",
+                    "placed",
+                    n,
+                    why.clone(),
+                ));
+            }
+            return Ok((v, got));
+        }
+        // The last pass must be the kept plan's.
+        let pages = self.run(layout, &plan)?;
+        Ok((plan, pages))
+    }
+
+    /// What the fillers can add, one page each, in manifest order: a
+    /// decision's subject and the change to a plan.
+    #[allow(clippy::type_complexity)]
+    fn filler_units(
+        &self,
+        plan: &FitPlan,
+        pages: &[PageInfo],
+    ) -> Vec<(String, Box<dyn Fn(&mut FitPlan)>)> {
+        let mut units: Vec<(String, Box<dyn Fn(&mut FitPlan)>)> = Vec::new();
+        let briefs: Vec<String> = self
+            .issue
+            .fillers
+            .iter()
+            .filter(|f| f.kind == FillerKind::Brief && !plan.fillers.contains(&f.id))
+            .map(|f| f.id.clone())
+            .collect();
+        for f in &self.issue.fillers {
+            if plan.fillers.contains(&f.id) {
+                continue;
+            }
+            match f.kind {
+                FillerKind::Ad => {
+                    let id = f.id.clone();
+                    units.push((f.id.clone(), Box::new(move |v| v.fillers.push(id.clone()))));
+                }
+                FillerKind::Brief if briefs.first() == Some(&f.id) => {
+                    let ids = briefs.clone();
+                    units.push((
+                        briefs.join(", "),
+                        Box::new(move |v| v.fillers.extend(ids.iter().cloned())),
+                    ));
+                }
+                FillerKind::Brief => {}
+            }
+        }
+        let spare = self
+            .issue
+            .events
+            .as_ref()
+            .map_or(0, |e| e.tiles.iter().filter(|t| t.spare).count());
+        let ev = events_pages(pages);
+        if spare > plan.spare_tiles && ev > 0 && !plan.events_flow {
+            units.push((
+                format!("{} spare event tile(s)", spare - plan.spare_tiles),
+                Box::new(move |v| {
+                    v.spare_tiles = spare;
+                    v.events_pages = Some(ev + 1);
+                }),
+            ));
+        }
+        units
     }
 
     /// Variants predicted to lose `n mod m` pages or gain the rest, least
@@ -1914,6 +2037,12 @@ fn merge_changes(into: &mut FitPlan, base: &FitPlan, v: &FitPlan) {
     }
     if v.foreword_scale != base.foreword_scale {
         into.foreword_scale = v.foreword_scale;
+    }
+    if v.fillers != base.fillers {
+        into.fillers = v.fillers.clone();
+    }
+    if v.spare_tiles != base.spare_tiles {
+        into.spare_tiles = v.spare_tiles;
     }
 }
 

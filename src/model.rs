@@ -56,6 +56,8 @@ pub struct Issue {
     pub events: Option<EventsData>,
     /// Back-page contacts.
     pub contacts: Option<Contacts>,
+    /// Fillers the fitting engine may place (`[[fillers]]`), in manifest order.
+    pub fillers: Vec<FillerData>,
     /// The issue folder (canonical).
     #[serde(skip)]
     pub dir: PathBuf,
@@ -370,6 +372,24 @@ pub struct TileData {
     pub caption: String,
     /// Photo.
     pub photo: Photo,
+    /// Shown only when fitting needs it (the issue's `spare-tiles`).
+    pub spare: bool,
+}
+
+/// A filler: a house ad or an "In brief" note.
+#[derive(Debug, Clone, Serialize)]
+pub struct FillerData {
+    /// Id.
+    pub id: String,
+    /// `ad` or `brief`.
+    pub kind: manifest::FillerKind,
+    /// Headline or title.
+    pub title: String,
+    /// Text.
+    pub text: Option<String>,
+    /// Where its id is given.
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 impl Issue {
@@ -930,6 +950,54 @@ impl Resolver<'_> {
     }
 }
 
+impl Resolver<'_> {
+    /// `[[fillers]]`: unique ids and a title each.
+    fn fillers(&mut self, fillers: &[manifest::Filler]) -> Vec<FillerData> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut out = Vec::new();
+        for f in fillers {
+            let id = f.id.get_ref().trim().to_string();
+            let o = self.at(f.id.span());
+            if id.is_empty() {
+                self.err(
+                    &o,
+                    Diag::error("manifest", "filler id is empty")
+                        .label("expected a short unique name")
+                        .hint("e.g. id = \"subscribe-ad\"; `folio check` names fillers by it"),
+                );
+            } else if let Some(line) = seen.get(&id) {
+                self.err(
+                    &o,
+                    Diag::error("manifest", format!("duplicate filler id `{id}`"))
+                        .label("this filler has the same id as another one")
+                        .hint(format!(
+                            "the first is at line {line}; filler ids must be unique"
+                        )),
+                );
+            } else {
+                seen.insert(id.clone(), crate::diag::line_of(&o.text, o.span.start).0);
+            }
+            if f.title.get_ref().trim().is_empty() {
+                let o = self.at(f.title.span());
+                self.err(
+                    &o,
+                    Diag::error("manifest", "filler title is empty")
+                        .label("expected the ad's headline or the note's title")
+                        .hint("write a title, or leave the filler out"),
+                );
+            }
+            out.push(FillerData {
+                id,
+                kind: f.kind,
+                title: f.title.get_ref().clone(),
+                text: f.text.clone(),
+                origin: o,
+            });
+        }
+        out
+    }
+}
+
 /// Longest pull quote, in characters (a few lines of display type).
 const MAX_PULL_QUOTE: usize = 240;
 
@@ -1347,6 +1415,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
                 Some(TileData {
                     caption: t.caption.clone(),
                     photo,
+                    spare: t.spare,
                 })
             })
             .collect(),
@@ -1384,6 +1453,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         }
     }
     let (print, print_origin) = r.print(m.print.as_ref());
+    let fillers = r.fillers(&m.fillers);
     if !r.errors.is_empty() {
         return Err(Failure(r.errors));
     }
@@ -1413,6 +1483,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         sections,
         events,
         contacts: m.contacts.clone(),
+        fillers,
         dir: dir.clone(),
         layout,
         layout_origin,

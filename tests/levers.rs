@@ -208,3 +208,83 @@ fn a_pull_quote_not_in_the_article_is_an_error_at_its_line() {
     assert!(err.contains("pull quote is not in the article"), "{err}");
     assert!(err.contains("forum.md:7"), "{err}");
 }
+
+/// Page kinds of a check, in order.
+fn kinds(json: &serde_json::Value) -> Vec<String> {
+    json["pages"]
+        .as_array()
+        .expect("a pages array")
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Messages of the `filler-unused` findings.
+fn unused(json: &serde_json::Value) -> Vec<String> {
+    json["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .filter(|f| f["code"] == "filler-unused")
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn fillers_reach_the_page_count_before_house_pages() {
+    // Saddle stitch: the issue's own pages are 5; the three filler pages
+    // (an ad, the two notes on one page, another ad) make 8.
+    let dir = levers_copy("lev-fill", |_| {});
+    let json = check(dir.path());
+    let k = kinds(&json);
+    assert_eq!(k.len() % 4, 0, "{k:?}");
+    assert!(!k.contains(&"house".to_string()), "{k:?}");
+    assert_eq!(k.iter().filter(|x| *x == "filler").count(), 3, "{k:?}");
+    let placed: Vec<String> = decisions(&json)
+        .into_iter()
+        .filter(|d| d.1 == "fillers")
+        .map(|d| d.0)
+        .collect();
+    assert_eq!(placed, ["subscribe", "visit, award", "archive"]);
+    assert_eq!(unused(&json), Vec::<String>::new());
+    // Perfect binding needs one page: the first filler only; the others are
+    // reported as not needed.
+    let dir = levers_copy("lev-fill-perfect", |d| {
+        edit(
+            &d.join("issue.toml"),
+            "layout = \"digest\"\n",
+            "layout = \"digest\"\nbinding = \"perfect\"\n",
+        );
+    });
+    let json = check(dir.path());
+    let k = kinds(&json);
+    assert_eq!(k.len() % 2, 0, "{k:?}");
+    assert_eq!(k.iter().filter(|x| *x == "filler").count(), 1, "{k:?}");
+    let u = unused(&json);
+    assert_eq!(u.len(), 3, "{u:?}");
+    assert!(u[0].contains("`visit`"), "{u:?}");
+}
+
+#[test]
+fn a_duplicate_filler_id_is_an_error_at_its_line() {
+    let dir = levers_copy("lev-fill-dup", |d| {
+        edit(
+            &d.join("issue.toml"),
+            "id = \"archive\"",
+            "id = \"subscribe\"",
+        );
+    });
+    let o = folio(&["check", dir.path().to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("duplicate filler id `subscribe`"), "{err}");
+    let toml = std::fs::read_to_string(dir.path().join("issue.toml")).unwrap();
+    let line = toml
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "id = \"subscribe\"")
+        .nth(1)
+        .map(|(i, _)| i + 1)
+        .unwrap();
+    assert!(err.contains(&format!("issue.toml:{line}")), "{err}");
+}
