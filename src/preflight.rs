@@ -328,6 +328,14 @@ fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
     }
 }
 
+/// The first words of a caption, for a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", s[..i].trim_end()),
+        None => s.to_string(),
+    }
+}
+
 /// Fillers and spare event tiles the fitting engine did not need.
 fn fillers(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
     let placed = |kind: &str, id: &str| pages.iter().any(|p| p.has(kind, id));
@@ -347,7 +355,7 @@ fn fillers(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
                 format!(
                     "spare event tile {} (\"{}\") was not needed",
                     i + 1,
-                    t.caption
+                    short(&t.caption)
                 ),
             ));
         }
