@@ -50,6 +50,10 @@ const GROW_MIN_PPI: f64 = 250.0;
 /// theme says otherwise (`lead-max-grown`).
 const LEAD_MAX_GROWN: f64 = 0.5;
 
+/// Paragraphs tried one at a time when unhyphenating all those that break
+/// a word across a page turn together is not kept.
+const TURN_SINGLES: usize = 3;
+
 /// About the height a pull quote adds to its column (pt): rules, spacing
 /// and three lines of display type.
 const PULL_QUOTE_PT: f64 = 80.0;
@@ -59,7 +63,7 @@ pub const DESIGNED: [&str; 6] = ["cover", "opener", "sponsor-full", "back", "hou
 
 /// The levers, in the default order of the ladder (the theme's `fit-ladder`
 /// may reorder them or leave some out).
-pub const LADDER: [&str; 10] = [
+pub const LADDER: [&str; 13] = [
     "flow",
     "lead-photo",
     "columns",
@@ -67,9 +71,12 @@ pub const LADDER: [&str; 10] = [
     "openers",
     "events",
     "typography",
+    "feature-tiles",
     "fillers",
     "house-pages",
     "balance",
+    "tracking",
+    "page-turns",
 ];
 
 /// Where an article starts.
@@ -107,6 +114,16 @@ pub struct ArticleFit {
     /// save space, in text type.
     #[serde(default)]
     pub quotes: QuoteStyle,
+    /// Body tracking in em (0: the theme's), within the theme's limits.
+    #[serde(default)]
+    pub tracking: f64,
+    /// Body leading in em (none: the theme's), within the theme's limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leading: Option<f64>,
+    /// Paragraphs (0-based, among the body's paragraphs) set without
+    /// hyphenation, because a word of theirs broke across a page turn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unhyphenated: Vec<usize>,
 }
 
 /// How a body's `>` quotes are set.
@@ -179,6 +196,9 @@ pub struct FitPlan {
     /// Spare event tiles shown (the first ones, in manifest order).
     #[serde(default)]
     pub spare_tiles: usize,
+    /// Event tiles (manifest indices) set over two columns of their row.
+    #[serde(default)]
+    pub events_features: Vec<usize>,
 }
 
 /// One change the engine made, and why.
@@ -226,6 +246,9 @@ impl FitPlan {
                                 lead: Lead::Head,
                                 pull_quotes: 0,
                                 quotes: QuoteStyle::Display,
+                                tracking: 0.0,
+                                leading: None,
+                                unhyphenated: Vec::new(),
                             },
                         );
                         first = false;
@@ -257,6 +280,7 @@ impl FitPlan {
             foreword_scale: 1.0,
             fillers: Vec::new(),
             spare_tiles: 0,
+            events_features: Vec::new(),
         }
     }
 
@@ -460,6 +484,7 @@ pub fn fit(
         max_passes: MAX_PASSES,
         passes: 0,
         decisions: Vec::new(),
+        steps: None,
     };
     let mut plan = FitPlan::initial(issue);
     let mut pages = e.run(layout, &plan)?;
@@ -483,6 +508,7 @@ pub fn fit(
         if let Some(x) = m.value.get("grow-min-ppi").and_then(|v| v.as_f64()) {
             e.min_ppi = x;
         }
+        e.steps = TypeSteps::read(&m.value);
     }
     if let Some((p, pg)) = e.openers(layout, &plan, &pages)? {
         plan = p;
@@ -491,9 +517,11 @@ pub fn fit(
     let (plan, pages) = e.flow_all(layout, plan, pages)?;
     let (p, pg) = e.fill(layout, plan, pages)?;
     let (p, pg) = e.page_count(layout, p, pg)?;
+    let (p, pg) = e.lone_tile(layout, p, pg)?;
     // Balancing an article moves what follows it up and may open a hole at
     // the end of its section: it is kept only where it opens none.
     let (p, pg) = e.balance(layout, p, pg, false)?;
+    let (p, pg) = e.page_turns(layout, p, pg)?;
     let (p, pg) = e.opener_photos(layout, p, pg)?;
     Ok(Fitted {
         plan: p,
@@ -511,6 +539,30 @@ struct Engine<'a> {
     max_passes: usize,
     passes: usize,
     decisions: Vec<Decision>,
+    /// The theme's limits of the typographic steps (none: no such rung).
+    steps: Option<TypeSteps>,
+}
+
+/// The theme's limits for body tracking and leading, in em.
+#[derive(Debug, Clone, Copy)]
+struct TypeSteps {
+    tracking: (f64, f64),
+    leading: (f64, f64),
+    /// The theme's body leading.
+    base: f64,
+}
+
+impl TypeSteps {
+    /// From the `<folio-ladder>` mark: `tracking: (min, max)`, `leading:
+    /// (min, max, base)`.
+    fn read(v: &serde_json::Value) -> Option<Self> {
+        let num = |k: &str, i: usize| v.get(k)?.get(i)?.as_f64();
+        Some(Self {
+            tracking: (num("tracking", 0)?, num("tracking", 1)?),
+            leading: (num("leading", 0)?, num("leading", 1)?),
+            base: num("leading", 2)?,
+        })
+    }
 }
 
 impl Engine<'_> {
@@ -1030,6 +1082,16 @@ impl Engine<'_> {
                         out.extend(self.pull_quote_variants(plan, r, p, id));
                     }
                 }
+                "tracking" => {
+                    if let Some(id) = &ending {
+                        out.extend(self.tracking_variants(plan, r, p, id));
+                    }
+                }
+                "feature-tiles"
+                    if pages[..=p].iter().rev().find_map(|q| q.kind()) == Some("events") =>
+                {
+                    out.extend(self.feature_variants(plan, page_no, fill));
+                }
                 // The foreword has its page to itself: its type grows to fill it
                 // (area grows with the square of the size), within 40%.
                 "typography" if page_kind(&pages[p]) == "foreword" && fill > 0.05 => {
@@ -1136,17 +1198,7 @@ impl Engine<'_> {
             }
             return out;
         }
-        // a hole after the article's end, on the page where it ends
-        let end = r.pages[p]
-            .marks
-            .iter()
-            .rposition(|m| m.kind == "article-end" && m.id == id);
-        let followed = end.is_some_and(|e| {
-            r.pages[p].marks[e + 1..]
-                .iter()
-                .any(|m| matches!(m.kind.as_str(), "article" | "section" | "event"))
-        });
-        if end.is_none() || followed {
+        if !hole_after(r, p, id) {
             return out;
         }
         let why = format!(
@@ -1177,6 +1229,272 @@ impl Engine<'_> {
             out.push((
                 with(&|f| f.quotes = QuoteStyle::Display),
                 decision(id, "pull-quotes", "text", "display", page_no, why),
+            ));
+        }
+        out
+    }
+
+    /// Lays the kept plan out again after a variant was rejected: the last
+    /// pass must be the kept plan's.
+    fn restore(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let pages = self.run(layout, &plan)?;
+        Ok((plan, pages))
+    }
+
+    /// No last events row of one tile where the layout leaves one (rows of
+    /// two, or of four and more): a feature tile completes the rows. Kept
+    /// when the page count stays and no page gets under-filled.
+    fn lone_tile(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let per = self.events_columns(&plan);
+        let shown = pages
+            .iter()
+            .flat_map(|p| &p.marks)
+            .filter(|m| m.kind == "event")
+            .count();
+        let cells = shown + plan.events_features.len();
+        let lone = cells % per == 1 && per != 3 && shown > 1;
+        if !lone || !self.uses("feature-tiles") || !self.budget() || plan.events_flow {
+            return Ok((plan, pages));
+        }
+        let at = pages
+            .iter()
+            .rposition(|p| p.marks.iter().any(|m| m.kind == "event"))
+            .map_or(0, |i| i + 1);
+        let fill = Reading::new(&pages)
+            .fills
+            .get(at.max(1) - 1)
+            .copied()
+            .flatten();
+        let Some((v, mut d)) = self
+            .feature_variants(&plan, at, fill.unwrap_or(1.0))
+            .into_iter()
+            .next()
+        else {
+            return Ok((plan, pages));
+        };
+        let got = self.run(layout, &v)?;
+        if no_worse(&pages, &got) {
+            d.why = format!("the last events row held one tile; full rows of {per}");
+            self.decisions.push(d);
+            return Ok((v, got));
+        }
+        self.restore(layout, plan)
+    }
+
+    /// The last rung, per article, within the theme's limits: a short tail is
+    /// pulled back by the tightest tracking (then also the tightest
+    /// leading); a hole after the article's end is filled by the loosest.
+    fn tracking_variants(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+    ) -> Vec<(FitPlan, Decision)> {
+        let (Some(st), Some(f)) = (self.steps, plan.articles.get(id)) else {
+            return Vec::new();
+        };
+        let page_no = p + 1;
+        let fill = r.fills[p].unwrap_or(0.0);
+        let (tracking, leading, why) = if let Some(tail) = short_tail(r, p, id) {
+            (
+                st.tracking.0,
+                st.leading.0,
+                format!("pulls a {:.0}% tail back from page {page_no}", tail * 100.0),
+            )
+        } else if hole_after(r, p, id) {
+            (
+                st.tracking.1,
+                st.leading.1,
+                format!(
+                    "fills the hole on page {page_no} ({:.0}% full)",
+                    fill * 100.0
+                ),
+            )
+        } else {
+            return Vec::new();
+        };
+        let now = f.leading.unwrap_or(st.base);
+        let show = |t: f64, l: f64| format!("tracking {t:+.3} em, leading {l:.2} em");
+        let mut out = Vec::new();
+        for with_leading in [false, true] {
+            let l = if with_leading { leading } else { now };
+            if (tracking - f.tracking).abs() < 1e-6 && (l - now).abs() < 1e-6 {
+                continue;
+            }
+            let mut v = plan.clone();
+            if let Some(a) = v.articles.get_mut(id) {
+                a.tracking = tracking;
+                a.leading = with_leading.then_some(l).or(f.leading);
+            }
+            out.push((
+                v,
+                decision(
+                    id,
+                    "tracking",
+                    &show(f.tracking, now),
+                    &show(tracking, l),
+                    page_no,
+                    why.clone(),
+                ),
+            ));
+        }
+        out
+    }
+
+    /// No word hyphenated across a page turn where that can be avoided: the
+    /// paragraphs that break a word over the foot of a right-hand page are
+    /// set without hyphenation, all in one pass, else one at a time (at most
+    /// [`TURN_SINGLES`]); a change is kept when fewer words break across
+    /// turns, the page count stays, no page gets under-filled and no
+    /// article's last page gets unbalanced (a paragraph set longer moves
+    /// the columns after it).
+    fn page_turns(
+        &mut self,
+        layout: &mut dyn Layout,
+        mut plan: FitPlan,
+        mut pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let turns = hyphen_turns(&pages);
+        if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+            eprintln!("  page turns: {turns:?}");
+        }
+        if turns.is_empty() || !self.uses("page-turns") {
+            return Ok((plan, pages));
+        }
+        let mut tries: Vec<Vec<(String, usize, usize)>> = vec![turns.clone()];
+        if turns.len() > 1 {
+            tries.extend(turns.iter().take(TURN_SINGLES).map(|t| vec![t.clone()]));
+        }
+        let mut rejected = false;
+        for set in tries {
+            if !self.budget() {
+                break;
+            }
+            let mut v = plan.clone();
+            for (id, k, _) in &set {
+                if let Some(f) = v.articles.get_mut(id)
+                    && !f.unhyphenated.contains(k)
+                {
+                    f.unhyphenated.push(*k);
+                    f.unhyphenated.sort_unstable();
+                }
+            }
+            if v == plan {
+                continue;
+            }
+            let got = self.run(layout, &v)?;
+            let unbalanced = |ps: &[PageInfo]| {
+                plan.articles
+                    .keys()
+                    .filter(|id| imbalance(ps, id).is_some())
+                    .count()
+            };
+            let better = no_worse(&pages, &got)
+                && hyphen_turns(&got).len() < hyphen_turns(&pages).len()
+                && unbalanced(&got) <= unbalanced(&pages);
+            if !better {
+                rejected = true;
+                continue;
+            }
+            for (id, k, page) in &set {
+                self.decide(
+                    id,
+                    "page-turns",
+                    "hyphenated".into(),
+                    format!("paragraph {} unhyphenated", k + 1),
+                    page + 1,
+                    format!(
+                        "a word of paragraph {} broke across the turn of page {}",
+                        k + 1,
+                        page + 1
+                    ),
+                );
+            }
+            (plan, pages, rejected) = (v, got, false);
+            if set.len() > 1 {
+                break;
+            }
+        }
+        if rejected {
+            return self.restore(layout, plan);
+        }
+        Ok((plan, pages))
+    }
+
+    /// The feature-tile rung for an under-filled events page: tiles set over
+    /// two columns of their row, as many as complete the last row (and one
+    /// row more), so the rows are full and the grid grows into the page.
+    /// The widest photos are chosen (they stay sharp over two columns).
+    fn feature_variants(
+        &self,
+        plan: &FitPlan,
+        page_no: usize,
+        fill: f64,
+    ) -> Vec<(FitPlan, Decision)> {
+        let Some(ev) = &self.issue.events else {
+            return Vec::new();
+        };
+        let mut spares = 0;
+        let mut shown: Vec<(usize, u32)> = Vec::new();
+        for (i, t) in ev.tiles.iter().enumerate() {
+            if t.spare {
+                spares += 1;
+                if spares > plan.spare_tiles {
+                    continue;
+                }
+            }
+            shown.push((i, t.photo.width));
+        }
+        let per = self.events_columns(plan);
+        let n = shown.len();
+        let had = plan.events_features.len();
+        // widest first, earlier first among equals
+        shown.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let complete = (per - (n + had) % per) % per;
+        let mut out = Vec::new();
+        for f in [complete, complete + per] {
+            if f == 0 || had + f > n {
+                continue;
+            }
+            let mut v = plan.clone();
+            let mut idx: Vec<usize> = shown
+                .iter()
+                .map(|s| s.0)
+                .filter(|i| !plan.events_features.contains(i))
+                .take(f)
+                .collect();
+            idx.extend(&plan.events_features);
+            idx.sort_unstable();
+            v.events_features = idx.clone();
+            let list = |xs: &[usize]| {
+                xs.iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            out.push((
+                v,
+                decision(
+                    "events",
+                    "feature-tiles",
+                    &format!("[{}]", list(&plan.events_features)),
+                    &format!("[{}]", list(&idx)),
+                    page_no,
+                    format!(
+                        "the events page {page_no} was {:.0}% full; full rows of {per}",
+                        fill * 100.0
+                    ),
+                ),
             ));
         }
         out
@@ -1515,8 +1833,7 @@ impl Engine<'_> {
             return Ok((v, got));
         }
         // The last pass must be the kept plan's.
-        let pages = self.run(layout, &plan)?;
-        Ok((plan, pages))
+        self.restore(layout, plan)
     }
 
     /// What the fillers can add, one page each, in manifest order: a
@@ -1945,6 +2262,71 @@ fn short_tail(r: &Reading, p: usize, id: &str) -> Option<f64> {
     (!followed).then_some(fill)
 }
 
+/// Words broken across a page turn: for each right-hand page whose last line in
+/// reading order (the foot of its last text column) ends with a hyphen, the
+/// article and paragraph (its `<folio-para>` mark: the last one on or
+/// before the page) and the page (0-based).
+pub fn hyphen_turns(pages: &[PageInfo]) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for (p, page) in pages.iter().enumerate().take(pages.len().saturating_sub(1)) {
+        // a turn follows a right-hand page (odd, 1-based); from a left-hand
+        // page the text runs on across the spread without turning
+        if p % 2 == 1 {
+            continue;
+        }
+        let Some(b) = page.body() else {
+            continue;
+        };
+        let inside = |r: &&crate::inspect::Rect| {
+            // (a hyphen hangs into the margin; a column's last baseline may
+            // sit a little below the block)
+            r.x >= b[0] - 1.0 && r.x + r.w <= b[2] + 6.0 && r.y >= b[1] - 1.0 && r.y < b[3] + 4.0
+        };
+        let last = page.hyphens.iter().filter(inside).find(|hy| {
+            // nothing to its right (a later column), nothing below it in its column
+            !page.content.iter().filter(inside).any(|c| {
+                c.x > hy.x + hy.w + 2.0
+                    || c.y + c.h > hy.y + hy.h + 2.0 && c.x + c.w > hy.x - 60.0 && c.x < hy.x
+            })
+        });
+        if last.is_none() {
+            continue;
+        }
+        let para = pages[..=p]
+            .iter()
+            .rev()
+            .find_map(|q| q.marks.iter().rev().find(|m| m.kind == "para"));
+        if let Some(m) = para
+            && let Some(k) = m.value.get("index").and_then(|v| v.as_u64())
+        {
+            out.push((m.id.clone(), k as usize, p));
+        }
+    }
+    out
+}
+
+/// Whether a finishing change keeps the page count and adds no
+/// under-filled page.
+fn no_worse(old: &[PageInfo], new: &[PageInfo]) -> bool {
+    new.len() == old.len()
+        && Reading::new(new).underfilled().len() <= Reading::new(old).underfilled().len()
+}
+
+/// Whether article `id` ends on page `p` with nothing starting after it
+/// there: the rest of the page is a hole the article could grow into.
+fn hole_after(r: &Reading, p: usize, id: &str) -> bool {
+    let marks = &r.pages[p].marks;
+    let Some(end) = marks
+        .iter()
+        .rposition(|m| m.kind == "article-end" && m.id == id)
+    else {
+        return false;
+    };
+    !marks[end + 1..]
+        .iter()
+        .any(|m| matches!(m.kind.as_str(), "article" | "section" | "event"))
+}
+
 /// The section a page belongs to: the last section mark at or before it.
 fn segment_of(pages: &[PageInfo], p: usize) -> String {
     pages[..=p]
@@ -2043,6 +2425,9 @@ fn merge_changes(into: &mut FitPlan, base: &FitPlan, v: &FitPlan) {
     }
     if v.spare_tiles != base.spare_tiles {
         into.spare_tiles = v.spare_tiles;
+    }
+    if v.events_features != base.events_features {
+        into.events_features = v.events_features.clone();
     }
 }
 
