@@ -43,6 +43,10 @@ pub mod kind {
     pub const FIT: &str = "fit";
     /// digest: the theme's fit ladder and limits (`<folio-ladder>`).
     pub const LADDER: &str = "ladder";
+    /// digest: the start of a body paragraph, numbered per article (`<folio-para>`).
+    pub const PARA: &str = "para";
+    /// digest: a manifest filler placed by the engine (`<folio-filler>`).
+    pub const FILLER: &str = "filler";
 }
 
 /// A structural marker: its label and the kind its value carries.
@@ -65,7 +69,7 @@ const fn marker(label: &'static str, kind: &'static str, required: bool) -> Mark
 }
 
 /// Every marker folio reads, as layouts/README.md lists them.
-pub const MARKERS: [Marker; 14] = [
+pub const MARKERS: [Marker; 16] = [
     marker("folio-page", kind::PAGE, true),
     marker("folio-article", kind::ARTICLE, true),
     marker("folio-article-end", kind::ARTICLE_END, true),
@@ -80,6 +84,8 @@ pub const MARKERS: [Marker; 14] = [
     marker("folio-after", kind::AFTER, false),
     marker("folio-fit", kind::FIT, false),
     marker("folio-ladder", kind::LADDER, false),
+    marker("folio-para", kind::PARA, false),
+    marker("folio-filler", kind::FILLER, false),
 ];
 
 /// The prefix of every folio label.
@@ -116,9 +122,11 @@ pub mod page {
     pub const HOUSE: &str = "house";
     /// The back page.
     pub const BACK: &str = "back";
+    /// A filler page from the manifest (`[[fillers]]`), placed for the page count.
+    pub const FILLER: &str = "filler";
 
     /// Every page kind.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         COVER,
         CONTENTS,
         FOREWORD,
@@ -128,6 +136,7 @@ pub mod page {
         EVENTS,
         HOUSE,
         BACK,
+        FILLER,
     ];
 }
 
@@ -174,15 +183,20 @@ pub mod vpath {
 /// assumes until the `<folio-ladder>` marker of a first pass says otherwise.
 pub mod theme {
     /// The levers of the fitting ladder, in the theme's `fit-ladder` order.
-    pub const FIT_LADDER: [&str; 8] = [
+    pub const FIT_LADDER: [&str; 13] = [
         "flow",
         "lead-photo",
         "columns",
+        "pull-quotes",
         "openers",
         "events",
         "typography",
+        "feature-tiles",
+        "fillers",
         "house-pages",
         "balance",
+        "tracking",
+        "page-turns",
     ];
     /// `grow-min-ppi`: a grown photo keeps at least this resolution.
     pub const GROW_MIN_PPI: f64 = 250.0;

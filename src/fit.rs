@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{kind, page, theme, vpath};
 use crate::inspect::PageInfo;
-use crate::manifest::SponsorSize;
+use crate::manifest::{FillerKind, SponsorSize};
+use crate::markdown::Block;
 use crate::model::{Issue, Item, OpenerMode};
 
 /// A flowing page must be at least this full.
@@ -50,18 +51,27 @@ const GROW_MIN_PPI: f64 = theme::GROW_MIN_PPI;
 /// theme says otherwise (`lead-max-grown`).
 const LEAD_MAX_GROWN: f64 = theme::LEAD_MAX_GROWN;
 
+/// Paragraphs tried one at a time when unhyphenating all those that break
+/// a word across a page turn together is not kept.
+const TURN_SINGLES: usize = 3;
+
+/// About the height a pull quote adds to its column (pt): rules, spacing
+/// and three lines of display type.
+const PULL_QUOTE_PT: f64 = 80.0;
+
 /// Page kinds that are designed full pages, never measured for fill.
-pub const DESIGNED: [&str; 5] = [
+pub const DESIGNED: [&str; 6] = [
     page::COVER,
     page::OPENER,
     page::SPONSOR_FULL,
     page::BACK,
     page::HOUSE,
+    page::FILLER,
 ];
 
 /// The levers, in the default order of the ladder (the theme's `fit-ladder`
 /// may reorder them or leave some out).
-pub const LADDER: [&str; 8] = theme::FIT_LADDER;
+pub const LADDER: [&str; 13] = theme::FIT_LADDER;
 
 /// Where an article starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +100,36 @@ pub struct ArticleFit {
     /// of the article's next page part, so the headline can start at the
     /// foot of a page.
     pub lead: Lead,
+    /// How many of the front matter's pull-quote candidates are set (the
+    /// first ones, spread over the body).
+    #[serde(default)]
+    pub pull_quotes: usize,
+    /// How the body's `>` quotes are set: as display pull quotes or, to
+    /// save space, in text type.
+    #[serde(default)]
+    pub quotes: QuoteStyle,
+    /// Body tracking in em (0: the theme's), within the theme's limits.
+    #[serde(default)]
+    pub tracking: f64,
+    /// Body leading in em (none: the theme's), within the theme's limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leading: Option<f64>,
+    /// Paragraphs (0-based, among the body's paragraphs) set without
+    /// hyphenation, because a word of theirs broke across a page turn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unhyphenated: Vec<usize>,
+}
+
+/// How a body's `>` quotes are set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuoteStyle {
+    /// Large type between rules.
+    #[default]
+    Display,
+    /// Text type, indented: the quote stays (it is the author's text) but
+    /// takes about a third of the room.
+    Text,
 }
 
 /// Where an article's lead photo goes.
@@ -144,6 +184,15 @@ pub struct FitPlan {
     pub events_columns: Option<usize>,
     /// Type-size factor of the foreword.
     pub foreword_scale: f64,
+    /// Ids of the `[[fillers]]` placed before the house pages, in order.
+    #[serde(default)]
+    pub fillers: Vec<String>,
+    /// Spare event tiles shown (the first ones, in manifest order).
+    #[serde(default)]
+    pub spare_tiles: usize,
+    /// Event tiles (manifest indices) set over two columns of their row.
+    #[serde(default)]
+    pub events_features: Vec<usize>,
 }
 
 /// One change the engine made, and why.
@@ -189,6 +238,11 @@ impl FitPlan {
                                 balance: 0,
                                 columns: None,
                                 lead: Lead::Head,
+                                pull_quotes: 0,
+                                quotes: QuoteStyle::Display,
+                                tracking: 0.0,
+                                leading: None,
+                                unhyphenated: Vec::new(),
                             },
                         );
                         first = false;
@@ -218,6 +272,9 @@ impl FitPlan {
             events_flow: false,
             events_columns: None,
             foreword_scale: 1.0,
+            fillers: Vec::new(),
+            spare_tiles: 0,
+            events_features: Vec::new(),
         }
     }
 
@@ -421,6 +478,7 @@ pub fn fit(
         max_passes: MAX_PASSES,
         passes: 0,
         decisions: Vec::new(),
+        steps: None,
     };
     let mut plan = FitPlan::initial(issue);
     let mut pages = e.run(layout, &plan)?;
@@ -444,6 +502,7 @@ pub fn fit(
         if let Some(x) = m.value.get("grow-min-ppi").and_then(|v| v.as_f64()) {
             e.min_ppi = x;
         }
+        e.steps = TypeSteps::read(&m.value);
     }
     if let Some((p, pg)) = e.openers(layout, &plan, &pages)? {
         plan = p;
@@ -452,9 +511,11 @@ pub fn fit(
     let (plan, pages) = e.flow_all(layout, plan, pages)?;
     let (p, pg) = e.fill(layout, plan, pages)?;
     let (p, pg) = e.page_count(layout, p, pg)?;
+    let (p, pg) = e.lone_tile(layout, p, pg)?;
     // Balancing an article moves what follows it up and may open a hole at
     // the end of its section: it is kept only where it opens none.
     let (p, pg) = e.balance(layout, p, pg, false)?;
+    let (p, pg) = e.page_turns(layout, p, pg)?;
     let (p, pg) = e.opener_photos(layout, p, pg)?;
     Ok(Fitted {
         plan: p,
@@ -472,6 +533,30 @@ struct Engine<'a> {
     max_passes: usize,
     passes: usize,
     decisions: Vec<Decision>,
+    /// The theme's limits of the typographic steps (none: no such rung).
+    steps: Option<TypeSteps>,
+}
+
+/// The theme's limits for body tracking and leading, in em.
+#[derive(Debug, Clone, Copy)]
+struct TypeSteps {
+    tracking: (f64, f64),
+    leading: (f64, f64),
+    /// The theme's body leading.
+    base: f64,
+}
+
+impl TypeSteps {
+    /// From the `<folio-ladder>` mark: `tracking: (min, max)`, `leading:
+    /// (min, max, base)`.
+    fn read(v: &serde_json::Value) -> Option<Self> {
+        let num = |k: &str, i: usize| v.get(k)?.get(i)?.as_f64();
+        Some(Self {
+            tracking: (num("tracking", 0)?, num("tracking", 1)?),
+            leading: (num("leading", 0)?, num("leading", 1)?),
+            base: num("leading", 2)?,
+        })
+    }
 }
 
 impl Engine<'_> {
@@ -988,6 +1073,21 @@ impl Engine<'_> {
                         }
                     }
                 }
+                "pull-quotes" => {
+                    if let Some(id) = &ending {
+                        out.extend(self.pull_quote_variants(plan, r, p, id));
+                    }
+                }
+                "tracking" => {
+                    if let Some(id) = &ending {
+                        out.extend(self.tracking_variants(plan, r, p, id));
+                    }
+                }
+                "feature-tiles"
+                    if pages[..=p].iter().rev().find_map(|q| q.kind()) == Some("events") =>
+                {
+                    out.extend(self.feature_variants(plan, page_no, fill));
+                }
                 // The foreword has its page to itself: its type grows to fill it
                 // (area grows with the square of the size), within 40%.
                 "typography" if page_kind(&pages[p]) == page::FOREWORD && fill > 0.05 => {
@@ -1042,6 +1142,356 @@ impl Engine<'_> {
                 }
                 _ => {}
             }
+        }
+        out
+    }
+
+    /// The pull-quote rung for the article `id` that ends on the under-filled
+    /// page `p`: a short tail is pulled back by leaving its pull quotes out
+    /// (or setting its `>` quotes in text type); a hole after its end is
+    /// filled with as many front-matter candidates as it needs (or its `>`
+    /// quotes set large again).
+    fn pull_quote_variants(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+    ) -> Vec<(FitPlan, Decision)> {
+        let (Some(a), Some(f)) = (self.article(id), plan.articles.get(id)) else {
+            return Vec::new();
+        };
+        let fill = r.fills[p].unwrap_or(0.0);
+        let page_no = p + 1;
+        let has_quotes = a.body.iter().any(|b| matches!(b, Block::Quote { .. }));
+        let with = |g: &dyn Fn(&mut ArticleFit)| {
+            let mut v = plan.clone();
+            if let Some(f) = v.articles.get_mut(id) {
+                g(f);
+            }
+            v
+        };
+        let mut out = Vec::new();
+        if let Some(tail) = short_tail(r, p, id) {
+            let why = format!("pulls a {:.0}% tail back from page {page_no}", tail * 100.0);
+            if f.pull_quotes > 0 {
+                out.push((
+                    with(&|f| f.pull_quotes = 0),
+                    decision(
+                        id,
+                        "pull-quotes",
+                        &f.pull_quotes.to_string(),
+                        "0",
+                        page_no,
+                        why,
+                    ),
+                ));
+            } else if has_quotes && f.quotes == QuoteStyle::Display {
+                out.push((
+                    with(&|f| f.quotes = QuoteStyle::Text),
+                    decision(id, "pull-quotes", "display", "text", page_no, why),
+                ));
+            }
+            return out;
+        }
+        if !hole_after(r, p, id) {
+            return out;
+        }
+        let why = format!(
+            "fills the hole on page {page_no} ({:.0}% full)",
+            fill * 100.0
+        );
+        let left = a.pull_quotes.len().saturating_sub(f.pull_quotes);
+        if left > 0 {
+            // each quote adds about PULL_QUOTE_PT to one column
+            let body = body_of(r.pages, p);
+            let cols = f.columns.unwrap_or(a.columns).max(1) as f64;
+            let need = (MIN_FILL + 0.05 - fill) * (body[3] - body[1]) * cols;
+            let n = ((need / PULL_QUOTE_PT).ceil() as usize).clamp(1, left);
+            let to = f.pull_quotes + n;
+            out.push((
+                with(&|f| f.pull_quotes = to),
+                decision(
+                    id,
+                    "pull-quotes",
+                    &f.pull_quotes.to_string(),
+                    &to.to_string(),
+                    page_no,
+                    why.clone(),
+                ),
+            ));
+        }
+        if has_quotes && f.quotes == QuoteStyle::Text {
+            out.push((
+                with(&|f| f.quotes = QuoteStyle::Display),
+                decision(id, "pull-quotes", "text", "display", page_no, why),
+            ));
+        }
+        out
+    }
+
+    /// Lays the kept plan out again after a variant was rejected: the last
+    /// pass must be the kept plan's.
+    fn restore(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let pages = self.run(layout, &plan)?;
+        Ok((plan, pages))
+    }
+
+    /// No last events row of one tile where the layout leaves one (rows of
+    /// two, or of four and more): a feature tile completes the rows. Kept
+    /// when the page count stays and no page gets under-filled.
+    fn lone_tile(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let per = self.events_columns(&plan);
+        let shown = pages
+            .iter()
+            .flat_map(|p| &p.marks)
+            .filter(|m| m.kind == "event")
+            .count();
+        let cells = shown + plan.events_features.len();
+        let lone = cells % per == 1 && per != 3 && shown > 1;
+        if !lone || !self.uses("feature-tiles") || !self.budget() || plan.events_flow {
+            return Ok((plan, pages));
+        }
+        let at = pages
+            .iter()
+            .rposition(|p| p.marks.iter().any(|m| m.kind == "event"))
+            .map_or(0, |i| i + 1);
+        let fill = Reading::new(&pages)
+            .fills
+            .get(at.max(1) - 1)
+            .copied()
+            .flatten();
+        let Some((v, mut d)) = self
+            .feature_variants(&plan, at, fill.unwrap_or(1.0))
+            .into_iter()
+            .next()
+        else {
+            return Ok((plan, pages));
+        };
+        let got = self.run(layout, &v)?;
+        if no_worse(&pages, &got) {
+            d.why = format!("the last events row held one tile; full rows of {per}");
+            self.decisions.push(d);
+            return Ok((v, got));
+        }
+        self.restore(layout, plan)
+    }
+
+    /// The last rung, per article, within the theme's limits: a short tail is
+    /// pulled back by the tightest tracking (then also the tightest
+    /// leading); a hole after the article's end is filled by the loosest.
+    fn tracking_variants(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+    ) -> Vec<(FitPlan, Decision)> {
+        let (Some(st), Some(f)) = (self.steps, plan.articles.get(id)) else {
+            return Vec::new();
+        };
+        let page_no = p + 1;
+        let fill = r.fills[p].unwrap_or(0.0);
+        let (tracking, leading, why) = if let Some(tail) = short_tail(r, p, id) {
+            (
+                st.tracking.0,
+                st.leading.0,
+                format!("pulls a {:.0}% tail back from page {page_no}", tail * 100.0),
+            )
+        } else if hole_after(r, p, id) {
+            (
+                st.tracking.1,
+                st.leading.1,
+                format!(
+                    "fills the hole on page {page_no} ({:.0}% full)",
+                    fill * 100.0
+                ),
+            )
+        } else {
+            return Vec::new();
+        };
+        let now = f.leading.unwrap_or(st.base);
+        let show = |t: f64, l: f64| format!("tracking {t:+.3} em, leading {l:.2} em");
+        let mut out = Vec::new();
+        for with_leading in [false, true] {
+            let l = if with_leading { leading } else { now };
+            if (tracking - f.tracking).abs() < 1e-6 && (l - now).abs() < 1e-6 {
+                continue;
+            }
+            let mut v = plan.clone();
+            if let Some(a) = v.articles.get_mut(id) {
+                a.tracking = tracking;
+                a.leading = with_leading.then_some(l).or(f.leading);
+            }
+            out.push((
+                v,
+                decision(
+                    id,
+                    "tracking",
+                    &show(f.tracking, now),
+                    &show(tracking, l),
+                    page_no,
+                    why.clone(),
+                ),
+            ));
+        }
+        out
+    }
+
+    /// No word hyphenated across a page turn where that can be avoided: the
+    /// paragraphs that break a word over the foot of a right-hand page are
+    /// set without hyphenation, all in one pass, else one at a time (at most
+    /// [`TURN_SINGLES`]); a change is kept when fewer words break across
+    /// turns, the page count stays, no page gets under-filled and no
+    /// article's last page gets unbalanced (a paragraph set longer moves
+    /// the columns after it).
+    fn page_turns(
+        &mut self,
+        layout: &mut dyn Layout,
+        mut plan: FitPlan,
+        mut pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let turns = hyphen_turns(&pages);
+        if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+            eprintln!("  page turns: {turns:?}");
+        }
+        if turns.is_empty() || !self.uses("page-turns") {
+            return Ok((plan, pages));
+        }
+        let mut tries: Vec<Vec<(String, usize, usize)>> = vec![turns.clone()];
+        if turns.len() > 1 {
+            tries.extend(turns.iter().take(TURN_SINGLES).map(|t| vec![t.clone()]));
+        }
+        let mut rejected = false;
+        for set in tries {
+            if !self.budget() {
+                break;
+            }
+            let mut v = plan.clone();
+            for (id, k, _) in &set {
+                if let Some(f) = v.articles.get_mut(id)
+                    && !f.unhyphenated.contains(k)
+                {
+                    f.unhyphenated.push(*k);
+                    f.unhyphenated.sort_unstable();
+                }
+            }
+            if v == plan {
+                continue;
+            }
+            let got = self.run(layout, &v)?;
+            let unbalanced = |ps: &[PageInfo]| {
+                plan.articles
+                    .keys()
+                    .filter(|id| imbalance(ps, id).is_some())
+                    .count()
+            };
+            let better = no_worse(&pages, &got)
+                && hyphen_turns(&got).len() < hyphen_turns(&pages).len()
+                && unbalanced(&got) <= unbalanced(&pages);
+            if !better {
+                rejected = true;
+                continue;
+            }
+            for (id, k, page) in &set {
+                self.decide(
+                    id,
+                    "page-turns",
+                    "hyphenated".into(),
+                    format!("paragraph {} unhyphenated", k + 1),
+                    page + 1,
+                    format!(
+                        "a word of paragraph {} broke across the turn of page {}",
+                        k + 1,
+                        page + 1
+                    ),
+                );
+            }
+            (plan, pages, rejected) = (v, got, false);
+            if set.len() > 1 {
+                break;
+            }
+        }
+        if rejected {
+            return self.restore(layout, plan);
+        }
+        Ok((plan, pages))
+    }
+
+    /// The feature-tile rung for an under-filled events page: tiles set over
+    /// two columns of their row, as many as complete the last row (and one
+    /// row more), so the rows are full and the grid grows into the page.
+    /// The widest photos are chosen (they stay sharp over two columns).
+    fn feature_variants(
+        &self,
+        plan: &FitPlan,
+        page_no: usize,
+        fill: f64,
+    ) -> Vec<(FitPlan, Decision)> {
+        let Some(ev) = &self.issue.events else {
+            return Vec::new();
+        };
+        let mut spares = 0;
+        let mut shown: Vec<(usize, u32)> = Vec::new();
+        for (i, t) in ev.tiles.iter().enumerate() {
+            if t.spare {
+                spares += 1;
+                if spares > plan.spare_tiles {
+                    continue;
+                }
+            }
+            shown.push((i, t.photo.width));
+        }
+        let per = self.events_columns(plan);
+        let n = shown.len();
+        let had = plan.events_features.len();
+        // widest first, earlier first among equals
+        shown.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let complete = (per - (n + had) % per) % per;
+        let mut out = Vec::new();
+        for f in [complete, complete + per] {
+            if f == 0 || had + f > n {
+                continue;
+            }
+            let mut v = plan.clone();
+            let mut idx: Vec<usize> = shown
+                .iter()
+                .map(|s| s.0)
+                .filter(|i| !plan.events_features.contains(i))
+                .take(f)
+                .collect();
+            idx.extend(&plan.events_features);
+            idx.sort_unstable();
+            v.events_features = idx.clone();
+            let list = |xs: &[usize]| {
+                xs.iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            out.push((
+                v,
+                decision(
+                    "events",
+                    "feature-tiles",
+                    &format!("[{}]", list(&plan.events_features)),
+                    &format!("[{}]", list(&idx)),
+                    page_no,
+                    format!(
+                        "the events page {page_no} was {:.0}% full; full rows of {per}",
+                        fill * 100.0
+                    ),
+                ),
+            ));
         }
         out
     }
@@ -1299,6 +1749,11 @@ impl Engine<'_> {
                 return Ok((v, got));
             }
         }
+        let (plan, pages) = self.fillers(layout, plan, pages, m)?;
+        let n = pages.len();
+        if n.is_multiple_of(m) {
+            return Ok((plan, pages));
+        }
         // House pages: exactly one page each, after the events.
         if self.uses("house-pages") && self.budget() {
             let add = m - n % m;
@@ -1320,6 +1775,114 @@ impl Engine<'_> {
         // Nothing reached the count: the last pass must be the kept plan's.
         let pages = self.run(layout, &plan)?;
         Ok((plan, pages))
+    }
+
+    /// The manifest's fillers, for the page count: each house ad is a page,
+    /// the "In brief" notes share one, the spare event tiles take one more
+    /// events page. The first ones in manifest order that make up the pages
+    /// missing are placed in one pass, kept when they add pages without
+    /// reaching past the count or opening a hole; house pages do the rest.
+    fn fillers(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+        m: usize,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let n = pages.len();
+        let add = m - n % m;
+        let units = self.filler_units(&plan, &pages);
+        if !self.uses("fillers") || !self.budget() || units.is_empty() {
+            return Ok((plan, pages));
+        }
+        let mut v = plan.clone();
+        let mut names = Vec::new();
+        for (name, apply) in units.into_iter().take(add) {
+            apply(&mut v);
+            names.push(name);
+        }
+        let got = self.run(layout, &v)?;
+        let under = Reading::new(&pages).underfilled().len();
+        let k = got.len();
+        if k > n && k <= n + add && Reading::new(&got).underfilled().len() <= under {
+            let why = if k % m == 0 {
+                format!(
+                    "{n} pages: {} page(s) of fillers reach a multiple of {m}",
+                    k - n
+                )
+            } else {
+                format!(
+                    "{n} pages: {} page(s) of fillers towards a multiple of {m}",
+                    k - n
+                )
+            };
+            for name in names {
+                self.decisions.push(decision(
+                    &name,
+                    "fillers",
+                    "unused",
+                    "placed",
+                    n,
+                    why.clone(),
+                ));
+            }
+            return Ok((v, got));
+        }
+        // The last pass must be the kept plan's.
+        self.restore(layout, plan)
+    }
+
+    /// What the fillers can add, one page each, in manifest order: a
+    /// decision's subject and the change to a plan.
+    #[allow(clippy::type_complexity)]
+    fn filler_units(
+        &self,
+        plan: &FitPlan,
+        pages: &[PageInfo],
+    ) -> Vec<(String, Box<dyn Fn(&mut FitPlan)>)> {
+        let mut units: Vec<(String, Box<dyn Fn(&mut FitPlan)>)> = Vec::new();
+        let briefs: Vec<String> = self
+            .issue
+            .fillers
+            .iter()
+            .filter(|f| f.kind == FillerKind::Brief && !plan.fillers.contains(&f.id))
+            .map(|f| f.id.clone())
+            .collect();
+        for f in &self.issue.fillers {
+            if plan.fillers.contains(&f.id) {
+                continue;
+            }
+            match f.kind {
+                FillerKind::Ad => {
+                    let id = f.id.clone();
+                    units.push((f.id.clone(), Box::new(move |v| v.fillers.push(id.clone()))));
+                }
+                FillerKind::Brief if briefs.first() == Some(&f.id) => {
+                    let ids = briefs.clone();
+                    units.push((
+                        briefs.join(", "),
+                        Box::new(move |v| v.fillers.extend(ids.iter().cloned())),
+                    ));
+                }
+                FillerKind::Brief => {}
+            }
+        }
+        let spare = self
+            .issue
+            .events
+            .as_ref()
+            .map_or(0, |e| e.tiles.iter().filter(|t| t.spare).count());
+        let ev = events_pages(pages);
+        if spare > plan.spare_tiles && ev > 0 && !plan.events_flow {
+            units.push((
+                format!("{} spare event tile(s)", spare - plan.spare_tiles),
+                Box::new(move |v| {
+                    v.spare_tiles = spare;
+                    v.events_pages = Some(ev + 1);
+                }),
+            ));
+        }
+        units
     }
 
     /// Variants predicted to lose `n mod m` pages or gain the rest, least
@@ -1695,6 +2258,71 @@ fn short_tail(r: &Reading, p: usize, id: &str) -> Option<f64> {
     (!followed).then_some(fill)
 }
 
+/// Words broken across a page turn: for each right-hand page whose last line in
+/// reading order (the foot of its last text column) ends with a hyphen, the
+/// article and paragraph (its `<folio-para>` mark: the last one on or
+/// before the page) and the page (0-based).
+pub fn hyphen_turns(pages: &[PageInfo]) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for (p, page) in pages.iter().enumerate().take(pages.len().saturating_sub(1)) {
+        // a turn follows a right-hand page (odd, 1-based); from a left-hand
+        // page the text runs on across the spread without turning
+        if p % 2 == 1 {
+            continue;
+        }
+        let Some(b) = page.body() else {
+            continue;
+        };
+        let inside = |r: &&crate::inspect::Rect| {
+            // (a hyphen hangs into the margin; a column's last baseline may
+            // sit a little below the block)
+            r.x >= b[0] - 1.0 && r.x + r.w <= b[2] + 6.0 && r.y >= b[1] - 1.0 && r.y < b[3] + 4.0
+        };
+        let last = page.hyphens.iter().filter(inside).find(|hy| {
+            // nothing to its right (a later column), nothing below it in its column
+            !page.content.iter().filter(inside).any(|c| {
+                c.x > hy.x + hy.w + 2.0
+                    || c.y + c.h > hy.y + hy.h + 2.0 && c.x + c.w > hy.x - 60.0 && c.x < hy.x
+            })
+        });
+        if last.is_none() {
+            continue;
+        }
+        let para = pages[..=p]
+            .iter()
+            .rev()
+            .find_map(|q| q.marks.iter().rev().find(|m| m.kind == kind::PARA));
+        if let Some(m) = para
+            && let Some(k) = m.value.get("index").and_then(|v| v.as_u64())
+        {
+            out.push((m.id.clone(), k as usize, p));
+        }
+    }
+    out
+}
+
+/// Whether a finishing change keeps the page count and adds no
+/// under-filled page.
+fn no_worse(old: &[PageInfo], new: &[PageInfo]) -> bool {
+    new.len() == old.len()
+        && Reading::new(new).underfilled().len() <= Reading::new(old).underfilled().len()
+}
+
+/// Whether article `id` ends on page `p` with nothing starting after it
+/// there: the rest of the page is a hole the article could grow into.
+fn hole_after(r: &Reading, p: usize, id: &str) -> bool {
+    let marks = &r.pages[p].marks;
+    let Some(end) = marks
+        .iter()
+        .rposition(|m| m.kind == "article-end" && m.id == id)
+    else {
+        return false;
+    };
+    !marks[end + 1..]
+        .iter()
+        .any(|m| matches!(m.kind.as_str(), "article" | "section" | "event"))
+}
+
 /// The section a page belongs to: the last section mark at or before it.
 fn segment_of(pages: &[PageInfo], p: usize) -> String {
     pages[..=p]
@@ -1787,6 +2415,15 @@ fn merge_changes(into: &mut FitPlan, base: &FitPlan, v: &FitPlan) {
     }
     if v.foreword_scale != base.foreword_scale {
         into.foreword_scale = v.foreword_scale;
+    }
+    if v.fillers != base.fillers {
+        into.fillers = v.fillers.clone();
+    }
+    if v.spare_tiles != base.spare_tiles {
+        into.spare_tiles = v.spare_tiles;
+    }
+    if v.events_features != base.events_features {
+        into.events_features = v.events_features.clone();
     }
 }
 

@@ -81,6 +81,10 @@ pub struct PageInfo {
     /// size, images, shapes), for the page-fill measure.
     #[serde(skip)]
     pub content: Vec<Rect>,
+    /// Boxes of the text runs that end a line with an automatic hyphen (a
+    /// word broken by hyphenation), to find words broken across a page turn.
+    #[serde(skip)]
+    pub hyphens: Vec<Rect>,
 }
 
 /// Text drawn with the .notdef glyph because no font covers it.
@@ -240,11 +244,17 @@ fn visit(
                 info.text_outside.push(text.text.to_string());
             }
             let size = text.size.to_pt() * 0.7;
-            info.content.push(Rect {
+            let run = Rect {
                 y: r.y - size,
                 h: r.h + size,
                 ..r
-            });
+            };
+            info.content.push(run);
+            // Typst sets the hyphen of a hyphenated line as a run of its own
+            // whose text is a soft hyphen.
+            if text.text.ends_with('\u{ad}') {
+                info.hyphens.push(run);
+            }
         }
         FrameItem::Shape(shape, _) => {
             let b = shape.bbox(false);

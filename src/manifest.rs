@@ -37,6 +37,34 @@ pub struct Manifest {
     pub contacts: Option<Contacts>,
     /// The press condition of the print profile (PDF/X-4 output intent).
     pub print: Option<PrintSettings>,
+    /// Material the fitting engine may place to reach the page count.
+    #[serde(default)]
+    pub fillers: Vec<Filler>,
+}
+
+/// `[[fillers]]`: a house ad or an "In brief" note, placed by the fitting
+/// engine only when the page count needs it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Filler {
+    /// Unique id (named in `folio check`).
+    pub id: SpannedStr,
+    /// `ad`: a house-ad page of its own; `brief`: a note on the "In brief" page.
+    pub kind: FillerKind,
+    /// The ad's headline or the note's title.
+    pub title: SpannedStr,
+    /// The ad's or note's text.
+    pub text: Option<String>,
+}
+
+/// What a filler is.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FillerKind {
+    /// A designed house-ad page.
+    Ad,
+    /// A short note; the notes placed share one "In brief" page.
+    Brief,
 }
 
 /// `[print]`: the characterised printing condition the print PDF is made for.
@@ -331,6 +359,10 @@ pub struct Tile {
     pub alt: Option<String>,
     /// The tile's photo.
     pub photo: PhotoRef,
+    /// A spare tile: shown only when the fitting engine needs it to fill the
+    /// events pages or reach the page count.
+    #[serde(default)]
+    pub spare: bool,
 }
 
 /// `[contacts]`.
@@ -386,6 +418,10 @@ pub struct FrontMatter {
     /// Photos: the first lead, further inline unless placed otherwise.
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
+    /// Pull-quote candidates: passages of the article's own text that the
+    /// fitting engine may repeat in display type to fill a page.
+    #[serde(default)]
+    pub pull_quotes: Vec<SpannedStr>,
 }
 
 /// A TOML parse or schema error, located in `file`.

@@ -52,6 +52,8 @@ pub struct Issue {
     pub events: Option<EventsData>,
     /// Back-page contacts.
     pub contacts: Option<Contacts>,
+    /// Fillers the fitting engine may place (`[[fillers]]`), in manifest order.
+    pub fillers: Vec<FillerData>,
     /// The issue folder (canonical).
     #[serde(skip)]
     pub dir: PathBuf,
@@ -196,6 +198,9 @@ pub struct Article {
     pub photos: Vec<Photo>,
     /// Body blocks (inline photos included).
     pub body: Vec<Block>,
+    /// Pull-quote candidates from the front matter, each a passage of the
+    /// body; the fitting engine sets the first `pull-quotes` of them.
+    pub pull_quotes: Vec<String>,
     /// Where the article file is.
     #[serde(skip)]
     pub origin: Origin,
@@ -286,6 +291,24 @@ pub struct TileData {
     pub caption: String,
     /// Photo.
     pub photo: Photo,
+    /// Shown only when fitting needs it (the issue's `spare-tiles`).
+    pub spare: bool,
+}
+
+/// A filler: a house ad or an "In brief" note.
+#[derive(Debug, Clone, Serialize)]
+pub struct FillerData {
+    /// Id.
+    pub id: String,
+    /// `ad` or `brief`.
+    pub kind: manifest::FillerKind,
+    /// Headline or title.
+    pub title: String,
+    /// Text.
+    pub text: Option<String>,
+    /// Where its id is given.
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 impl Issue {
@@ -679,6 +702,7 @@ impl Resolver<'_> {
         });
         let pages = fm.pages.as_ref().map(|p| *p.get_ref());
         let language = self.check_language_and_pages(&fm, &file_origin, pages_origin.as_ref());
+        let pull_quotes = self.pull_quotes(&file_origin, &fm.pull_quotes, &body);
         Some(Article {
             id,
             title: fm.title,
@@ -691,6 +715,7 @@ impl Resolver<'_> {
             language,
             photos: lead,
             body,
+            pull_quotes,
             origin: file_origin,
             pages_origin,
         })
@@ -863,6 +888,100 @@ impl Resolver<'_> {
         language
     }
 }
+
+impl Resolver<'_> {
+    /// Front-matter pull quotes: each must be a passage of the article's own
+    /// text (a pull quote repeats the article's words; the layout marks it
+    /// as an artifact so screen readers do not read them twice).
+    fn pull_quotes(&mut self, file: &Origin, cands: &[SpannedStr], body: &[Block]) -> Vec<String> {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = norm(&markdown::plain_text(body));
+        let mut out = Vec::new();
+        for c in cands {
+            let q = norm(c.get_ref());
+            let o = Origin {
+                span: c.span(),
+                ..file.clone()
+            };
+            let problem = if q.is_empty() {
+                Some((
+                    "pull quote is empty",
+                    "expected a passage of the article's text",
+                ))
+            } else if q.chars().count() > MAX_PULL_QUOTE {
+                Some(("pull quote is too long", "expected at most 240 characters"))
+            } else if !text.contains(&q) {
+                Some((
+                    "pull quote is not in the article",
+                    "expected a passage copied from the body",
+                ))
+            } else {
+                None
+            };
+            match problem {
+                Some((msg, label)) => self.err(
+                    &o,
+                    Diag::error("front-matter", msg).label(label).hint(
+                        "copy a sentence of the body exactly (without Markdown marks), or leave the candidate out",
+                    ),
+                ),
+                None => out.push(q),
+            }
+        }
+        out
+    }
+}
+
+impl Resolver<'_> {
+    /// `[[fillers]]`: unique ids and a title each.
+    fn fillers(&mut self, fillers: &[manifest::Filler]) -> Vec<FillerData> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut out = Vec::new();
+        for f in fillers {
+            let id = f.id.get_ref().trim().to_string();
+            let o = self.at(f.id.span());
+            if id.is_empty() {
+                self.err(
+                    &o,
+                    Diag::error("manifest", "filler id is empty")
+                        .label("expected a short unique name")
+                        .hint("e.g. id = \"subscribe-ad\"; `folio check` names fillers by it"),
+                );
+            } else if let Some(line) = seen.get(&id) {
+                self.err(
+                    &o,
+                    Diag::error("manifest", format!("duplicate filler id `{id}`"))
+                        .label("this filler has the same id as another one")
+                        .hint(format!(
+                            "the first is at line {line}; filler ids must be unique"
+                        )),
+                );
+            } else {
+                seen.insert(id.clone(), crate::diag::line_of(&o.text, o.span.start).0);
+            }
+            if f.title.get_ref().trim().is_empty() {
+                let o = self.at(f.title.span());
+                self.err(
+                    &o,
+                    Diag::error("manifest", "filler title is empty")
+                        .label("expected the ad's headline or the note's title")
+                        .hint("write a title, or leave the filler out"),
+                );
+            }
+            out.push(FillerData {
+                id,
+                kind: f.kind,
+                title: f.title.get_ref().clone(),
+                text: f.text.clone(),
+                origin: o,
+            });
+        }
+        out
+    }
+}
+
+/// Longest pull quote, in characters (a few lines of display type).
+const MAX_PULL_QUOTE: usize = 240;
 
 fn insert_inline_photos(body: &mut Vec<Block>, photos: Vec<(Option<usize>, Photo)>) {
     if photos.is_empty() {
@@ -1274,6 +1393,7 @@ impl Resolver<'_> {
                     Some(TileData {
                         caption: t.caption.clone(),
                         photo,
+                        spare: t.spare,
                     })
                 })
                 .collect(),
@@ -1376,6 +1496,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
     let events = r.events(&m, &origin);
     r.check_content(&m, &sections, foreword.is_some(), events.as_ref());
     let (print, print_origin) = r.print(m.print.as_ref());
+    let fillers = r.fillers(&m.fillers);
     if !r.errors.is_empty() {
         return Err(Failure(r.errors));
     }
@@ -1413,6 +1534,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         sections,
         events,
         contacts: m.contacts.clone(),
+        fillers,
         dir: dir.clone(),
         layout,
         layout_origin,

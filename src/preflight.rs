@@ -33,6 +33,7 @@ pub fn check(
     glyphs(issue, pages, &mut out);
     budgets(issue, pages, &mut out);
     page_count(issue, pages, &mut out);
+    fillers(issue, pages, &mut out);
     sponsors(issue, pages, profile, &mut out);
     edges(issue, pages, profile, &mut out);
     if profile.is_accessible() {
@@ -325,6 +326,40 @@ fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
             )
             .hint("more text or photos around it give the engine room; `folio check` lists its decisions and every page's fill"),
         );
+    }
+}
+
+/// The first words of a caption, for a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", s[..i].trim_end()),
+        None => s.to_string(),
+    }
+}
+
+/// Fillers and spare event tiles the fitting engine did not need.
+fn fillers(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
+    let placed = |kind: &str, id: &str| pages.iter().any(|p| p.has(kind, id));
+    for f in &issue.fillers {
+        if !placed(kind::FILLER, &f.id) {
+            out.push(f.origin.diag(
+                Diag::info("filler-unused", format!("filler `{}` was not needed", f.id))
+                    .hint("fitting places fillers only to reach the page count; it keeps them for a later issue"),
+            ));
+        }
+    }
+    let spare = issue.events.iter().flat_map(|e| e.tiles.iter().enumerate());
+    for (i, t) in spare.filter(|(_, t)| t.spare) {
+        if !placed("event", &i.to_string()) {
+            out.push(Diag::info(
+                "filler-unused",
+                format!(
+                    "spare event tile {} (\"{}\") was not needed",
+                    i + 1,
+                    short(&t.caption)
+                ),
+            ));
+        }
     }
 }
 

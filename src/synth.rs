@@ -727,6 +727,27 @@ fn body(rng: &mut Rng, lang: Lang, target: usize) -> (String, usize, usize) {
     (blocks.join("\n\n") + "\n", words, paras)
 }
 
+/// One or two pull-quote candidates: plain sentences (no inline marks) of
+/// the body's paragraphs, copied exactly as the front matter requires.
+fn pull_quotes(rng: &mut Rng, md: &str) -> Vec<String> {
+    let plain = |s: &&str| !s.contains(['*', '_', '[', ']', '`', '\\', '<']);
+    let sentences: Vec<String> = md
+        .split("\n\n")
+        .filter(|b| !b.starts_with(['>', '-', '#']) && !b.starts_with(|c: char| c.is_ascii_digit()))
+        .flat_map(|b| b.split_inclusive(". ").map(str::trim).collect::<Vec<_>>())
+        .filter(plain)
+        .filter(|s| (40..200).contains(&s.chars().count()))
+        .map(str::to_string)
+        .collect();
+    if sentences.is_empty() {
+        return Vec::new();
+    }
+    let n = rng.range(1, 2).min(sentences.len());
+    (0..n)
+        .map(|k| sentences[(k + 1) * sentences.len() / (n + 1)].clone())
+        .collect()
+}
+
 // ---- geometry ---------------------------------------------------------------------
 
 /// Page geometry of the digest layout (layouts/digest/theme.typ), in mm, used
@@ -970,6 +991,10 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
     // Mix the seed so that neighbouring seeds give unrelated issues.
     let mut rng = Rng(seed ^ 0x5EED_F011_0000_0000);
     rng.next_u64();
+    // The fitting levers' material (pull quotes, fillers, spare tiles) draws
+    // from a stream of its own, so adding it left every other choice as it was.
+    let mut extra = Rng(seed ^ 0xF111_E250_0000_0000);
+    extra.next_u64();
 
     let paper = if rng.chance(0.7) { "a4" } else { "a5" };
     let g = Geometry::new(paper);
@@ -1001,7 +1026,7 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
     // Articles.
     let mut total_words = 0;
     for (_, a) in &articles {
-        let (text, words) = article_file(&mut rng, a, &photos, opts, &when);
+        let (text, words) = article_file(&mut rng, &mut extra, a, &photos, opts, &when);
         total_words += words;
         write_file(out_dir, &a.file, text.as_bytes())?;
     }
@@ -1045,9 +1070,10 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
     }
 
     let sponsor_sizes = sponsor_tables(&mut rng, &mut t, &g, out_dir, &articles, &sections)?;
-    let (tiles, tile_files) = events_table(&mut rng, &mut t, &g, opts, out_dir, cover)?;
+    let (tiles, tile_files) = events_table(&mut rng, &mut extra, &mut t, &g, opts, out_dir, cover)?;
     photo_files += tile_files;
     contacts_table(&mut rng, &mut t, seed);
+    filler_tables(&mut extra, &mut t);
     write_file(out_dir, "issue.toml", t.as_bytes())?;
 
     Ok(SynthSummary {
@@ -1200,6 +1226,7 @@ fn plan_articles(
 /// An article file (front matter and body) and its word count.
 fn article_file(
     rng: &mut Rng,
+    extra: &mut Rng,
     a: &ArticlePlan,
     photos: &[PhotoPlan],
     opts: &SynthOptions,
@@ -1247,6 +1274,12 @@ fn article_file(
     }
     if opts.article_language && lang == Lang::Ru {
         fm.push_str("language = \"ru\"\n");
+    }
+    if words >= 400 && extra.chance(0.4) {
+        let quotes = pull_quotes(extra, &md);
+        if !quotes.is_empty() {
+            let _ = writeln!(fm, "pull-quotes = {}", q_list(&quotes));
+        }
     }
     for (j, &(pi, lead)) in a.photos.iter().enumerate() {
         let p = &photos[pi];
@@ -1462,8 +1495,13 @@ fn sponsor_tables(
 
 /// `[events]` with its tiles (photos written); the number of tiles and of
 /// photo files written.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "two random streams and the output"
+)]
 fn events_table(
     rng: &mut Rng,
+    extra: &mut Rng,
     t: &mut String,
     g: &Geometry,
     opts: &SynthOptions,
@@ -1481,13 +1519,23 @@ fn events_table(
         if rng.chance(0.8) {
             t.push_str("title = \"Events\"\n");
         }
+        let spare = if tiles > 3 && extra.chance(0.3) {
+            extra.range(1, 2)
+        } else {
+            0
+        };
         for i in 0..tiles {
             let lang = if rng.chance(0.15) { Lang::Ru } else { Lang::En };
             let _ = write!(
                 t,
-                "\n[[events.tiles]]\ncaption = {}\n[events.tiles.photo]\n",
+                "\n[[events.tiles]]\ncaption = {}\n",
                 q(&caption(rng, lang))
             );
+            // the last tiles of some issues are spares, for the fitting engine
+            if i + spare >= tiles {
+                t.push_str("spare = true\n");
+            }
+            t.push_str("[events.tiles.photo]\n");
             // As in the sample, the cover photo may come back as a tile.
             let file = if cover && i == tiles - 1 && rng.chance(0.2) {
                 "photos/cover.jpg".to_string()
@@ -1504,6 +1552,26 @@ fn events_table(
         }
     }
     Ok((tiles, files))
+}
+
+/// Fillers for the page count in some issues: house ads and "In brief" notes.
+fn filler_tables(extra: &mut Rng, t: &mut String) {
+    if !extra.chance(0.5) {
+        return;
+    }
+    for i in 0..extra.range(1, 3) {
+        let kind = if extra.chance(0.5) { "ad" } else { "brief" };
+        let title = capitalise(&phrase_n(extra, Lang::En, 3, 7));
+        let mut w = 0;
+        let text = sentence(extra, Lang::En, &mut w);
+        let _ = write!(
+            t,
+            "\n[[fillers]]\nid = \"filler-{}\"\nkind = \"{kind}\"\ntitle = {}\ntext = {}\n",
+            i + 1,
+            q(&title),
+            q(&text)
+        );
+    }
 }
 
 /// `[contacts]` in most issues.

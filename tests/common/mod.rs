@@ -207,11 +207,17 @@ pub fn folio_limited(args: &[&str], limit: std::time::Duration) -> Output {
 /// Copies the minimal fixture into a temp folder under target/ and lets the
 /// test change it.
 pub fn minimal_copy(name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    fixture_copy("minimal", name, edit)
+}
+
+/// Copies `tests/fixtures/<fixture>` into a temp folder under target/ and
+/// lets the test change it.
+pub fn fixture_copy(fixture: &str, name: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
         .prefix(name)
         .tempdir_in(root().join("target"))
         .unwrap();
-    copy_dir(&root().join("tests/fixtures/minimal"), dir.path());
+    copy_dir(&root().join("tests/fixtures").join(fixture), dir.path());
     edit(dir.path());
     dir
 }
