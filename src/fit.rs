@@ -92,6 +92,14 @@ pub struct ArticleFit {
     /// of the article's next page part, so the headline can start at the
     /// foot of a page.
     pub lead: Lead,
+    /// Height factor of the inline photos (1 = the layout's natural size;
+    /// larger crops them taller around their focal point to fill a hole).
+    #[serde(default = "one")]
+    pub inline_scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Where an article's lead photo goes.
@@ -191,6 +199,7 @@ impl FitPlan {
                                 balance: 0,
                                 columns: None,
                                 lead: Lead::Head,
+                                inline_scale: 1.0,
                             },
                         );
                         first = false;
@@ -512,6 +521,20 @@ impl Engine<'_> {
                 plan.events_flow,
                 plan.house_pages
             );
+            // FOLIO_FIT_TRACE=2: what each page holds, to see why a hole stays
+            if std::env::var_os("FOLIO_FIT_TRACE").is_some_and(|v| v == "2") {
+                for (i, p) in pages.iter().enumerate() {
+                    let marks: Vec<String> = p
+                        .marks
+                        .iter()
+                        .filter(|m| {
+                            !matches!(m.kind.as_str(), "running" | "running-head" | "folio")
+                        })
+                        .map(|m| format!("{}:{}", m.kind, m.id))
+                        .collect();
+                    eprintln!("    p{} {:?} [{}]", i + 1, r.fills[i], marks.join(" "));
+                }
+            }
         }
         Ok(pages)
     }
@@ -633,7 +656,7 @@ impl Engine<'_> {
         // Leave room for the page-count and balance passes.
         while self.passes + 6 < self.max_passes {
             let r = Reading::new(&pages);
-            let mut picks: Vec<(String, FitPlan, Decision)> = Vec::new();
+            let mut picks: Vec<(String, String, FitPlan, Decision)> = Vec::new();
             let mut seen = BTreeSet::new();
             for p in r.underfilled() {
                 let key = page_key(&pages[p]);
@@ -649,20 +672,31 @@ impl Engine<'_> {
                     given_up.insert(key);
                     continue;
                 };
+                // A variant that moves the next section's start changes that
+                // section's pages: it is judged (and combined) there.
+                let judged = if plan.sections.contains_key(&d.subject) && d.lever == "flow" {
+                    d.subject.clone()
+                } else {
+                    seg.clone()
+                };
+                if seen.contains(&judged) {
+                    continue;
+                }
                 seen.insert(seg.clone());
+                seen.insert(judged.clone());
                 cursor.insert(seg.clone(), (key, idx));
-                picks.push((seg, v, d));
+                picks.push((seg, judged, v, d));
             }
             if picks.is_empty() {
                 break;
             }
             let mut combined = plan.clone();
-            for (_, v, _) in &picks {
+            for (_, _, v, _) in &picks {
                 merge_changes(&mut combined, &plan, v);
             }
             let got = self.run(layout, &combined)?;
             let mut accepted = plan.clone();
-            for (seg, v, d) in picks {
+            for (seg, judged, v, d) in picks {
                 if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
                     eprintln!(
                         "  try [{seg}] {} {} {}→{} (page {}): {}",
@@ -671,10 +705,10 @@ impl Engine<'_> {
                         d.from,
                         d.to,
                         d.page,
-                        segment_improves(&pages, &got, &seg)
+                        segment_improves(&pages, &got, &judged)
                     );
                 }
-                if segment_improves(&pages, &got, &seg) {
+                if segment_improves(&pages, &got, &judged) {
                     merge_changes(&mut accepted, &plan, &v);
                     self.decisions.push(d);
                     cursor.remove(&seg);
@@ -711,11 +745,13 @@ impl Engine<'_> {
             .iter()
             .skip(p + 1)
             .flat_map(|pg| &pg.marks)
+            // a flowing section's `content` page mark lands with its first
+            // head, after the band: it does not end the search
             .find(|m| {
                 matches!(
                     m.kind.as_str(),
                     "article" | "section" | "page-kind" | "sponsor"
-                )
+                ) && !(m.kind == "page-kind" && m.id == "content")
             })
             .filter(|m| m.kind == "article")
             .map(|m| m.id.clone());
@@ -807,6 +843,13 @@ impl Engine<'_> {
                             // … or, for a longer tail, the photos of the whole run
                             out.push(v);
                         }
+                        // … or its inline photos, cropped shorter
+                        if let Some(fill) = short_tail(r, p, id)
+                            && let Some(v) =
+                                self.scale_inline(plan, r, p, id, -(fill * text_h + SLACK_PT))
+                        {
+                            out.push(v);
+                        }
                     }
                     // The next article's head did not fit: a smaller lead photo lets it start here.
                     if let Some(n) = &next_article
@@ -886,6 +929,11 @@ impl Engine<'_> {
                                 .join(", ");
                             out.push((all, d));
                         }
+                        // … or the inline photos of the run, cropped taller
+                        let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
+                        if let Some(v) = self.scale_inline(plan, r, p, id, hole) {
+                            out.push(v);
+                        }
                     }
                 }
                 // Fewer columns set the same text longer: a hole after an
@@ -898,24 +946,39 @@ impl Engine<'_> {
                         && fill < 0.5
                     {
                         let cur = f.columns.unwrap_or(a.columns);
-                        if cur >= 2 {
+                        let set = |n: u8, why: String| {
                             let mut v = plan.clone();
                             if let Some(f) = v.articles.get_mut(id) {
-                                f.columns = Some(cur - 1);
+                                f.columns = Some(n);
                                 f.balance = 0;
                             }
-                            out.push((
-                                v,
-                                decision(
-                                    id,
-                                    "columns",
-                                    &cur.to_string(),
-                                    &(cur - 1).to_string(),
-                                    page_no,
-                                    format!(
-                                        "set longer, it fills page {page_no} ({:.0}% full)",
-                                        fill * 100.0
-                                    ),
+                            let d = decision(
+                                id,
+                                "columns",
+                                &cur.to_string(),
+                                &n.to_string(),
+                                page_no,
+                                why,
+                            );
+                            (v, d)
+                        };
+                        if cur >= 2 {
+                            out.push(set(
+                                cur - 1,
+                                format!(
+                                    "set longer, it fills page {page_no} ({:.0}% full)",
+                                    fill * 100.0
+                                ),
+                            ));
+                        }
+                        // … or, a tail alone on its page, one column more sets
+                        // it shorter (1 → 2 drops the wide single-column indent)
+                        if cur < 3 && r.find("article", id, false).is_some_and(|f| f < p) {
+                            out.push(set(
+                                cur + 1,
+                                format!(
+                                    "set shorter, it leaves page {page_no} ({:.0}% full)",
+                                    fill * 100.0
                                 ),
                             ));
                         }
@@ -992,24 +1055,11 @@ impl Engine<'_> {
                 // (area grows with the square of the size), within 40%.
                 "typography" if page_kind(&pages[p]) == "foreword" && fill > 0.05 => {
                     let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
-                    if s > plan.foreword_scale + 0.02 {
-                        let mut v = plan.clone();
-                        v.foreword_scale = (s * 100.0).floor() / 100.0;
-                        out.push((
-                            v.clone(),
-                            decision(
-                                "foreword",
-                                "typography",
-                                &format!("{:.2}", plan.foreword_scale),
-                                &format!("{:.2}", v.foreword_scale),
-                                page_no,
-                                format!("the foreword filled {:.0}% of its page", fill * 100.0),
-                            ),
-                        ));
-                    }
+                    let why = format!("the foreword filled {:.0}% of its page", fill * 100.0);
+                    out.extend(foreword_type(plan, s, page_no, why));
                 }
                 // A foreword too long for its page runs over: its type
-                // shrinks until it fits, down to 80%.
+                // shrinks until it fits, down to 80% …
                 "typography"
                     if p > 0
                         && page_kind(&pages[p - 1]) == "foreword"
@@ -1020,24 +1070,24 @@ impl Engine<'_> {
                             .as_ref()
                             .is_some_and(|f| pages[p].has("article-end", &f.article.id)) =>
                 {
-                    let s = (plan.foreword_scale / (1.0 + fill).sqrt() * 0.97).max(0.8);
-                    if s < plan.foreword_scale - 0.02 {
-                        let mut v = plan.clone();
-                        v.foreword_scale = (s * 100.0).floor() / 100.0;
-                        out.push((
-                            v.clone(),
-                            decision(
-                                "foreword",
-                                "typography",
-                                &format!("{:.2}", plan.foreword_scale),
-                                &format!("{:.2}", v.foreword_scale),
-                                page_no,
-                                format!(
-                                    "the foreword ran {:.0}% onto page {page_no}",
-                                    fill * 100.0
-                                ),
-                            ),
-                        ));
+                    // (steps: a paragraph or the signature may not break
+                    // where the area says, and the rail changes with the type)
+                    for k in [0.97, 0.9] {
+                        let s = (plan.foreword_scale / (1.0 + fill).sqrt() * k).max(0.8);
+                        let why =
+                            format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
+                        out.extend(foreword_type(plan, s, page_no, why));
+                    }
+                    // … or, when it does not fit one page even so, larger
+                    // type fills its second page (within 40%)
+                    for target in [0.7, 0.8, 0.9] {
+                        let s =
+                            (plan.foreword_scale * ((1.0 + target) / (1.0 + fill)).sqrt()).min(1.4);
+                        let why = format!(
+                            "the foreword ran {:.0}% onto page {page_no}: its type fills that page",
+                            fill * 100.0
+                        );
+                        out.extend(foreword_type(plan, s, page_no, why));
                     }
                 }
                 _ => {}
@@ -1093,9 +1143,10 @@ impl Engine<'_> {
         let a = self.article(id)?;
         let lead = a.photos.first()?;
         let first = r.find("article", id, false)?;
-        let h = r.pages[first]
-            .marks
+        // a deferred lead tops the article's next page part
+        let h = r.pages[first..r.pages.len().min(first + 2)]
             .iter()
+            .flat_map(|q| &q.marks)
             .filter(|m| m.kind == "photo" && m.id == lead.src)
             .find_map(|m| m.lengths.get("h").copied())?;
         Some((
@@ -1194,6 +1245,14 @@ impl Engine<'_> {
     /// Articles whose growth pushes content into the hole on page `p`: the
     /// one ending there first, then earlier ones of the same run.
     fn grow_candidates(&self, plan: &FitPlan, r: &Reading, p: usize, ending: &str) -> Vec<String> {
+        let mut out = self.run_of(plan, r, p, ending);
+        out.retain(|id| self.has_lead(id));
+        out
+    }
+
+    /// The articles of the run ending on page `p`: `ending`, then earlier
+    /// ones back to the run's start (a new page), at most four.
+    fn run_of(&self, plan: &FitPlan, r: &Reading, p: usize, ending: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut ids: Vec<&str> = Vec::new();
         for s in &self.issue.sections {
@@ -1214,9 +1273,7 @@ impl Engine<'_> {
             if first + 3 < p && *id != ending {
                 break;
             }
-            if self.has_lead(id) {
-                out.push(id.to_string());
-            }
+            out.push(id.to_string());
             if plan
                 .articles
                 .get(*id)
@@ -1269,6 +1326,120 @@ impl Engine<'_> {
                     "fills the hole on page {page_no} ({:.0}% full)",
                     fill * 100.0
                 ),
+            ),
+        ))
+    }
+
+    /// Crops the inline photos of the run ending on page `p` taller, so its
+    /// text reaches `need` points further down the page, or, with a negative
+    /// `need`, shorter, so its tail of that many points moves back (only
+    /// when all of it does). A photo in one of n columns moves the balanced
+    /// end by 1/n of its change.
+    fn scale_inline(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        ending: &str,
+        need: f64,
+    ) -> Option<(FitPlan, Decision)> {
+        if need.abs() < 20.0 {
+            return None;
+        }
+        let grow = need > 0.0;
+        let body = body_of(r.pages, p);
+        let text_h = body[3] - body[1];
+        let mut v = plan.clone();
+        let mut left = need.abs();
+        let mut subjects = Vec::new();
+        for id in &self.run_of(plan, r, p, ending) {
+            let (Some(a), Some(f)) = (self.article(id), plan.articles.get(id)) else {
+                continue;
+            };
+            // never undo the other direction's change
+            if (f.inline_scale < 1.0) == grow && f.inline_scale != 1.0 {
+                continue;
+            }
+            let n = f64::from(f.columns.unwrap_or(a.columns).max(1));
+            // each inline photo's natural frame height and its bounds
+            let mut frames: Vec<(f64, f64, f64)> = Vec::new();
+            for b in &a.body {
+                let crate::markdown::Block::Photo { photo } = b else {
+                    continue;
+                };
+                if photo.fit != crate::manifest::Fit::Fill {
+                    continue;
+                }
+                let Some(m) = r
+                    .pages
+                    .iter()
+                    .flat_map(|q| &q.marks)
+                    .find(|m| m.kind == "photo" && m.id == photo.src)
+                else {
+                    continue;
+                };
+                let (Some(h), Some(w)) = (m.lengths.get("h"), m.lengths.get("w")) else {
+                    continue;
+                };
+                let natural = h / f.inline_scale;
+                let cap = (0.5 * text_h).min(f64::from(photo.height) / self.min_ppi * 72.0);
+                // no wider than a 2.4:1 strip, no less than half its height
+                let floor = (w / 2.4).max(natural * MIN_SCALE);
+                frames.push((natural, floor, cap));
+            }
+            if frames.is_empty() {
+                continue;
+            }
+            let natural: f64 = frames.iter().map(|f| f.0).sum();
+            let bound = if grow {
+                frames.iter().map(|f| f.2 / f.0).fold(2.0, f64::min)
+            } else {
+                frames.iter().map(|f| f.1 / f.0).fold(0.0, f64::max)
+            };
+            let cur = natural * f.inline_scale;
+            let sign = if grow { 1.0 } else { -1.0 };
+            let want = (cur + sign * left * n) / natural;
+            let s = if grow {
+                (want.min(bound) * 100.0).floor() / 100.0
+            } else {
+                (want.max(bound) * 100.0).floor() / 100.0
+            };
+            if (s - f.inline_scale).abs() < 0.05 || (s > f.inline_scale) != grow {
+                continue;
+            }
+            left -= (natural * s - cur).abs() / n;
+            v.articles.get_mut(id)?.inline_scale = s;
+            subjects.push(format!("{id} {:.2}→{s:.2}", f.inline_scale));
+            if left <= 0.0 {
+                break;
+            }
+        }
+        if subjects.is_empty() || !grow && left > 0.0 {
+            return None;
+        }
+        let fill = r.fills[p].unwrap_or(0.0);
+        let why = if grow {
+            format!(
+                "taller inline photos fill the hole on page {} ({:.0}% full)",
+                p + 1,
+                fill * 100.0
+            )
+        } else {
+            format!(
+                "shorter inline photos pull a {:.0}% tail back from page {}",
+                fill * 100.0,
+                p + 1
+            )
+        };
+        Some((
+            v,
+            decision(
+                &subjects.join(", "),
+                "lead-photo",
+                "inline",
+                if grow { "taller" } else { "shorter" },
+                p + 1,
+                why,
             ),
         ))
     }
@@ -1710,6 +1881,26 @@ fn segment_of(pages: &[PageInfo], p: usize) -> String {
         .unwrap_or_else(|| "__front".into())
 }
 
+/// The foreword's type at `s` × its size (floored to 1%), unless that is
+/// hardly a change.
+fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(FitPlan, Decision)> {
+    let s = (s * 100.0).floor() / 100.0;
+    if (s - plan.foreword_scale).abs() <= 0.02 {
+        return None;
+    }
+    let mut v = plan.clone();
+    v.foreword_scale = s;
+    let d = decision(
+        "foreword",
+        "typography",
+        &format!("{:.2}", plan.foreword_scale),
+        &format!("{s:.2}"),
+        page,
+        why,
+    );
+    Some((v, d))
+}
+
 /// Whether a section's pages are better in `new` than in `old`: fewer
 /// under-filled pages, or as many with the first of them later or fuller.
 /// A page only a column block runs onto is mended by the spill correction
@@ -1755,8 +1946,13 @@ fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str) -> bool {
     if ns != os {
         return ns < os;
     }
+    // A tail of a line or two is nearer mended than a deeper hole: the
+    // pull-back levers take it away in the next pass.
+    const TINY: f64 = 0.06;
     match (o.first(), n.first()) {
-        (Some(a), Some(b)) => b.0 > a.0 || b.0 == a.0 && b.1 > a.1 + 0.15,
+        (Some(a), Some(b)) => {
+            b.0 > a.0 || b.0 == a.0 && (a.1 >= TINY && b.1 > a.1 + 0.15 || b.1 < TINY && a.1 >= 0.2)
+        }
         _ => false,
     }
 }
