@@ -705,10 +705,10 @@ impl Engine<'_> {
                         d.from,
                         d.to,
                         d.page,
-                        segment_improves(&pages, &got, &judged)
+                        segment_improves(&pages, &got, &judged, d.lever == "columns")
                     );
                 }
-                if segment_improves(&pages, &got, &judged) {
+                if segment_improves(&pages, &got, &judged, d.lever == "columns") {
                     merge_changes(&mut accepted, &plan, &v);
                     self.decisions.push(d);
                     cursor.remove(&seg);
@@ -962,7 +962,8 @@ impl Engine<'_> {
                             );
                             (v, d)
                         };
-                        if cur >= 2 {
+                        // (never undoing the other direction's change)
+                        if cur >= 2 && cur <= a.columns {
                             out.push(set(
                                 cur - 1,
                                 format!(
@@ -973,7 +974,10 @@ impl Engine<'_> {
                         }
                         // … or, a tail alone on its page, one column more sets
                         // it shorter (1 → 2 drops the wide single-column indent)
-                        if cur < 3 && r.find("article", id, false).is_some_and(|f| f < p) {
+                        if cur < 3
+                            && cur >= a.columns
+                            && r.find("article", id, false).is_some_and(|f| f < p)
+                        {
                             out.push(set(
                                 cur + 1,
                                 format!(
@@ -1905,7 +1909,7 @@ fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(Fi
 /// under-filled pages, or as many with the first of them later or fuller.
 /// A page only a column block runs onto is mended by the spill correction
 /// of the next pass: it counts only when the real holes are even.
-fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str) -> bool {
+fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str, tiny_ok: bool) -> bool {
     let bad = |pages: &[PageInfo]| -> (Vec<(usize, f64)>, usize) {
         let r = Reading::new(pages);
         let start = (0..pages.len())
@@ -1946,12 +1950,13 @@ fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str) -> bool {
     if ns != os {
         return ns < os;
     }
-    // A tail of a line or two is nearer mended than a deeper hole: the
-    // pull-back levers take it away in the next pass.
+    // With `tiny_ok` (an article set shorter), a tail of a line or two is
+    // nearer mended than a deeper hole: the pull-back levers take it away in
+    // the next pass. (Not for the foreword: it has no such lever.)
     const TINY: f64 = 0.06;
     match (o.first(), n.first()) {
         (Some(a), Some(b)) => {
-            b.0 > a.0 || b.0 == a.0 && (a.1 >= TINY && b.1 > a.1 + 0.15 || b.1 < TINY && a.1 >= 0.2)
+            b.0 > a.0 || b.0 == a.0 && (b.1 > a.1 + 0.15 || tiny_ok && b.1 < TINY && a.1 >= 0.2)
         }
         _ => false,
     }
