@@ -1889,7 +1889,7 @@ fn segment_of(pages: &[PageInfo], p: usize) -> String {
 /// hardly a change.
 fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(FitPlan, Decision)> {
     let s = (s * 100.0).floor() / 100.0;
-    if (s - plan.foreword_scale).abs() <= 0.02 {
+    if (s - plan.foreword_scale).abs() < 0.021 {
         return None;
     }
     let mut v = plan.clone();
@@ -2235,6 +2235,68 @@ mod tests {
         let r = Reading::new(&pages);
         assert_eq!(r.fills[0], None);
         assert_eq!(r.underfilled(), vec![1]);
+    }
+
+    fn mark(kind: &str, id: &str) -> Mark {
+        Mark {
+            kind: kind.into(),
+            id: id.into(),
+            value: serde_json::Value::Null,
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 0.0,
+                h: 0.0,
+            },
+            lengths: Default::default(),
+        }
+    }
+
+    /// A section's first page, full, and its last page filled to `to`.
+    fn section_end(to: f64) -> Vec<PageInfo> {
+        let mut first = page(1, vec![col(50.0, 500.0, 750.0)]);
+        first.marks.push(mark("section", "s"));
+        vec![first, page(2, vec![col(50.0, 500.0, 60.0 + to * 690.0)])]
+    }
+
+    #[test]
+    fn a_near_empty_tail_is_progress_only_for_a_column_change() {
+        let deep = section_end(0.34);
+        let tiny = section_end(0.02);
+        // one hole either way: a tail of a line or two is nearer mended
+        // when the pull-back levers may take it away …
+        assert!(segment_improves(&deep, &tiny, "s", true));
+        // … and not otherwise (a foreword running over has none)
+        assert!(!segment_improves(&deep, &tiny, "s", false));
+        // a clearly fuller hole is progress either way
+        assert!(segment_improves(&tiny, &deep, "s", false));
+        // a mended page always is
+        assert!(segment_improves(&deep, &section_end(0.8), "s", false));
+    }
+
+    #[test]
+    fn foreword_type_steps_are_floored_and_never_tiny() {
+        let mut plan = FitPlan {
+            articles: BTreeMap::new(),
+            sections: BTreeMap::new(),
+            events_pages: None,
+            house_pages: 0,
+            events_flow: false,
+            events_columns: None,
+            foreword_scale: 1.0,
+        };
+        let (v, d) = foreword_type(&plan, 1.119, 4, String::new()).unwrap();
+        assert_eq!(v.foreword_scale, 1.11);
+        assert_eq!((d.from.as_str(), d.to.as_str()), ("1.00", "1.11"));
+        assert!(foreword_type(&plan, 1.02, 4, String::new()).is_none());
+        plan.foreword_scale = 0.9;
+        assert_eq!(
+            foreword_type(&plan, 0.8, 4, String::new())
+                .unwrap()
+                .0
+                .foreword_scale,
+            0.8
+        );
     }
 
     #[test]
