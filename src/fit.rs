@@ -2215,18 +2215,7 @@ mod tests {
     #[test]
     fn under_filled_pages_skip_designed_ones() {
         let mut cover = page(1, vec![]);
-        cover.marks.push(Mark {
-            kind: "page-kind".into(),
-            id: "cover".into(),
-            value: serde_json::Value::Null,
-            rect: Rect {
-                x: 0.0,
-                y: 0.0,
-                w: 0.0,
-                h: 0.0,
-            },
-            lengths: Default::default(),
-        });
+        cover.marks.push(mark("page-kind", "cover"));
         let pages = vec![
             cover,
             page(2, vec![col(50.0, 500.0, 300.0)]),
