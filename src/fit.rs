@@ -118,6 +118,14 @@ pub struct ArticleFit {
     /// hyphenation, because a word of theirs broke across a page turn.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unhyphenated: Vec<usize>,
+    /// Height factor of the inline photos (1 = the layout's natural size;
+    /// larger crops them taller around their focal point to fill a hole).
+    #[serde(default = "one")]
+    pub inline_scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// How a body's `>` quotes are set.
@@ -243,6 +251,7 @@ impl FitPlan {
                                 tracking: 0.0,
                                 leading: None,
                                 unhyphenated: Vec::new(),
+                                inline_scale: 1.0,
                             },
                         );
                         first = false;
@@ -595,6 +604,20 @@ impl Engine<'_> {
                 plan.events_flow,
                 plan.house_pages
             );
+            // FOLIO_FIT_TRACE=2: what each page holds, to see why a hole stays
+            if std::env::var_os("FOLIO_FIT_TRACE").is_some_and(|v| v == "2") {
+                for (i, p) in pages.iter().enumerate() {
+                    let marks: Vec<String> = p
+                        .marks
+                        .iter()
+                        .filter(|m| {
+                            !matches!(m.kind.as_str(), "running" | "running-head" | "folio")
+                        })
+                        .map(|m| format!("{}:{}", m.kind, m.id))
+                        .collect();
+                    eprintln!("    p{} {:?} [{}]", i + 1, r.fills[i], marks.join(" "));
+                }
+            }
         }
         Ok(pages)
     }
@@ -716,7 +739,7 @@ impl Engine<'_> {
         // Leave room for the page-count and balance passes.
         while self.passes + 6 < self.max_passes {
             let r = Reading::new(&pages);
-            let mut picks: Vec<(String, FitPlan, Decision)> = Vec::new();
+            let mut picks: Vec<(String, String, FitPlan, Decision)> = Vec::new();
             let mut seen = BTreeSet::new();
             for p in r.underfilled() {
                 let key = page_key(&pages[p]);
@@ -732,20 +755,31 @@ impl Engine<'_> {
                     given_up.insert(key);
                     continue;
                 };
+                // A variant that moves the next section's start changes that
+                // section's pages: it is judged (and combined) there.
+                let judged = if plan.sections.contains_key(&d.subject) && d.lever == "flow" {
+                    d.subject.clone()
+                } else {
+                    seg.clone()
+                };
+                if seen.contains(&judged) {
+                    continue;
+                }
                 seen.insert(seg.clone());
+                seen.insert(judged.clone());
                 cursor.insert(seg.clone(), (key, idx));
-                picks.push((seg, v, d));
+                picks.push((seg, judged, v, d));
             }
             if picks.is_empty() {
                 break;
             }
             let mut combined = plan.clone();
-            for (_, v, _) in &picks {
+            for (_, _, v, _) in &picks {
                 merge_changes(&mut combined, &plan, v);
             }
             let got = self.run(layout, &combined)?;
             let mut accepted = plan.clone();
-            for (seg, v, d) in picks {
+            for (seg, judged, v, d) in picks {
                 if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
                     eprintln!(
                         "  try [{seg}] {} {} {}→{} (page {}): {}",
@@ -754,10 +788,10 @@ impl Engine<'_> {
                         d.from,
                         d.to,
                         d.page,
-                        segment_improves(&pages, &got, &seg)
+                        segment_improves(&pages, &got, &judged, d.lever == "columns")
                     );
                 }
-                if segment_improves(&pages, &got, &seg) {
+                if segment_improves(&pages, &got, &judged, d.lever == "columns") {
                     merge_changes(&mut accepted, &plan, &v);
                     self.decisions.push(d);
                     cursor.remove(&seg);
@@ -794,11 +828,13 @@ impl Engine<'_> {
             .iter()
             .skip(p + 1)
             .flat_map(|pg| &pg.marks)
+            // a flowing section's `content` page mark lands with its first
+            // head, after the band: it does not end the search
             .find(|m| {
                 matches!(
                     m.kind.as_str(),
                     kind::ARTICLE | kind::SECTION | kind::PAGE | kind::SPONSOR
-                )
+                ) && !(m.kind == kind::PAGE && m.id == page::CONTENT)
             })
             .filter(|m| m.kind == kind::ARTICLE)
             .map(|m| m.id.clone());
@@ -890,6 +926,13 @@ impl Engine<'_> {
                             // … or, for a longer tail, the photos of the whole run
                             out.push(v);
                         }
+                        // … or its inline photos, cropped shorter
+                        if let Some(fill) = short_tail(r, p, id)
+                            && let Some(v) =
+                                self.scale_inline(plan, r, p, id, -(fill * text_h + SLACK_PT))
+                        {
+                            out.push(v);
+                        }
                     }
                     // The next article's head did not fit: a smaller lead photo lets it start here.
                     if let Some(n) = &next_article
@@ -969,6 +1012,11 @@ impl Engine<'_> {
                                 .join(", ");
                             out.push((all, d));
                         }
+                        // … or the inline photos of the run, cropped taller
+                        let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
+                        if let Some(v) = self.scale_inline(plan, r, p, id, hole) {
+                            out.push(v);
+                        }
                     }
                 }
                 // Fewer columns set the same text longer: a hole after an
@@ -981,24 +1029,43 @@ impl Engine<'_> {
                         && fill < 0.5
                     {
                         let cur = f.columns.unwrap_or(a.columns);
-                        if cur >= 2 {
+                        let set = |n: u8, why: String| {
                             let mut v = plan.clone();
                             if let Some(f) = v.articles.get_mut(id) {
-                                f.columns = Some(cur - 1);
+                                f.columns = Some(n);
                                 f.balance = 0;
                             }
-                            out.push((
-                                v,
-                                decision(
-                                    id,
-                                    "columns",
-                                    &cur.to_string(),
-                                    &(cur - 1).to_string(),
-                                    page_no,
-                                    format!(
-                                        "set longer, it fills page {page_no} ({:.0}% full)",
-                                        fill * 100.0
-                                    ),
+                            let d = decision(
+                                id,
+                                "columns",
+                                &cur.to_string(),
+                                &n.to_string(),
+                                page_no,
+                                why,
+                            );
+                            (v, d)
+                        };
+                        // (never undoing the other direction's change)
+                        if cur >= 2 && cur <= a.columns {
+                            out.push(set(
+                                cur - 1,
+                                format!(
+                                    "set longer, it fills page {page_no} ({:.0}% full)",
+                                    fill * 100.0
+                                ),
+                            ));
+                        }
+                        // … or, a tail alone on its page, one column more sets
+                        // it shorter (1 → 2 drops the wide single-column indent)
+                        if cur < 3
+                            && cur >= a.columns
+                            && r.find(kind::ARTICLE, id, false).is_some_and(|f| f < p)
+                        {
+                            out.push(set(
+                                cur + 1,
+                                format!(
+                                    "set shorter, it leaves page {page_no} ({:.0}% full)",
+                                    fill * 100.0
                                 ),
                             ));
                         }
@@ -1092,24 +1159,11 @@ impl Engine<'_> {
                 // (area grows with the square of the size), within 40%.
                 "typography" if page_kind(&pages[p]) == page::FOREWORD && fill > 0.05 => {
                     let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
-                    if s > plan.foreword_scale + 0.02 {
-                        let mut v = plan.clone();
-                        v.foreword_scale = (s * 100.0).floor() / 100.0;
-                        out.push((
-                            v.clone(),
-                            decision(
-                                "foreword",
-                                "typography",
-                                &format!("{:.2}", plan.foreword_scale),
-                                &format!("{:.2}", v.foreword_scale),
-                                page_no,
-                                format!("the foreword filled {:.0}% of its page", fill * 100.0),
-                            ),
-                        ));
-                    }
+                    let why = format!("the foreword filled {:.0}% of its page", fill * 100.0);
+                    out.extend(foreword_type(plan, s, page_no, why));
                 }
                 // A foreword too long for its page runs over: its type
-                // shrinks until it fits, down to 80%.
+                // shrinks until it fits, down to 80% …
                 "typography"
                     if p > 0
                         && page_kind(&pages[p - 1]) == page::FOREWORD
@@ -1120,24 +1174,24 @@ impl Engine<'_> {
                             .as_ref()
                             .is_some_and(|f| pages[p].has(kind::ARTICLE_END, &f.article.id)) =>
                 {
-                    let s = (plan.foreword_scale / (1.0 + fill).sqrt() * 0.97).max(0.8);
-                    if s < plan.foreword_scale - 0.02 {
-                        let mut v = plan.clone();
-                        v.foreword_scale = (s * 100.0).floor() / 100.0;
-                        out.push((
-                            v.clone(),
-                            decision(
-                                "foreword",
-                                "typography",
-                                &format!("{:.2}", plan.foreword_scale),
-                                &format!("{:.2}", v.foreword_scale),
-                                page_no,
-                                format!(
-                                    "the foreword ran {:.0}% onto page {page_no}",
-                                    fill * 100.0
-                                ),
-                            ),
-                        ));
+                    // (steps: a paragraph or the signature may not break
+                    // where the area says, and the rail changes with the type)
+                    for k in [0.97, 0.9] {
+                        let s = (plan.foreword_scale / (1.0 + fill).sqrt() * k).max(0.8);
+                        let why =
+                            format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
+                        out.extend(foreword_type(plan, s, page_no, why));
+                    }
+                    // … or, when it does not fit one page even so, larger
+                    // type fills its second page (within 40%)
+                    for target in [0.7, 0.8, 0.9] {
+                        let s =
+                            (plan.foreword_scale * ((1.0 + target) / (1.0 + fill)).sqrt()).min(1.4);
+                        let why = format!(
+                            "the foreword ran {:.0}% onto page {page_no}: its type fills that page",
+                            fill * 100.0
+                        );
+                        out.extend(foreword_type(plan, s, page_no, why));
                     }
                 }
                 _ => {}
@@ -1543,9 +1597,10 @@ impl Engine<'_> {
         let a = self.article(id)?;
         let lead = a.photos.first()?;
         let first = r.find(kind::ARTICLE, id, false)?;
-        let h = r.pages[first]
-            .marks
+        // a deferred lead tops the article's next page part
+        let h = r.pages[first..r.pages.len().min(first + 2)]
             .iter()
+            .flat_map(|q| &q.marks)
             .filter(|m| m.kind == kind::PHOTO && m.id == lead.src)
             .find_map(|m| m.lengths.get("h").copied())?;
         Some((
@@ -1644,6 +1699,14 @@ impl Engine<'_> {
     /// Articles whose growth pushes content into the hole on page `p`: the
     /// one ending there first, then earlier ones of the same run.
     fn grow_candidates(&self, plan: &FitPlan, r: &Reading, p: usize, ending: &str) -> Vec<String> {
+        let mut out = self.run_of(plan, r, p, ending);
+        out.retain(|id| self.has_lead(id));
+        out
+    }
+
+    /// The articles of the run ending on page `p`: `ending`, then earlier
+    /// ones back to the run's start (a new page), at most four.
+    fn run_of(&self, plan: &FitPlan, r: &Reading, p: usize, ending: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut ids: Vec<&str> = Vec::new();
         for s in &self.issue.sections {
@@ -1664,9 +1727,7 @@ impl Engine<'_> {
             if first + 3 < p && *id != ending {
                 break;
             }
-            if self.has_lead(id) {
-                out.push(id.to_string());
-            }
+            out.push(id.to_string());
             if plan
                 .articles
                 .get(*id)
@@ -1719,6 +1780,120 @@ impl Engine<'_> {
                     "fills the hole on page {page_no} ({:.0}% full)",
                     fill * 100.0
                 ),
+            ),
+        ))
+    }
+
+    /// Crops the inline photos of the run ending on page `p` taller, so its
+    /// text reaches `need` points further down the page, or, with a negative
+    /// `need`, shorter, so its tail of that many points moves back (only
+    /// when all of it does). A photo in one of n columns moves the balanced
+    /// end by 1/n of its change.
+    fn scale_inline(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        ending: &str,
+        need: f64,
+    ) -> Option<(FitPlan, Decision)> {
+        if need.abs() < 20.0 {
+            return None;
+        }
+        let grow = need > 0.0;
+        let body = body_of(r.pages, p);
+        let text_h = body[3] - body[1];
+        let mut v = plan.clone();
+        let mut left = need.abs();
+        let mut subjects = Vec::new();
+        for id in &self.run_of(plan, r, p, ending) {
+            let (Some(a), Some(f)) = (self.article(id), plan.articles.get(id)) else {
+                continue;
+            };
+            // never undo the other direction's change
+            if (f.inline_scale < 1.0) == grow && f.inline_scale != 1.0 {
+                continue;
+            }
+            let n = f64::from(f.columns.unwrap_or(a.columns).max(1));
+            // each inline photo's natural frame height and its bounds
+            let mut frames: Vec<(f64, f64, f64)> = Vec::new();
+            for b in &a.body {
+                let crate::markdown::Block::Photo { photo } = b else {
+                    continue;
+                };
+                if photo.fit != crate::manifest::Fit::Fill {
+                    continue;
+                }
+                let Some(m) = r
+                    .pages
+                    .iter()
+                    .flat_map(|q| &q.marks)
+                    .find(|m| m.kind == kind::PHOTO && m.id == photo.src)
+                else {
+                    continue;
+                };
+                let (Some(h), Some(w)) = (m.lengths.get("h"), m.lengths.get("w")) else {
+                    continue;
+                };
+                let natural = h / f.inline_scale;
+                let cap = (0.5 * text_h).min(f64::from(photo.height) / self.min_ppi * 72.0);
+                // no wider than a 2.4:1 strip, no less than half its height
+                let floor = (w / 2.4).max(natural * MIN_SCALE);
+                frames.push((natural, floor, cap));
+            }
+            if frames.is_empty() {
+                continue;
+            }
+            let natural: f64 = frames.iter().map(|f| f.0).sum();
+            let bound = if grow {
+                frames.iter().map(|f| f.2 / f.0).fold(2.0, f64::min)
+            } else {
+                frames.iter().map(|f| f.1 / f.0).fold(0.0, f64::max)
+            };
+            let cur = natural * f.inline_scale;
+            let sign = if grow { 1.0 } else { -1.0 };
+            let want = (cur + sign * left * n) / natural;
+            let s = if grow {
+                (want.min(bound) * 100.0).floor() / 100.0
+            } else {
+                (want.max(bound) * 100.0).floor() / 100.0
+            };
+            if (s - f.inline_scale).abs() < 0.05 || (s > f.inline_scale) != grow {
+                continue;
+            }
+            left -= (natural * s - cur).abs() / n;
+            v.articles.get_mut(id)?.inline_scale = s;
+            subjects.push(format!("{id} {:.2}→{s:.2}", f.inline_scale));
+            if left <= 0.0 {
+                break;
+            }
+        }
+        if subjects.is_empty() || !grow && left > 0.0 {
+            return None;
+        }
+        let fill = r.fills[p].unwrap_or(0.0);
+        let why = if grow {
+            format!(
+                "taller inline photos fill the hole on page {} ({:.0}% full)",
+                p + 1,
+                fill * 100.0
+            )
+        } else {
+            format!(
+                "shorter inline photos pull a {:.0}% tail back from page {}",
+                fill * 100.0,
+                p + 1
+            )
+        };
+        Some((
+            v,
+            decision(
+                &subjects.join(", "),
+                "lead-photo",
+                "inline",
+                if grow { "taller" } else { "shorter" },
+                p + 1,
+                why,
             ),
         ))
     }
@@ -2320,7 +2495,7 @@ fn hole_after(r: &Reading, p: usize, id: &str) -> bool {
     };
     !marks[end + 1..]
         .iter()
-        .any(|m| matches!(m.kind.as_str(), "article" | "section" | "event"))
+        .any(|m| matches!(m.kind.as_str(), kind::ARTICLE | kind::SECTION | kind::EVENT))
 }
 
 /// The section a page belongs to: the last section mark at or before it.
@@ -2338,11 +2513,31 @@ fn segment_of(pages: &[PageInfo], p: usize) -> String {
         .unwrap_or_else(|| "__front".into())
 }
 
+/// The foreword's type at `s` × its size (floored to 1%), unless that is
+/// hardly a change.
+fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(FitPlan, Decision)> {
+    let s = (s * 100.0).floor() / 100.0;
+    if (s - plan.foreword_scale).abs() < 0.021 {
+        return None;
+    }
+    let mut v = plan.clone();
+    v.foreword_scale = s;
+    let d = decision(
+        "foreword",
+        "typography",
+        &format!("{:.2}", plan.foreword_scale),
+        &format!("{s:.2}"),
+        page,
+        why,
+    );
+    Some((v, d))
+}
+
 /// Whether a section's pages are better in `new` than in `old`: fewer
 /// under-filled pages, or as many with the first of them later or fuller.
 /// A page only a column block runs onto is mended by the spill correction
 /// of the next pass: it counts only when the real holes are even.
-fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str) -> bool {
+fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str, tiny_ok: bool) -> bool {
     let bad = |pages: &[PageInfo]| -> (Vec<(usize, f64)>, usize) {
         let r = Reading::new(pages);
         let start = (0..pages.len())
@@ -2383,8 +2578,14 @@ fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str) -> bool {
     if ns != os {
         return ns < os;
     }
+    // With `tiny_ok` (an article set shorter), a tail of a line or two is
+    // nearer mended than a deeper hole: the pull-back levers take it away in
+    // the next pass. (Not for the foreword: it has no such lever.)
+    const TINY: f64 = 0.06;
     match (o.first(), n.first()) {
-        (Some(a), Some(b)) => b.0 > a.0 || b.0 == a.0 && b.1 > a.1 + 0.15,
+        (Some(a), Some(b)) => {
+            b.0 > a.0 || b.0 == a.0 && (b.1 > a.1 + 0.15 || tiny_ok && b.1 < TINY && a.1 >= 0.2)
+        }
         _ => false,
     }
 }
@@ -2662,18 +2863,7 @@ mod tests {
     #[test]
     fn under_filled_pages_skip_designed_ones() {
         let mut cover = page(1, vec![]);
-        cover.marks.push(Mark {
-            kind: "page-kind".into(),
-            id: "cover".into(),
-            value: serde_json::Value::Null,
-            rect: Rect {
-                x: 0.0,
-                y: 0.0,
-                w: 0.0,
-                h: 0.0,
-            },
-            lengths: Default::default(),
-        });
+        cover.marks.push(mark("page-kind", "cover"));
         let pages = vec![
             cover,
             page(2, vec![col(50.0, 500.0, 300.0)]),
@@ -2682,6 +2872,71 @@ mod tests {
         let r = Reading::new(&pages);
         assert_eq!(r.fills[0], None);
         assert_eq!(r.underfilled(), vec![1]);
+    }
+
+    fn mark(kind: &str, id: &str) -> Mark {
+        Mark {
+            kind: kind.into(),
+            id: id.into(),
+            value: serde_json::Value::Null,
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 0.0,
+                h: 0.0,
+            },
+            lengths: Default::default(),
+        }
+    }
+
+    /// A section's first page, full, and its last page filled to `to`.
+    fn section_end(to: f64) -> Vec<PageInfo> {
+        let mut first = page(1, vec![col(50.0, 500.0, 750.0)]);
+        first.marks.push(mark("section", "s"));
+        vec![first, page(2, vec![col(50.0, 500.0, 60.0 + to * 690.0)])]
+    }
+
+    #[test]
+    fn a_near_empty_tail_is_progress_only_for_a_column_change() {
+        let deep = section_end(0.34);
+        let tiny = section_end(0.02);
+        // one hole either way: a tail of a line or two is nearer mended
+        // when the pull-back levers may take it away …
+        assert!(segment_improves(&deep, &tiny, "s", true));
+        // … and not otherwise (a foreword running over has none)
+        assert!(!segment_improves(&deep, &tiny, "s", false));
+        // a clearly fuller hole is progress either way
+        assert!(segment_improves(&tiny, &deep, "s", false));
+        // a mended page always is
+        assert!(segment_improves(&deep, &section_end(0.8), "s", false));
+    }
+
+    #[test]
+    fn foreword_type_steps_are_floored_and_never_tiny() {
+        let mut plan = FitPlan {
+            articles: BTreeMap::new(),
+            sections: BTreeMap::new(),
+            events_pages: None,
+            house_pages: 0,
+            events_flow: false,
+            events_columns: None,
+            foreword_scale: 1.0,
+            fillers: Vec::new(),
+            spare_tiles: 0,
+            events_features: Vec::new(),
+        };
+        let (v, d) = foreword_type(&plan, 1.119, 4, String::new()).unwrap();
+        assert_eq!(v.foreword_scale, 1.11);
+        assert_eq!((d.from.as_str(), d.to.as_str()), ("1.00", "1.11"));
+        assert!(foreword_type(&plan, 1.02, 4, String::new()).is_none());
+        plan.foreword_scale = 0.9;
+        assert_eq!(
+            foreword_type(&plan, 0.8, 4, String::new())
+                .unwrap()
+                .0
+                .foreword_scale,
+            0.8
+        );
     }
 
     #[test]
