@@ -2,7 +2,7 @@
 # Benchmarks folio against raw Typst (the PyPI `typst` package) and prints a
 # table; see bench/bench.py for what is measured.
 #
-#   bench/run.sh                 # release build, 3 runs, 10 edits
+#   bench/run.sh                 # release build, 5 runs, 10 edits
 #   BENCH_RUNS=5 BENCH_EDITS=20 bench/run.sh
 #   FOLIO_BIN=target/debug/folio bench/run.sh   # skip the release build
 set -euo pipefail
