@@ -634,12 +634,20 @@ impl crate::fit::Layout for Passes<'_> {
         // the previous document is replaced: free it before laying out again
         self.last = None;
         let (document, warnings) = compile::compile(self.world)?;
+        // A search would hold every pass's memoised layouts otherwise (RSS
+        // grew by ~13 MB a pass on the sample).
+        typst::comemo::evict(MEMO_AGE);
         crate::budget::check_pages(document.pages().len(), &self.project.issue)?;
         let pages = crate::inspect::inspect(&document, &self.index);
         self.last = Some((plan.clone(), document, warnings));
         Ok(pages)
     }
 }
+
+/// Passes a memoised layout is kept unused during a fit search: the next
+/// plans mostly reuse the last ones' (on the sample, peak RSS fell by about
+/// 80 MB with no measurable change in CPU time).
+const MEMO_AGE: usize = 2;
 
 /// Today's date from the clock, for rights-expiry checks only (never in output).
 pub fn today() -> (i32, u8, u8) {
