@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use common::*;
 
-/// Time limit for one build.
-const LIMIT: Duration = Duration::from_secs(120);
+/// Time limit for one build: a hang guard, not a speed test (speed lives in
+/// bench/). The 150-page article takes about 80 s in the test profile on an
+/// otherwise idle 2-core machine, its fitting passes laying out every page.
+const LIMIT: Duration = Duration::from_secs(400);
 
 /// The minimal fixture copied to `target/`, with its photos pointing at a
 /// known file `photos/base.jpg`.
