@@ -1174,19 +1174,23 @@ impl Engine<'_> {
                             .as_ref()
                             .is_some_and(|f| pages[p].has(kind::ARTICLE_END, &f.article.id)) =>
                 {
+                    // Its continuation page may be wider than the column
+                    // beside the rail: `ratio` is how much more it holds,
+                    // so the letter is 1 + ratio × fill first pages long.
+                    let len = 1.0 + foreword_ratio(&pages[p]) * fill;
                     // (steps: a paragraph or the signature may not break
                     // where the area says, and the rail changes with the type)
                     for k in [0.97, 0.9] {
-                        let s = (plan.foreword_scale / (1.0 + fill).sqrt() * k).max(0.8);
+                        let s = (plan.foreword_scale / len.sqrt() * k).max(0.8);
                         let why =
                             format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
                         out.extend(foreword_type(plan, s, page_no, why));
                     }
                     // … or, when it does not fit one page even so, larger
-                    // type fills its second page (within 40%)
-                    for target in [0.7, 0.8, 0.9] {
-                        let s =
-                            (plan.foreword_scale * ((1.0 + target) / (1.0 + fill)).sqrt()).min(1.4);
+                    // type fills its second page (within 40%), fullest first
+                    for target in [0.85, 0.75, 0.65] {
+                        let want = 1.0 + foreword_ratio(&pages[p]) * target;
+                        let s = (plan.foreword_scale * (want / len).sqrt()).min(1.4);
                         let why = format!(
                             "the foreword ran {:.0}% onto page {page_no}: its type fills that page",
                             fill * 100.0
@@ -2511,6 +2515,18 @@ fn segment_of(pages: &[PageInfo], p: usize) -> String {
                 .map(|m| m.id.clone())
         })
         .unwrap_or_else(|| "__front".into())
+}
+
+/// How much more text a foreword's continuation page holds than its first
+/// page's column beside the rail, as its end mark reports the two widths
+/// (1 when it does not).
+fn foreword_ratio(page: &PageInfo) -> f64 {
+    page.marks
+        .iter()
+        .filter(|m| m.kind == kind::ARTICLE_END)
+        .find_map(|m| Some(m.lengths.get("run")? / m.lengths.get("beside")?))
+        .filter(|r| r.is_finite() && *r >= 1.0)
+        .unwrap_or(1.0)
 }
 
 /// The foreword's type at `s` × its size (floored to 1%), unless that is
