@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{kind, page, theme, vpath};
+use crate::contract::{kind, length, page, theme, vpath};
 use crate::inspect::PageInfo;
 use crate::manifest::{FillerKind, SponsorSize};
 use crate::markdown::Block;
@@ -2524,7 +2524,9 @@ fn foreword_ratio(page: &PageInfo) -> f64 {
     page.marks
         .iter()
         .filter(|m| m.kind == kind::ARTICLE_END)
-        .find_map(|m| Some(m.lengths.get("run")? / m.lengths.get("beside")?))
+        .find_map(|m| {
+            Some(m.lengths.get(length::FOREWORD_RUN)? / m.lengths.get(length::FOREWORD_BESIDE)?)
+        })
         .filter(|r| r.is_finite() && *r >= 1.0)
         .unwrap_or(1.0)
 }
