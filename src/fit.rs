@@ -1156,45 +1156,40 @@ impl Engine<'_> {
                     out.extend(self.feature_variants(plan, page_no, fill));
                 }
                 // The foreword has its page to itself: its type grows to fill it
-                // (area grows with the square of the size), within 40%.
-                "typography" if page_kind(&pages[p]) == page::FOREWORD && fill > 0.05 => {
+                // (area grows with the square of the size), within 40%. (Not
+                // one that runs over: its rail leaves the first page short.)
+                "typography"
+                    if page_kind(&pages[p]) == page::FOREWORD
+                        && fill > 0.05
+                        && self.foreword_ends_on(&pages[p]) =>
+                {
                     let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
                     let why = format!("the foreword filled {:.0}% of its page", fill * 100.0);
                     out.extend(foreword_type(plan, s, page_no, why));
                 }
-                // A foreword too long for its page runs over: its type
-                // shrinks until it fits, down to 80% …
-                "typography"
-                    if p > 0
-                        && page_kind(&pages[p - 1]) == page::FOREWORD
-                        && page_kind(&pages[p]) == "flow"
-                        && self
-                            .issue
-                            .foreword
-                            .as_ref()
-                            .is_some_and(|f| pages[p].has(kind::ARTICLE_END, &f.article.id)) =>
-                {
-                    // Its continuation page may be wider than the column
-                    // beside the rail: `ratio` is how much more it holds,
-                    // so the letter is 1 + ratio × fill first pages long.
-                    let len = 1.0 + foreword_ratio(&pages[p]) * fill;
+                // A foreword too long for its page runs over, n pages: its
+                // type shrinks until it fits one page fewer, down to 80% …
+                "typography" if self.foreword_ends_on(&pages[p]) && foreword_run(pages, p) > 0 => {
+                    let n = foreword_run(pages, p);
+                    // Its continuation pages may be wider than the column
+                    // beside the rail: `ratio` is how much more one holds,
+                    // so the letter is `len` first pages long.
+                    let ratio = foreword_ratio(&pages[p]);
+                    let len = 1.0 + ratio * ((n - 1) as f64 + fill);
+                    let fewer = 1.0 + ratio * (n - 1) as f64;
+                    let why = format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
                     // (steps: a paragraph or the signature may not break
                     // where the area says, and the rail changes with the type)
                     for k in [0.97, 0.9] {
-                        let s = (plan.foreword_scale / len.sqrt() * k).max(0.8);
-                        let why =
-                            format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
-                        out.extend(foreword_type(plan, s, page_no, why));
+                        let s = (plan.foreword_scale * (fewer / len).sqrt() * k).max(0.8);
+                        out.extend(foreword_type(plan, s, page_no, why.clone()));
                     }
-                    // … or, when it does not fit one page even so, larger
-                    // type fills its second page (within 40%), fullest first
+                    // … or, when it does not even so, larger type fills its
+                    // last page (within 40%), fullest first
                     for target in [0.85, 0.75, 0.65] {
-                        let want = 1.0 + foreword_ratio(&pages[p]) * target;
+                        let want = 1.0 + ratio * ((n - 1) as f64 + target);
                         let s = (plan.foreword_scale * (want / len).sqrt()).min(1.4);
-                        let why = format!(
-                            "the foreword ran {:.0}% onto page {page_no}: its type fills that page",
-                            fill * 100.0
-                        );
+                        let why = format!("{why}: its type fills that page");
                         out.extend(foreword_type(plan, s, page_no, why));
                     }
                 }
@@ -1202,6 +1197,14 @@ impl Engine<'_> {
             }
         }
         out
+    }
+
+    /// Whether the foreword's text ends on `page`.
+    fn foreword_ends_on(&self, page: &PageInfo) -> bool {
+        self.issue
+            .foreword
+            .as_ref()
+            .is_some_and(|f| page.has(kind::ARTICLE_END, &f.article.id))
     }
 
     /// The pull-quote rung for the article `id` that ends on the under-filled
@@ -2515,6 +2518,20 @@ fn segment_of(pages: &[PageInfo], p: usize) -> String {
                 .map(|m| m.id.clone())
         })
         .unwrap_or_else(|| "__front".into())
+}
+
+/// How many pages past its first the foreword runs when it ends on the
+/// flowing page `p` (0: `p` is not such a page).
+fn foreword_run(pages: &[PageInfo], p: usize) -> usize {
+    if page_kind(&pages[p]) != "flow" {
+        return 0;
+    }
+    pages[..p]
+        .iter()
+        .rev()
+        .position(|q| page_kind(q) != "flow")
+        .filter(|&k| page_kind(&pages[p - 1 - k]) == page::FOREWORD)
+        .map_or(0, |k| k + 1)
 }
 
 /// How much more text a foreword's continuation page holds than its first
