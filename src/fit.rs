@@ -2909,6 +2909,30 @@ mod tests {
         assert_eq!(r.underfilled(), vec![1]);
     }
 
+    #[test]
+    fn a_foreword_run_is_counted_from_its_first_page_and_sized_by_its_widths() {
+        let mut fw = page(3, vec![]);
+        fw.marks.push(mark(kind::PAGE, page::FOREWORD));
+        let mut end = page(5, vec![]);
+        let mut m = mark(kind::ARTICLE_END, "fw");
+        m.lengths.insert(length::FOREWORD_BESIDE.into(), 300.0);
+        m.lengths.insert(length::FOREWORD_RUN.into(), 450.0);
+        end.marks.push(m);
+        let pages = vec![page(2, vec![]), fw, page(4, vec![]), end];
+        // two pages past the first; none when the run starts elsewhere
+        assert_eq!(foreword_run(&pages, 3), 2);
+        assert_eq!(foreword_run(&pages[2..], 1), 0);
+        assert_eq!(foreword_ratio(&pages[3]), 1.5);
+        // without the widths (or with nonsense ones) a page holds as much
+        assert_eq!(foreword_ratio(&pages[2]), 1.0);
+        let mut odd = page(5, vec![]);
+        let mut m = mark(kind::ARTICLE_END, "fw");
+        m.lengths.insert(length::FOREWORD_BESIDE.into(), 0.0);
+        m.lengths.insert(length::FOREWORD_RUN.into(), 450.0);
+        odd.marks.push(m);
+        assert_eq!(foreword_ratio(&odd), 1.0);
+    }
+
     fn mark(kind: &str, id: &str) -> Mark {
         Mark {
             kind: kind.into(),
