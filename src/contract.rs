@@ -49,6 +49,15 @@ pub mod kind {
     pub const FILLER: &str = "filler";
 }
 
+/// Lengths a marker carries besides its id (read from `Mark::lengths`).
+pub mod length {
+    /// digest: on the foreword's end mark when the letter runs over its
+    /// first page, the width of its column beside the title rail …
+    pub const FOREWORD_BESIDE: &str = "beside";
+    /// … and the width of the text after it (both columns on wide pages).
+    pub const FOREWORD_RUN: &str = "run";
+}
+
 /// A structural marker: its label and the kind its value carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Marker {

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{kind, page, theme, vpath};
+use crate::contract::{kind, length, page, theme, vpath};
 use crate::inspect::PageInfo;
 use crate::manifest::{FillerKind, SponsorSize};
 use crate::markdown::Block;
@@ -1156,41 +1156,40 @@ impl Engine<'_> {
                     out.extend(self.feature_variants(plan, page_no, fill));
                 }
                 // The foreword has its page to itself: its type grows to fill it
-                // (area grows with the square of the size), within 40%.
-                "typography" if page_kind(&pages[p]) == page::FOREWORD && fill > 0.05 => {
+                // (area grows with the square of the size), within 40%. (Not
+                // one that runs over: its rail leaves the first page short.)
+                "typography"
+                    if page_kind(&pages[p]) == page::FOREWORD
+                        && fill > 0.05
+                        && self.foreword_ends_on(&pages[p]) =>
+                {
                     let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
                     let why = format!("the foreword filled {:.0}% of its page", fill * 100.0);
                     out.extend(foreword_type(plan, s, page_no, why));
                 }
-                // A foreword too long for its page runs over: its type
-                // shrinks until it fits, down to 80% …
-                "typography"
-                    if p > 0
-                        && page_kind(&pages[p - 1]) == page::FOREWORD
-                        && page_kind(&pages[p]) == "flow"
-                        && self
-                            .issue
-                            .foreword
-                            .as_ref()
-                            .is_some_and(|f| pages[p].has(kind::ARTICLE_END, &f.article.id)) =>
-                {
+                // A foreword too long for its page runs over, n pages: its
+                // type shrinks until it fits one page fewer, down to 80% …
+                "typography" if self.foreword_ends_on(&pages[p]) && foreword_run(pages, p) > 0 => {
+                    let n = foreword_run(pages, p);
+                    // Its continuation pages may be wider than the column
+                    // beside the rail: `ratio` is how much more one holds,
+                    // so the letter is `len` first pages long.
+                    let ratio = foreword_ratio(&pages[p]);
+                    let len = 1.0 + ratio * ((n - 1) as f64 + fill);
+                    let fewer = 1.0 + ratio * (n - 1) as f64;
+                    let why = format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
                     // (steps: a paragraph or the signature may not break
                     // where the area says, and the rail changes with the type)
                     for k in [0.97, 0.9] {
-                        let s = (plan.foreword_scale / (1.0 + fill).sqrt() * k).max(0.8);
-                        let why =
-                            format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
-                        out.extend(foreword_type(plan, s, page_no, why));
+                        let s = (plan.foreword_scale * (fewer / len).sqrt() * k).max(0.8);
+                        out.extend(foreword_type(plan, s, page_no, why.clone()));
                     }
-                    // … or, when it does not fit one page even so, larger
-                    // type fills its second page (within 40%)
-                    for target in [0.7, 0.8, 0.9] {
-                        let s =
-                            (plan.foreword_scale * ((1.0 + target) / (1.0 + fill)).sqrt()).min(1.4);
-                        let why = format!(
-                            "the foreword ran {:.0}% onto page {page_no}: its type fills that page",
-                            fill * 100.0
-                        );
+                    // … or, when it does not even so, larger type fills its
+                    // last page (within 40%), fullest first
+                    for target in [0.85, 0.75, 0.65] {
+                        let want = 1.0 + ratio * ((n - 1) as f64 + target);
+                        let s = (plan.foreword_scale * (want / len).sqrt()).min(1.4);
+                        let why = format!("{why}: its type fills that page");
                         out.extend(foreword_type(plan, s, page_no, why));
                     }
                 }
@@ -1198,6 +1197,14 @@ impl Engine<'_> {
             }
         }
         out
+    }
+
+    /// Whether the foreword's text ends on `page`.
+    fn foreword_ends_on(&self, page: &PageInfo) -> bool {
+        self.issue
+            .foreword
+            .as_ref()
+            .is_some_and(|f| page.has(kind::ARTICLE_END, &f.article.id))
     }
 
     /// The pull-quote rung for the article `id` that ends on the under-filled
@@ -2513,6 +2520,34 @@ fn segment_of(pages: &[PageInfo], p: usize) -> String {
         .unwrap_or_else(|| "__front".into())
 }
 
+/// How many pages past its first the foreword runs when it ends on the
+/// flowing page `p` (0: `p` is not such a page).
+fn foreword_run(pages: &[PageInfo], p: usize) -> usize {
+    if page_kind(&pages[p]) != "flow" {
+        return 0;
+    }
+    pages[..p]
+        .iter()
+        .rev()
+        .position(|q| page_kind(q) != "flow")
+        .filter(|&k| page_kind(&pages[p - 1 - k]) == page::FOREWORD)
+        .map_or(0, |k| k + 1)
+}
+
+/// How much more text a foreword's continuation page holds than its first
+/// page's column beside the rail, as its end mark reports the two widths
+/// (1 when it does not).
+fn foreword_ratio(page: &PageInfo) -> f64 {
+    page.marks
+        .iter()
+        .filter(|m| m.kind == kind::ARTICLE_END)
+        .find_map(|m| {
+            Some(m.lengths.get(length::FOREWORD_RUN)? / m.lengths.get(length::FOREWORD_BESIDE)?)
+        })
+        .filter(|r| r.is_finite() && *r >= 1.0)
+        .unwrap_or(1.0)
+}
+
 /// The foreword's type at `s` × its size (floored to 1%), unless that is
 /// hardly a change.
 fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(FitPlan, Decision)> {
@@ -2872,6 +2907,30 @@ mod tests {
         let r = Reading::new(&pages);
         assert_eq!(r.fills[0], None);
         assert_eq!(r.underfilled(), vec![1]);
+    }
+
+    #[test]
+    fn a_foreword_run_is_counted_from_its_first_page_and_sized_by_its_widths() {
+        let mut fw = page(3, vec![]);
+        fw.marks.push(mark(kind::PAGE, page::FOREWORD));
+        let mut end = page(5, vec![]);
+        let mut m = mark(kind::ARTICLE_END, "fw");
+        m.lengths.insert(length::FOREWORD_BESIDE.into(), 300.0);
+        m.lengths.insert(length::FOREWORD_RUN.into(), 450.0);
+        end.marks.push(m);
+        let pages = vec![page(2, vec![]), fw, page(4, vec![]), end];
+        // two pages past the first; none when the run starts elsewhere
+        assert_eq!(foreword_run(&pages, 3), 2);
+        assert_eq!(foreword_run(&pages[2..], 1), 0);
+        assert_eq!(foreword_ratio(&pages[3]), 1.5);
+        // without the widths (or with nonsense ones) a page holds as much
+        assert_eq!(foreword_ratio(&pages[2]), 1.0);
+        let mut odd = page(5, vec![]);
+        let mut m = mark(kind::ARTICLE_END, "fw");
+        m.lengths.insert(length::FOREWORD_BESIDE.into(), 0.0);
+        m.lengths.insert(length::FOREWORD_RUN.into(), 450.0);
+        odd.marks.push(m);
+        assert_eq!(foreword_ratio(&odd), 1.0);
     }
 
     fn mark(kind: &str, id: &str) -> Mark {

@@ -1,8 +1,9 @@
 //! The fitting engine on content the layout was not tuned to: the sample
 //! with every body cut to 60%, with each section's articles in reverse
-//! order, and with perfect binding. Each of these once failed to build or
-//! left pages half empty; each must build, with a page count the binding
-//! accepts and its pages reported by `folio check --format json`.
+//! order, with perfect binding, and with a foreword longer than its page.
+//! Each of these once failed to build or left pages half empty; each must
+//! build, with a page count the binding accepts and its pages reported by
+//! `folio check --format json`.
 
 mod common;
 
@@ -150,4 +151,58 @@ fn perfect_binding_asks_only_for_an_even_count() {
         .filter(|p| p["kind"] == "house")
         .count();
     assert_eq!(house, 0, "house pages added for an even count");
+}
+
+/// A foreword twice as long as its page: after the first page (the title
+/// rail beside the letter) the rest runs at the page's full width, and its
+/// type is sized to fill that second page, which a rail kept empty there
+/// could not fill past about 60%.
+#[test]
+fn long_foreword_fills_its_second_page() {
+    let tmp = minimal_copy("long-foreword", |d| {
+        let text =
+            std::fs::read_to_string(root().join("issues/2023-q3/articles/foreword.md")).unwrap();
+        let body = text.splitn(3, "+++").nth(2).unwrap().trim().to_string();
+        let long = [body.as_str(); 2].join("\n\n");
+        std::fs::write(
+            d.join("articles/fw.md"),
+            format!("+++\ntitle = \"Foreword\"\n+++\n\n{long}\n"),
+        )
+        .unwrap();
+        rewrite(&d.join("issue.toml"), |s| {
+            s.replacen(
+                "[[sections]]",
+                "[foreword]\narticle = \"articles/fw.md\"\n[foreword.signature]\nname = \"A. Signer\"\nposition = \"Chair\"\norganisation = \"Test\"\n\n[[sections]]",
+                1,
+            )
+        });
+    });
+    let (_, _, _, json) = check(tmp.path());
+    let pages = json["pages"].as_array().unwrap();
+    let at = pages
+        .iter()
+        .position(|p| p["kind"] == "foreword")
+        .expect("a foreword page");
+    let fill = |i: usize| pages[i]["fill"].as_f64().unwrap_or(0.0);
+    // the letter takes two pages: the second is its continuation, not a
+    // page the signature was pushed onto
+    let next = &pages[at + 1];
+    assert_eq!(next["kind"], "flow", "no continuation page: {next}");
+    assert!(
+        fill(at) >= 0.6 && fill(at + 1) >= 0.7,
+        "foreword pages {:.2} / {:.2}",
+        fill(at),
+        fill(at + 1)
+    );
+    assert_ne!(
+        pages[at + 2]["kind"],
+        "flow",
+        "the foreword ran onto a third page"
+    );
+    let grew = json["fit"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["subject"] == "foreword" && d["lever"] == "typography");
+    assert!(grew, "the foreword's type was not sized to its pages");
 }
