@@ -1955,8 +1955,7 @@ impl Engine<'_> {
             }
         }
         // Nothing reached the count: the last pass must be the kept plan's.
-        let pages = self.run(layout, &plan)?;
-        Ok((plan, pages))
+        self.restore(layout, plan)
     }
 
     /// The manifest's fillers, for the page count: each house ad is a page,

@@ -711,15 +711,8 @@ pub fn build(
         .collect();
     for (path, r) in rendered {
         crate::output::write_atomic(&path, &r.pdf).map_err(|e| {
-            Diag::error(
-                "io",
-                format!(
-                    "cannot write {}: {}",
-                    path.display(),
-                    crate::safe_io::explain_io(&e)
-                ),
-            )
-            .hint("check that the output folder exists and is writable")
+            crate::safe_io::write_failed(&path, &e)
+                .hint("check that the output folder exists and is writable")
         })?;
         written.push((r.profile, path, r.document.pages().len(), r.pdf.len()));
     }

@@ -127,6 +127,14 @@ pub fn read_text_input(path: &Path) -> Result<Vec<u8>, ReadProblem> {
     read_input(path, MAX_TEXT_BYTES)
 }
 
+/// The diagnostic for a file folio could not write (callers add the hint).
+pub fn write_failed(path: &std::path::Path, e: &std::io::Error) -> crate::diag::Diag {
+    crate::diag::Diag::error(
+        "io",
+        format!("cannot write {}: {}", path.display(), explain_io(e)),
+    )
+}
+
 /// An I/O error in words (without "os error N").
 pub fn explain_io(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;

@@ -195,16 +195,7 @@ pub struct Scaffold {
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Diag + '_ {
-    move |e| {
-        Diag::error(
-            "io",
-            format!(
-                "cannot write {}: {}",
-                path.display(),
-                crate::safe_io::explain_io(&e)
-            ),
-        )
-    }
+    move |e| crate::safe_io::write_failed(path, &e)
 }
 
 /// The next issue's quarter, label, period and date.

@@ -171,15 +171,8 @@ impl Session {
         compiled.timings.export = start.elapsed();
         let start = Instant::now();
         crate::output::write_atomic(output, &pdf).map_err(|e| {
-            Diag::error(
-                "io",
-                format!(
-                    "cannot write {}: {}",
-                    output.display(),
-                    crate::safe_io::explain_io(&e)
-                ),
-            )
-            .hint("check that the output folder exists and is writable")
+            crate::safe_io::write_failed(output, &e)
+                .hint("check that the output folder exists and is writable")
         })?;
         compiled.timings.write = start.elapsed();
         let pages = compiled.doc.pages().len();

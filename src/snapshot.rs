@@ -409,16 +409,9 @@ pub fn remove_stale_pages(dir: &Path, keep: &[&str]) -> FolioResult<()> {
 /// Writes a file atomically, turning I/O errors into diagnostics.
 pub fn write_file(path: &Path, bytes: &[u8]) -> FolioResult<()> {
     crate::output::write_atomic(path, bytes).map_err(|e| {
-        Diag::error(
-            "io",
-            format!(
-                "cannot write {}: {}",
-                path.display(),
-                crate::safe_io::explain_io(&e)
-            ),
-        )
-        .hint("check that the folder is writable")
-        .into()
+        crate::safe_io::write_failed(path, &e)
+            .hint("check that the folder is writable")
+            .into()
     })
 }
 
