@@ -93,6 +93,10 @@ pub struct ArticleFit {
     pub lead_scale: f64,
     /// Lines added to (or taken from) the balanced column height.
     pub balance: i32,
+    /// Lines of space after the column block: what balancing took off its
+    /// height where moving what follows up would have opened a hole.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gap: i32,
     /// Text columns, when fitting changed them (none: as the article says).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub columns: Option<u8>,
@@ -124,8 +128,32 @@ pub struct ArticleFit {
     pub inline_scale: f64,
 }
 
+impl ArticleFit {
+    /// The parameters of a first pass: the layout's natural sizes.
+    pub fn new(start: Start) -> Self {
+        Self {
+            start,
+            lead_scale: 1.0,
+            balance: 0,
+            gap: 0,
+            columns: None,
+            lead: Lead::Head,
+            pull_quotes: 0,
+            quotes: QuoteStyle::Display,
+            tracking: 0.0,
+            leading: None,
+            unhyphenated: Vec::new(),
+            inline_scale: 1.0,
+        }
+    }
+}
+
 fn one() -> f64 {
     1.0
+}
+
+fn is_zero(n: &i32) -> bool {
+    *n == 0
 }
 
 /// How a body's `>` quotes are set.
@@ -238,22 +266,7 @@ impl FitPlan {
                         } else {
                             Start::Flow
                         };
-                        articles.insert(
-                            a.id.clone(),
-                            ArticleFit {
-                                start,
-                                lead_scale: 1.0,
-                                balance: 0,
-                                columns: None,
-                                lead: Lead::Head,
-                                pull_quotes: 0,
-                                quotes: QuoteStyle::Display,
-                                tracking: 0.0,
-                                leading: None,
-                                unhyphenated: Vec::new(),
-                                inline_scale: 1.0,
-                            },
-                        );
+                        articles.insert(a.id.clone(), ArticleFit::new(start));
                         first = false;
                     }
                     Item::Sponsor(sp) if sp.size == SponsorSize::Full => first = true,
@@ -1034,6 +1047,7 @@ impl Engine<'_> {
                             if let Some(f) = v.articles.get_mut(id) {
                                 f.columns = Some(n);
                                 f.balance = 0;
+                                f.gap = 0;
                             }
                             let d = decision(
                                 id,
@@ -2215,8 +2229,10 @@ impl Engine<'_> {
 
     /// Balances the last page of multi-column articles: when one column ends
     /// more than a line below the others, the column height is corrected by
-    /// whole lines. One pass tries every article's correction; an article
-    /// keeps its own only when its columns got closer on the same page.
+    /// whole lines, every article in one pass. First as it is, moving what
+    /// follows up; where that made a section's pages worse, the lines taken
+    /// off stay as space after the article (`gap`), so nothing after it
+    /// moves. A last pass corrects what is left, keeping the space.
     fn balance(
         &mut self,
         layout: &mut dyn Layout,
@@ -2224,103 +2240,27 @@ impl Engine<'_> {
         mut pages: Vec<PageInfo>,
         lenient: bool,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
-        let spread = |pages: &[PageInfo], id: &str| {
-            column_ends(pages, id).map(|(ends, _, page)| {
-                let used: Vec<f64> = ends.into_iter().filter(|e| *e > 0.0).collect();
-                let hi = used.iter().copied().fold(f64::MIN, f64::max);
-                let lo = used.iter().copied().fold(f64::MAX, f64::min);
-                (if used.len() < 2 { 0.0 } else { hi - lo }, page)
-            })
-        };
-        // articles of sections that got worse in a joint pass are retried one
-        // at a time; an article that fails alone is left as it is
-        let mut singles: Vec<String> = Vec::new();
+        // articles a correction did not bring closer
         let mut frozen: BTreeSet<String> = BTreeSet::new();
-        for round in 0..6 {
+        for round in 0..3 {
             if !self.uses("balance") || !self.budget() {
                 break;
             }
-            let only = if round > 0 && !singles.is_empty() {
-                Some(singles.remove(0))
-            } else {
-                None
-            };
-            if round > 0 && only.is_none() && frozen.is_empty() && singles.is_empty() && round > 1 {
+            let trials = balance_trials(&plan, &pages, &frozen, round > 0);
+            if trials.is_empty() {
                 break;
             }
             let mut v = plan.clone();
-            let mut tried = Vec::new();
-            for (id, f) in &plan.articles {
-                if only.as_ref().is_some_and(|o| o != id) || only.is_none() && frozen.contains(id) {
-                    continue;
-                }
-                let Some((delta, page)) = imbalance(&pages, id) else {
-                    continue;
-                };
-                let b = f.balance + delta;
-                if let Some(f) = v.articles.get_mut(id) {
-                    f.balance = b;
-                }
-                tried.push((id.clone(), f.balance, b, page));
-            }
-            if tried.is_empty() {
-                if singles.is_empty() {
-                    break;
-                }
-                continue;
+            for t in &trials {
+                t.apply(&mut v);
             }
             let got = self.run(layout, &v)?;
-            // sections are independent: one whose pages got worse keeps none
-            let worse = |seg: &str| {
-                let count = |ps: &[PageInfo]| {
-                    let r = Reading::new(ps);
-                    let in_seg: Vec<usize> = (0..ps.len())
-                        .filter(|&i| segment_of(ps, i) == seg)
-                        .collect();
-                    let bad = in_seg
-                        .iter()
-                        .filter(|&&i| r.fills[i].is_some_and(|f| f < MIN_FILL))
-                        .count();
-                    (in_seg.len(), bad)
-                };
-                let (a, b) = (count(&pages), count(&got));
-                b.0 != a.0 || !lenient && b.1 > a.1
-            };
             let mut keep = plan.clone();
             let mut ds = Vec::new();
-            for (id, from, to, page) in tried {
-                if page == 0 || worse(&segment_of(&pages, page - 1)) {
-                    if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
-                        eprintln!("  balance {id} {from}→{to}: its section got worse");
-                    }
-                    if only.is_none() {
-                        singles.push(id);
-                    } else {
-                        frozen.insert(id);
-                    }
-                    continue;
-                }
-                let (before, after) = (spread(&pages, &id), spread(&got, &id));
-                if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
-                    eprintln!("  balance {id} {from}→{to}: {before:?} → {after:?}");
-                }
-                if let (Some((b, bp)), Some((a, ap))) = (before, after)
-                    && ap == bp
-                    && a < b - 0.5
-                {
-                    if let Some(f) = keep.articles.get_mut(&id) {
-                        f.balance = to;
-                    }
-                    ds.push(decision(
-                        &id,
-                        "balance",
-                        &from.to_string(),
-                        &to.to_string(),
-                        page,
-                        format!("its columns ended {b:.0} pt apart, now {a:.0} pt"),
-                    ));
-                } else {
-                    frozen.insert(id);
+            for t in trials {
+                if let Some(d) = judge_balance(&t, &pages, &got, lenient, &mut frozen) {
+                    t.apply(&mut keep);
+                    ds.push(d);
                 }
             }
             if ds.is_empty() {
@@ -2396,6 +2336,198 @@ impl Engine<'_> {
         // Photos do not move the layout, but the final pass must be this plan's.
         let got = self.run(layout, &v)?;
         Ok((v, got))
+    }
+}
+
+/// One article's balancing step: its `balance` and `gap` before and after.
+struct BalanceTrial {
+    id: String,
+    from: (i32, i32),
+    to: (i32, i32),
+    /// A paragraph to set without hyphenation (one line longer, mostly):
+    /// three columns of 3k + 1 lines end k + 1, k + 1, k − 1 at any whole
+    /// height, 3k + 2 lines end k + 1, k + 1, k.
+    unhyphenate: Option<usize>,
+    /// The article's last page, 1-based.
+    page: usize,
+}
+
+impl BalanceTrial {
+    /// Sets the step in `plan`.
+    fn apply(&self, plan: &mut FitPlan) {
+        if let Some(f) = plan.articles.get_mut(&self.id) {
+            (f.balance, f.gap) = (self.to.0, self.to.1);
+            if let Some(i) = self.unhyphenate
+                && !f.unhyphenated.contains(&i)
+            {
+                f.unhyphenated.push(i);
+                f.unhyphenated.sort_unstable();
+            }
+        }
+    }
+}
+
+/// The article's last paragraph (0-based among its paragraphs), when its
+/// last page ends three columns a whole line too unevenly for any height.
+fn remainder_paragraph(pages: &[PageInfo], id: &str, f: &ArticleFit) -> Option<usize> {
+    let (ends, pitch, _) = column_ends(pages, id)?;
+    let hi = ends.iter().copied().fold(f64::MIN, f64::max);
+    let lo = ends.iter().copied().fold(f64::MAX, f64::min);
+    if ends.len() != 3 || hi - lo <= pitch + 1.0 || hi - lo > 2.0 * pitch + 3.0 {
+        return None;
+    }
+    let last = pages
+        .iter()
+        .flat_map(|p| &p.marks)
+        .filter(|m| m.kind == kind::PARA && m.id == id)
+        .filter_map(|m| m.value.get("index").and_then(|i| i.as_u64()))
+        .max()? as usize;
+    (!f.unhyphenated.contains(&last)).then_some(last)
+}
+
+/// The corrections to try: every unbalanced article not frozen. A shorter
+/// block leaves the lines it gave up as `gap` when `keep_place` (or when it
+/// already keeps some); a taller one takes its gap back first.
+fn balance_trials(
+    plan: &FitPlan,
+    pages: &[PageInfo],
+    frozen: &BTreeSet<String>,
+    keep_place: bool,
+) -> Vec<BalanceTrial> {
+    let mut out = Vec::new();
+    for (id, f) in &plan.articles {
+        if frozen.contains(id) {
+            continue;
+        }
+        let Some((delta, page)) = imbalance(pages, id) else {
+            if let Some(i) = remainder_paragraph(pages, id, f)
+                && let Some((_, _, last)) = column_ends(pages, id)
+            {
+                out.push(BalanceTrial {
+                    id: id.clone(),
+                    from: (f.balance, f.gap),
+                    to: (f.balance, f.gap),
+                    unhyphenate: Some(i),
+                    page: last + 1,
+                });
+            }
+            continue;
+        };
+        let gap = if delta > 0 {
+            (f.gap - delta).max(0)
+        } else if keep_place || f.gap > 0 {
+            f.gap - delta
+        } else {
+            f.gap
+        };
+        out.push(BalanceTrial {
+            id: id.clone(),
+            from: (f.balance, f.gap),
+            to: (f.balance + delta, gap),
+            unhyphenate: None,
+            page,
+        });
+    }
+    // a taller block moves what follows, and with it the column ends the
+    // other steps were measured for: it goes alone
+    if out.iter().any(|t| t.to.0 <= t.from.0) {
+        out.retain(|t| t.to.0 <= t.from.0);
+    }
+    out
+}
+
+/// Whether a balancing step is kept: its section's pages are no worse and
+/// its columns got closer on the same page. A step that does not bring them
+/// closer freezes the article.
+fn judge_balance(
+    t: &BalanceTrial,
+    pages: &[PageInfo],
+    got: &[PageInfo],
+    lenient: bool,
+    frozen: &mut BTreeSet<String>,
+) -> Option<Decision> {
+    let trace = std::env::var_os("FOLIO_FIT_TRACE").is_some();
+    let seg = segment_of(pages, t.page - 1);
+    let count = |ps: &[PageInfo]| {
+        let r = Reading::new(ps);
+        let in_seg: Vec<usize> = (0..ps.len())
+            .filter(|&i| segment_of(ps, i) == seg)
+            .collect();
+        let bad = in_seg
+            .iter()
+            .filter(|&&i| r.fills[i].is_some_and(|f| f < MIN_FILL))
+            .count();
+        (in_seg.len(), bad)
+    };
+    let ((n0, bad0), (n1, bad1)) = (count(pages), count(got));
+    if n1 != n0 || !lenient && bad1 > bad0 {
+        if trace {
+            eprintln!(
+                "  balance {} {:?}→{:?}: its section got worse",
+                t.id, t.from, t.to
+            );
+        }
+        // a taller block cannot keep its place: leave it as it is
+        if t.to.0 > t.from.0 {
+            frozen.insert(t.id.clone());
+        }
+        return None;
+    }
+    let spread = |ps: &[PageInfo]| {
+        column_ends(ps, &t.id).map(|(ends, _, page)| {
+            let hi = ends.iter().copied().fold(f64::MIN, f64::max);
+            let lo = ends.iter().copied().fold(f64::MAX, f64::min);
+            (hi - lo, page)
+        })
+    };
+    let (before, after) = (spread(pages), spread(got));
+    if trace {
+        eprintln!(
+            "  balance {} {:?}→{:?}: {before:?} → {after:?}",
+            t.id, t.from, t.to
+        );
+    }
+    let (pitch, last) = column_ends(pages, &t.id).map_or((0.0, 0), |(_, p, l)| (p, l));
+    // a photo running onto what follows is worse than uneven columns
+    let overrun_mended = photo_overrun(&pages[last], &t.id, pitch).is_some()
+        && after
+            .is_some_and(|(_, ap)| ap == last && photo_overrun(&got[ap], &t.id, pitch).is_none());
+    match (before, after) {
+        (Some((b, _)), Some((a, _))) if overrun_mended => Some(decision(
+            &t.id,
+            "balance",
+            &t.from.0.to_string(),
+            &t.to.0.to_string(),
+            t.page,
+            format!(
+                "an inline photo ran past its column block; its columns end {b:.0} → {a:.0} pt apart"
+            ),
+        )),
+        (Some((b, bp)), Some((a, ap))) if ap == bp && a < b - 0.5 && !overflows(got, &t.id) => {
+            Some(decision(
+                &t.id,
+                "balance",
+                &t.from.0.to_string(),
+                &t.to.0.to_string(),
+                t.page,
+                if let Some(i) = t.unhyphenate {
+                    format!(
+                        "its columns ended {b:.0} pt apart, now {a:.0} pt: paragraph {} set without hyphenation",
+                        i + 1
+                    )
+                } else if t.to.1 > t.from.1 {
+                    format!(
+                        "its columns ended {b:.0} pt apart, now {a:.0} pt; the lines taken off stay as space after it"
+                    )
+                } else {
+                    format!("its columns ended {b:.0} pt apart, now {a:.0} pt")
+                },
+            ))
+        }
+        _ => {
+            frozen.insert(t.id.clone());
+            None
+        }
     }
 }
 
@@ -2752,63 +2884,145 @@ fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
 /// the page (0-based). None for one-column articles.
 pub fn column_ends(pages: &[PageInfo], id: &str) -> Option<(Vec<f64>, f64, usize)> {
     let last = pages.iter().rposition(|p| p.has(kind::ARTICLE_END, id))?;
-    let p = &pages[last];
+    let (cols, pitch) = columns_of(pages, id)?;
+    Some((column_bottoms(&pages[last], id, cols, pitch)?, pitch, last))
+}
+
+/// Where the columns of a multi-column article end on each page it
+/// continues past (0-based page, the lowest baseline in each column): pages
+/// where all of them should end on the same baseline, the text block's last.
+pub fn continued_column_ends(pages: &[PageInfo], id: &str) -> Vec<(usize, Vec<f64>)> {
+    let Some((cols, pitch)) = columns_of(pages, id) else {
+        return Vec::new();
+    };
+    let Some(first) = pages.iter().position(|p| p.has(kind::FIT, id)) else {
+        return Vec::new();
+    };
+    let Some(last) = pages.iter().rposition(|p| p.has(kind::ARTICLE_END, id)) else {
+        return Vec::new();
+    };
+    (first..last)
+        .filter_map(|i| Some((i, column_bottoms(&pages[i], id, cols, pitch)?)))
+        .collect()
+}
+
+/// An article's number of columns and line pitch (its `fit` mark), when it
+/// has more than one column.
+fn columns_of(pages: &[PageInfo], id: &str) -> Option<(usize, f64)> {
     let fit = pages
         .iter()
         .flat_map(|q| &q.marks)
         .find(|m| m.kind == kind::FIT && m.id == id)?;
     let cols = fit.value.get("columns")?.as_u64()? as usize;
     let pitch = *fit.lengths.get("pitch")?;
-    if cols < 2 || pitch <= 0.0 {
+    (cols >= 2 && pitch > 0.0).then_some((cols, pitch))
+}
+
+/// The lowest text baseline in each of an article's columns on page `p`:
+/// its lines between its head (or the text block's top) and its `after`
+/// marker (or the text block's foot). A column without text counts as ending
+/// a line above the first line of the others.
+fn column_bottoms(p: &PageInfo, id: &str, cols: usize, pitch: f64) -> Option<Vec<f64>> {
+    let body = p.body()?;
+    let mark = |kind: &str| p.marks.iter().find(|m| m.kind == kind && m.id == id);
+    let bottom = mark(kind::AFTER).map_or(body[3], |m| m.rect.y);
+    // the body starts at its first paragraph, below the head, when the
+    // article starts on this page; what stands above belongs to others
+    let first_para = p.marks.iter().find(|m| {
+        m.kind == kind::PARA
+            && m.id == id
+            && m.value.get("index").and_then(|i| i.as_u64()) == Some(0)
+    });
+    let top = match (first_para, mark(kind::ARTICLE)) {
+        (Some(m), _) => m.rect.y - pitch / 2.0,
+        (None, Some(m)) => m.rect.y,
+        (None, None) => body[1],
+    };
+    let gutter = 5.5 * 72.0 / 25.4;
+    let w = (body[2] - body[0] - (cols as f64 - 1.0) * gutter) / cols as f64;
+    let mut bottoms = vec![0.0f64; cols];
+    let mut first = f64::MAX;
+    for r in &p.content {
+        // lines only: not the head's full-width runs, not photos (a line's
+        // punctuation may hang a few points past its column)
+        if r.y < top || r.y + r.h > bottom + 2.0 || r.h > 3.0 * pitch || r.w > w + 8.0 {
+            continue;
+        }
+        // by the run's middle: a line starts exactly on its column's edge
+        let mid = r.x + r.w / 2.0;
+        let c = (((mid - body[0]) / (w + gutter)).floor().max(0.0) as usize).min(cols - 1);
+        bottoms[c] = bottoms[c].max(r.y + r.h);
+        first = first.min(r.y + r.h);
+    }
+    if first == f64::MAX {
         return None;
     }
-    let after = p
+    for b in bottoms.iter_mut().filter(|b| **b == 0.0) {
+        *b = first - pitch;
+    }
+    Some(bottoms)
+}
+
+/// Lines an inline photo on an article's last page runs past the foot of
+/// its column block (onto what follows), with room for its caption.
+fn photo_overrun(p: &PageInfo, id: &str, pitch: f64) -> Option<i32> {
+    let body = p.body()?;
+    let foot = p
         .marks
         .iter()
-        .find(|m| m.kind == kind::AFTER && m.id == id)?;
-    let body = p.body()?;
-    // the body starts below the head when the article starts on this page
+        .find(|m| m.kind == kind::AFTER && m.id == id)?
+        .rect
+        .y;
     let top = p
         .marks
         .iter()
         .find(|m| m.kind == kind::ARTICLE && m.id == id)
         .map_or(body[1], |m| m.rect.y);
-    let gutter = 5.5 * 72.0 / 25.4;
-    let w = (body[2] - body[0] - (cols as f64 - 1.0) * gutter) / cols as f64;
-    let mut bottoms = vec![0.0f64; cols];
-    for r in &p.content {
-        // lines only: not the head's full-width runs, not photos
-        if r.y < top || r.y + r.h > after.rect.y + 2.0 || r.h > 3.0 * pitch || r.w > w + 2.0 {
-            continue;
-        }
-        let c = (((r.x - body[0]) / (w + gutter)).floor().max(0.0) as usize).min(cols - 1);
-        bottoms[c] = bottoms[c].max(r.y + r.h);
-    }
-    Some((bottoms, pitch, last))
+    let over = p
+        .images
+        .iter()
+        .map(|im| im.visible)
+        .filter(|r| r.y >= top - 1.0 && r.y < foot && r.w < (body[2] - body[0]) * 0.6)
+        .map(|r| r.y + r.h - foot)
+        .fold(0.0f64, f64::max);
+    (over > 1.0).then(|| (over / pitch).ceil() as i32 + 3)
+}
+
+/// Whether an article's last column ends below its first: its column block
+/// is too short and the text runs past its foot.
+fn overflows(pages: &[PageInfo], id: &str) -> bool {
+    column_ends(pages, id)
+        .is_some_and(|(ends, pitch, _)| ends.last().is_some_and(|l| *l > ends[0] + pitch / 2.0))
 }
 
 /// For a multi-column article's last page: how many lines the column height
-/// should change by (negative when the first column runs long), and the page.
+/// should change by (negative when the first column runs long), and the page
+/// (1-based). None when balanced, or when no whole-line change of the height
+/// brings the columns closer (three columns of 3k + 1 lines end k + 1,
+/// k + 1, k − 1 at best).
 fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
-    let (bottoms, pitch, last) = column_ends(pages, id)?;
-    let used: Vec<f64> = bottoms.iter().copied().filter(|b| *b > 0.0).collect();
-    if used.len() < 2 {
-        return None;
+    let (used, pitch, last) = column_ends(pages, id)?;
+    if let Some(lines) = photo_overrun(&pages[last], id, pitch) {
+        return Some((lines, last + 1));
     }
     let hi = used.iter().copied().fold(f64::MIN, f64::max);
     let lo = used.iter().copied().fold(f64::MAX, f64::min);
-    // more than one line apart
-    let lines = if hi - lo > pitch + 1.0 {
-        ((hi - lo) / pitch).ceil() as i32
-    } else {
-        0
-    };
-    // the last column shortest: the block is too tall by about the distance
-    // of the longest from the mean column end; otherwise too short
+    if hi - lo <= pitch + 1.0 {
+        return None;
+    }
     let mean = used.iter().sum::<f64>() / used.len() as f64;
+    // the last column shortest: the block is too tall by the whole lines the
+    // longest column holds above the mean (more would overflow the last;
+    // 3k + 1 lines in three columns are 2/3 of a line over at best);
+    // otherwise it is too short
     let first_long = used.last().is_some_and(|l| *l < used[0] + 0.5);
-    let step = (((hi - mean) / pitch).round() as i32).max(1);
-    (lines > 0).then_some((if first_long { -step } else { step }, last + 1))
+    let over = (hi - mean) / pitch;
+    let step = if first_long {
+        -((over + 0.25).floor() as i32)
+    } else {
+        (over.ceil() as i32).max(1)
+    };
+    (step != 0).then_some((step, last + 1))
 }
 
 #[cfg(test)]
@@ -2945,6 +3159,67 @@ mod tests {
             },
             lengths: Default::default(),
         }
+    }
+
+    /// An article's last page: `lines[c]` lines of body text in column c
+    /// of `lines.len()` columns, and its paragraph marks 0..`paras`.
+    fn last_page(lines: &[usize], paras: u64) -> Vec<PageInfo> {
+        let pitch = 12.13;
+        let n = lines.len() as f64;
+        let gutter = 5.5 * 72.0 / 25.4;
+        let w = (500.0 - (n - 1.0) * gutter) / n;
+        let mut content = Vec::new();
+        for (c, &k) in lines.iter().enumerate() {
+            for i in 0..k {
+                let base = 100.0 + i as f64 * pitch;
+                content.push(Rect {
+                    x: 50.0 + c as f64 * (w + gutter),
+                    y: base - 6.6,
+                    w,
+                    h: 6.6,
+                });
+            }
+        }
+        let mut p = page(1, content);
+        let mut fit = mark(kind::FIT, "a");
+        fit.value = serde_json::json!({ "columns": lines.len() });
+        fit.lengths.insert("pitch".into(), pitch);
+        let mut after = mark(kind::AFTER, "a");
+        after.rect.y = 100.0 + lines.iter().max().copied().unwrap_or(0) as f64 * pitch;
+        p.marks.extend([fit, mark(kind::ARTICLE_END, "a"), after]);
+        for i in 0..paras {
+            let mut m = mark(kind::PARA, "a");
+            m.value = serde_json::json!({ "index": i });
+            p.marks.push(m);
+        }
+        vec![p]
+    }
+
+    #[test]
+    fn balance_takes_off_the_whole_lines_the_first_column_runs_over() {
+        // 10 + 6 lines end 8 + 8 two lines lower; 7 + 4 end 6 + 5 one lower
+        assert_eq!(imbalance(&last_page(&[10, 6], 3), "a"), Some((-2, 1)));
+        assert_eq!(imbalance(&last_page(&[7, 4], 3), "a"), Some((-1, 1)));
+        // within a line: balanced
+        assert_eq!(imbalance(&last_page(&[7, 6], 3), "a"), None);
+        assert_eq!(imbalance(&last_page(&[5, 5, 4], 3), "a"), None);
+        // a last column running past the first: the block is too short
+        assert_eq!(imbalance(&last_page(&[6, 9], 3), "a"), Some((2, 1)));
+        // an empty column counts as ending above the others' first line
+        let ends = column_ends(&last_page(&[4, 0], 3), "a").map(|e| e.0);
+        assert_eq!(ends.map(|e| e[1] < e[0] - 3.0 * 12.0), Some(true));
+    }
+
+    #[test]
+    fn three_columns_of_3k_plus_1_lines_set_their_last_paragraph_longer() {
+        // 5 + 5 + 3: no whole-line height does better
+        let pages = last_page(&[5, 5, 3], 4);
+        assert_eq!(imbalance(&pages, "a"), None);
+        let mut fit = ArticleFit::new(Start::Flow);
+        assert_eq!(remainder_paragraph(&pages, "a", &fit), Some(3));
+        // once set so, it is not tried again
+        fit.unhyphenated.push(3);
+        assert_eq!(remainder_paragraph(&pages, "a", &fit), None);
     }
 
     /// A section's first page, full, and its last page filled to `to`.
