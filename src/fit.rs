@@ -2240,13 +2240,19 @@ impl Engine<'_> {
         mut pages: Vec<PageInfo>,
         lenient: bool,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
-        // articles a correction did not bring closer
+        // articles a correction did not bring closer, paragraphs tried
         let mut frozen: BTreeSet<String> = BTreeSet::new();
-        for round in 0..3 {
+        let mut tried: BTreeSet<(String, usize)> = BTreeSet::new();
+        for round in 0..4 {
             if !self.uses("balance") || !self.budget() {
                 break;
             }
-            let trials = balance_trials(&plan, &pages, &frozen, round > 0);
+            let trials = balance_trials(&plan, &pages, &frozen, &tried, round > 0);
+            tried.extend(
+                trials
+                    .iter()
+                    .filter_map(|t| Some((t.id.clone(), t.unhyphenate?))),
+            );
             if trials.is_empty() {
                 break;
             }
@@ -2367,22 +2373,43 @@ impl BalanceTrial {
     }
 }
 
-/// The article's last paragraph (0-based among its paragraphs), when its
-/// last page ends three columns a whole line too unevenly for any height.
-fn remainder_paragraph(pages: &[PageInfo], id: &str, f: &ArticleFit) -> Option<usize> {
-    let (ends, pitch, _) = column_ends(pages, id)?;
+/// A paragraph of the article's last page to set without hyphenation (0-based
+/// among its paragraphs, the last first; none tried before), when that page
+/// ends three columns a whole line too unevenly for any height.
+fn remainder_paragraph(
+    pages: &[PageInfo],
+    id: &str,
+    f: &ArticleFit,
+    tried: &BTreeSet<(String, usize)>,
+) -> Option<usize> {
+    let (ends, pitch, last) = column_ends(pages, id)?;
     let hi = ends.iter().copied().fold(f64::MIN, f64::max);
     let lo = ends.iter().copied().fold(f64::MAX, f64::min);
     if ends.len() != 3 || hi - lo <= pitch + 1.0 || hi - lo > 2.0 * pitch + 3.0 {
         return None;
     }
-    let last = pages
+    let index = |m: &crate::inspect::Mark| m.value.get("index").and_then(|i| i.as_u64());
+    let paras = |p: &PageInfo| -> Vec<usize> {
+        p.marks
+            .iter()
+            .filter(|m| m.kind == kind::PARA && m.id == id)
+            .filter_map(|m| index(m).map(|i| i as usize))
+            .collect()
+    };
+    // the paragraph running onto the page first, then those starting on it
+    let mut on_page = paras(&pages[last]);
+    if let Some(before) = pages[..last]
         .iter()
-        .flat_map(|p| &p.marks)
-        .filter(|m| m.kind == kind::PARA && m.id == id)
-        .filter_map(|m| m.value.get("index").and_then(|i| i.as_u64()))
-        .max()? as usize;
-    (!f.unhyphenated.contains(&last)).then_some(last)
+        .rev()
+        .find_map(|p| paras(p).into_iter().max())
+    {
+        on_page.push(before);
+    }
+    on_page.sort_unstable();
+    on_page
+        .into_iter()
+        .rev()
+        .find(|i| !f.unhyphenated.contains(i) && !tried.contains(&(id.to_string(), *i)))
 }
 
 /// The corrections to try: every unbalanced article not frozen. A shorter
@@ -2392,6 +2419,7 @@ fn balance_trials(
     plan: &FitPlan,
     pages: &[PageInfo],
     frozen: &BTreeSet<String>,
+    tried: &BTreeSet<(String, usize)>,
     keep_place: bool,
 ) -> Vec<BalanceTrial> {
     let mut out = Vec::new();
@@ -2400,7 +2428,7 @@ fn balance_trials(
             continue;
         }
         let Some((delta, page)) = imbalance(pages, id) else {
-            if let Some(i) = remainder_paragraph(pages, id, f)
+            if let Some(i) = remainder_paragraph(pages, id, f, tried)
                 && let Some((_, _, last)) = column_ends(pages, id)
             {
                 out.push(BalanceTrial {
@@ -2429,9 +2457,12 @@ fn balance_trials(
         });
     }
     // a taller block moves what follows, and with it the column ends the
-    // other steps were measured for: it goes alone
-    if out.iter().any(|t| t.to.0 <= t.from.0) {
+    // other steps were measured for: taller blocks go after the shorter
+    // ones, alone
+    if out.iter().any(|t| t.to.0 < t.from.0) {
         out.retain(|t| t.to.0 <= t.from.0);
+    } else if out.iter().any(|t| t.to.0 > t.from.0) {
+        out.retain(|t| t.to.0 > t.from.0);
     }
     out
 }
@@ -2503,7 +2534,12 @@ fn judge_balance(
                 "an inline photo ran past its column block; its columns end {b:.0} → {a:.0} pt apart"
             ),
         )),
-        (Some((b, bp)), Some((a, ap))) if ap == bp && a < b - 0.5 && !overflows(got, &t.id) => {
+        (Some((b, bp)), Some((a, ap)))
+            if ap == bp
+                && a < b - 0.5
+                && !overflows(got, &t.id)
+                && photo_overrun(&got[ap], &t.id, pitch).is_none() =>
+        {
             Some(decision(
                 &t.id,
                 "balance",
@@ -2525,7 +2561,10 @@ fn judge_balance(
             ))
         }
         _ => {
-            frozen.insert(t.id.clone());
+            // another paragraph may do it
+            if t.unhyphenate.is_none() {
+                frozen.insert(t.id.clone());
+            }
             None
         }
     }
@@ -3216,10 +3255,13 @@ mod tests {
         let pages = last_page(&[5, 5, 3], 4);
         assert_eq!(imbalance(&pages, "a"), None);
         let mut fit = ArticleFit::new(Start::Flow);
-        assert_eq!(remainder_paragraph(&pages, "a", &fit), Some(3));
-        // once set so, it is not tried again
+        let mut tried = BTreeSet::new();
+        assert_eq!(remainder_paragraph(&pages, "a", &fit, &tried), Some(3));
+        // one set so, or tried, is not tried again: the one before is
         fit.unhyphenated.push(3);
-        assert_eq!(remainder_paragraph(&pages, "a", &fit), None);
+        assert_eq!(remainder_paragraph(&pages, "a", &fit, &tried), Some(2));
+        tried.insert(("a".to_string(), 2));
+        assert_eq!(remainder_paragraph(&pages, "a", &fit, &tried), Some(1));
     }
 
     /// A section's first page, full, and its last page filled to `to`.

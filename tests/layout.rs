@@ -395,9 +395,10 @@ fn fitted_articles() -> Vec<String> {
 }
 
 /// Whether the last page of an article's column block holds one of its
-/// inline photos: a photo column, which no whole-line height evens with a
-/// column of text.
-fn photo_column(id: &str, page: usize) -> bool {
+/// inline photos reaching below the shortest column's text (ending at
+/// `lo`): a photo column, which no whole-line height evens with a column
+/// of text.
+fn photo_column(id: &str, page: usize, lo: f64) -> bool {
     let p = &pages()[page];
     let (Some(body), Some(after)) = (
         p.body(),
@@ -412,7 +413,10 @@ fn photo_column(id: &str, page: usize) -> bool {
         .map_or(body[1], |m| m.rect.y);
     p.images.iter().any(|im| {
         let r = im.visible;
-        r.y >= top - 1.0 && r.y < after.rect.y && r.w < (body[2] - body[0]) * 0.6
+        r.y >= top - 1.0
+            && r.y < after.rect.y
+            && r.w < (body[2] - body[0]) * 0.6
+            && r.y + r.h > lo + 12.0
     })
 }
 
@@ -422,6 +426,7 @@ fn multi_column_articles_end_balanced() {
     let mut checked = 0;
     let mut bad = Vec::new();
     let mut photo_columns = Vec::new();
+    let mut remainders = Vec::new();
     for id in ids {
         let Some((ends, pitch, page)) = folio::fit::column_ends(pages(), &id) else {
             continue;
@@ -436,10 +441,19 @@ fn multi_column_articles_end_balanced() {
             "'{id}' on page {}: columns end at {ends:.0?} (line pitch {pitch:.1} pt)",
             page + 1
         );
-        // The one exception: an inline photo floated onto the last page
-        // fills a column that lines cannot even out.
-        if photo_column(&id, page) {
+        // The exceptions: an inline photo floated onto the last page fills a
+        // column that lines cannot even out; three columns of 3k + 1 lines
+        // end k + 1, k + 1, k − 1 at any whole-line height (the engine sets a
+        // paragraph of the page without hyphenation to change the count, which
+        // does not always do it).
+        let remainder = ends.len() == 3
+            && (ends[0] - ends[1]).abs() <= 1.0
+            && ends[2] < ends[0]
+            && hi - lo <= 2.0 * pitch + 1.0;
+        if photo_column(&id, page, lo) {
             photo_columns.push(what);
+        } else if remainder {
+            remainders.push(what);
         } else {
             bad.push(what);
         }
@@ -451,9 +465,10 @@ fn multi_column_articles_end_balanced() {
         bad.join("\n")
     );
     assert!(
-        photo_columns.len() <= 1,
-        "more than one last page is a photo column:\n{}",
-        photo_columns.join("\n")
+        photo_columns.len() <= 1 && remainders.len() <= 1,
+        "more than one exception of a kind:\n{}\n{}",
+        photo_columns.join("\n"),
+        remainders.join("\n")
     );
     assert!(
         checked >= 10,
