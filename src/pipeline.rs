@@ -600,9 +600,32 @@ fn fit_key(project: &compile::Inputs) -> String {
     format!("{:x}", h.finalize())
 }
 
+/// A file's SHA-256, read again only when its length or modification time
+/// changed since this process last read it (`folio watch` keys every
+/// rebuild's fit cache lookup by the layouts and assets).
+fn file_digest(path: &Path, meta: &std::fs::Metadata) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    use std::sync::Mutex;
+    type Seen = HashMap<PathBuf, (u64, Option<std::time::SystemTime>, Vec<u8>)>;
+    static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+    let stamp = (meta.len(), meta.modified().ok());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(HashMap::new);
+    if let Some((len, modified, digest)) = seen.get(path)
+        && (*len, *modified) == stamp
+        && stamp.1.is_some()
+    {
+        return digest.clone();
+    }
+    let digest = std::fs::read(path)
+        .map(|b| Sha256::digest(&b).to_vec())
+        .unwrap_or_default();
+    seen.insert(path.to_path_buf(), (stamp.0, stamp.1, digest.clone()));
+    digest
+}
+
 /// Every file under `dir`: path, length and (with `contents`) a digest.
 fn collect_files(dir: &Path, out: &mut Vec<(PathBuf, u64, Vec<u8>)>, contents: bool) {
-    use sha2::{Digest, Sha256};
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -613,9 +636,7 @@ fn collect_files(dir: &Path, out: &mut Vec<(PathBuf, u64, Vec<u8>)>, contents: b
             collect_files(&path, out, contents);
         } else if meta.is_file() {
             let digest = if contents {
-                std::fs::read(&path)
-                    .map(|b| Sha256::digest(&b).to_vec())
-                    .unwrap_or_default()
+                file_digest(&path, &meta)
             } else {
                 Vec::new()
             };
