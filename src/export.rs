@@ -105,7 +105,9 @@ pub const SLUG_MM: f64 = 12.0;
 /// `marks`, crop and registration marks in a slug outside the bleed, with
 /// the MediaBox enlarged to hold them (TrimBox and BleedBox unchanged).
 /// With `pdfx`, the file is also made PDF/X-4 for that press condition
-/// (see [`crate::pdfx::apply`]), in the same pass.
+/// (see [`crate::pdfx::apply`]), in the same pass. Typst's bytes stay as
+/// they are: the changed objects follow as an incremental update
+/// ([`crate::pdfupdate`]), so the cost does not grow with the photos.
 pub fn print_boxes(
     pdf: &[u8],
     bleed_mm: f64,
@@ -113,43 +115,35 @@ pub fn print_boxes(
     pdfx: Option<&crate::pdfx::OutputCondition>,
 ) -> FolioResult<Vec<u8>> {
     use lopdf::{Dictionary, Object, Stream};
-    let fail = |e: lopdf::Error| Diag::error("pdf", format!("cannot post-process the PDF: {e}"));
-    let mut doc = lopdf::Document::load_mem(pdf).map_err(fail)?;
+    let fail = |e: String| Diag::error("pdf", format!("cannot post-process the PDF: {e}"));
+    let mut doc = crate::pdfupdate::Update::open(pdf).map_err(fail)?;
     let bleed = mm(bleed_mm);
     let slug = mm(SLUG_MM);
-    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let pages = doc.pages().map_err(fail)?;
     // The q/Q streams wrapping each page's own content (so the marks start
     // from a clean graphics state) are the same on every page: add them once.
     let wrap = marks.then(|| {
         (
-            doc.add_object(Stream::new(Dictionary::new(), b"q\n".to_vec())),
-            doc.add_object(Stream::new(Dictionary::new(), b"\nQ\n".to_vec())),
+            doc.add(Stream::new(Dictionary::new(), b"q\n".to_vec())),
+            doc.add(Stream::new(Dictionary::new(), b"\nQ\n".to_vec())),
         )
     });
     let to_obj = |b: [f64; 4]| Object::Array(b.iter().map(|v| Object::Real(*v as f32)).collect());
     for id in pages {
-        let media = {
-            let dict = doc.get_dictionary(id).map_err(fail)?;
-            read_box(dict.get(b"MediaBox").ok())
-                .ok_or_else(|| Diag::error("pdf", "a page has no MediaBox"))?
-        };
+        let mut dict = doc.get_dict(id).map_err(fail)?;
+        let media = read_box(dict.get(b"MediaBox").ok())
+            .ok_or_else(|| Diag::error("pdf", "a page has no MediaBox"))?;
         let trim = [
             media[0] + bleed,
             media[1] + bleed,
             media[2] - bleed,
             media[3] - bleed,
         ];
-        let marks_stream = wrap.map(|_| {
-            let ops = mark_ops(trim, bleed, slug);
-            doc.add_object(Stream::new(Dictionary::new(), ops.into_bytes()))
-        });
-        let dict = doc
-            .get_object_mut(id)
-            .and_then(Object::as_dict_mut)
-            .map_err(fail)?;
         dict.set("TrimBox", to_obj(trim));
         dict.set("BleedBox", to_obj(media));
-        if let (Some((open, close)), Some(marks_stream)) = (wrap, marks_stream) {
+        if let Some((open, close)) = wrap {
+            let ops = mark_ops(trim, bleed, slug);
+            let marks_stream = doc.add(Stream::new(Dictionary::new(), ops.into_bytes()));
             let outer = [
                 media[0] - slug,
                 media[1] - slug,
@@ -168,14 +162,12 @@ pub fn print_boxes(
             contents.push(Object::Reference(marks_stream));
             dict.set("Contents", Object::Array(contents));
         }
+        doc.set(id, Object::Dictionary(dict));
     }
     if let Some(cond) = pdfx {
         crate::pdfx::apply(&mut doc, cond)?;
     }
-    let mut out = Vec::new();
-    doc.save_to(&mut out)
-        .map_err(|e| Diag::error("pdf", format!("cannot write the PDF: {e}")))?;
-    Ok(out)
+    Ok(doc.finish())
 }
 
 fn read_box(obj: Option<&lopdf::Object>) -> Option<[f64; 4]> {

@@ -125,6 +125,7 @@ impl Separator {
 }
 
 /// One page's ink coverage.
+#[derive(Clone)]
 pub struct PageInk {
     /// 1-based page number.
     pub page: usize,
@@ -260,10 +261,11 @@ impl Grid {
     }
 }
 
-/// An image's identity: the hash of its data, as [`crate::inspect::photo_index`] keys photos.
+/// An image's identity: the hash of its data, as [`crate::inspect::photo_index`] keys photos
+/// (see [`bytes_hash`]).
 fn data_hash(image: &typst::visualize::Image) -> Option<u128> {
     match image.kind() {
-        ImageKind::Raster(r) => Some(typst::utils::hash128(r.data().as_slice())),
+        ImageKind::Raster(r) => Some(bytes_hash(r.data())),
         _ => None,
     }
 }
@@ -382,6 +384,28 @@ pub fn measure(
     cmyk: &HashMap<u128, Arc<CmykImage>>,
     names: &HashMap<u128, (String, String)>,
 ) -> (Vec<PageInk>, PlateFindings) {
+    let all: Vec<usize> = (0..doc.pages().len()).collect();
+    let mut pages = Vec::new();
+    let mut small = Vec::new();
+    for (_, (p, s)) in measure_pages(doc, sep, cmyk, names, &all) {
+        if !s.is_empty() {
+            small.push((p.page, s));
+        }
+        pages.push(p);
+    }
+    (pages, small)
+}
+
+/// Measures the pages `which` (0-based indices) of a document, in parallel.
+/// Photo proxies are sized for the whole document, so a page measures the
+/// same whichever other pages are measured with it.
+fn measure_pages(
+    doc: &PagedDocument,
+    sep: &Separator,
+    cmyk: &HashMap<u128, Arc<CmykImage>>,
+    names: &HashMap<u128, (String, String)>,
+    which: &[usize],
+) -> Vec<(usize, (PageInk, Vec<SmallText>))> {
     let scale = TAC_DPI / 72.0;
     let m = Measure {
         sep,
@@ -394,21 +418,10 @@ pub fn measure(
         },
         scale,
     };
-    let results: Vec<(PageInk, Vec<SmallText>)> = doc
-        .pages()
+    which
         .par_iter()
-        .enumerate()
-        .map(|(i, page)| m.page(i, page))
-        .collect();
-    let mut pages = Vec::new();
-    let mut small = Vec::new();
-    for (p, s) in results {
-        if !s.is_empty() {
-            small.push((p.page, s));
-        }
-        pages.push(p);
-    }
-    (pages, small)
+        .map(|&i| (i, m.page(i, &doc.pages()[i])))
+        .collect()
 }
 
 /// What measuring a page needs besides the page.
@@ -654,29 +667,81 @@ fn paint_image(ink: &mut [f32], w: u32, h: u32, place: &Placement, img: &CmykIma
 }
 
 /// Measures a compiled project's pages (see [`measure`]): CMYK JPEGs and
-/// photo names come from the project's served files.
+/// photo names come from the project's served files. With `cache` (a file
+/// in `.folio-cache/`), pages an earlier build measured are taken from it
+/// and only new or changed pages are measured (see [`cache`]).
 pub fn measure_project(
     project: &crate::compile::Inputs,
     doc: &PagedDocument,
+    cache: Option<&std::path::Path>,
 ) -> FolioResult<(Vec<PageInk>, PlateFindings)> {
     let sep = Separator::new(&project.issue.print)?;
     let names = crate::model::photo_names(&project.issue);
-    let mut by_hash = HashMap::new();
-    let mut cmyk = HashMap::new();
-    for (src, bytes) in &project.files {
-        if !crate::contract::vpath::is_photo(src) {
-            continue;
+    let base = cache::base_key(project, &names);
+    let keys: Vec<Option<u128>> = doc
+        .pages()
+        .iter()
+        .map(|p| cache::page_key(base, p))
+        .collect();
+    let mut kept = cache.map(cache::load).unwrap_or_default();
+    let todo: Vec<usize> = (0..keys.len())
+        .filter(|&i| keys[i].is_none_or(|k| !kept.contains_key(&k)))
+        .collect();
+    let mut fresh = HashMap::new();
+    if !todo.is_empty() {
+        let mut by_hash = HashMap::new();
+        let mut cmyk = HashMap::new();
+        for (src, bytes) in &project.files {
+            if !crate::contract::vpath::is_photo(src) {
+                continue;
+            }
+            let hash = bytes_hash(bytes);
+            if let Some(name) = names.get(src) {
+                by_hash.insert(hash, (src.clone(), name.clone()));
+            }
+            // Kept CMYK originals and --cmyk-photos conversions alike.
+            if let Some(img) = CmykImage::decode(bytes.as_slice()) {
+                cmyk.insert(hash, Arc::new(img));
+            }
         }
-        let hash = typst::utils::hash128(bytes.as_slice());
-        if let Some(name) = names.get(src) {
-            by_hash.insert(hash, (src.clone(), name.clone()));
-        }
-        // Kept CMYK originals and --cmyk-photos conversions alike.
-        if let Some(img) = CmykImage::decode(bytes.as_slice()) {
-            cmyk.insert(hash, Arc::new(img));
+        for (i, measured) in measure_pages(doc, &sep, &cmyk, &by_hash, &todo) {
+            fresh.insert(i, measured);
         }
     }
-    Ok(measure(doc, &sep, &cmyk, &by_hash))
+    let mut pages = Vec::new();
+    let mut small = Vec::new();
+    let mut keep = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        let (mut page, runs) = match (fresh.remove(&i), key) {
+            (Some(m), _) => m,
+            (None, Some(k)) => kept.get(k).cloned().ok_or_else(|| {
+                Diag::error("internal", "an ink cache entry vanished while in use")
+            })?,
+            (None, None) => unreachable!("pages without a key are measured"),
+        };
+        // The same content may sit on another page than when it was kept.
+        page.page = i + 1;
+        if let Some(k) = key {
+            keep.insert(*k, (page.clone(), runs.clone()));
+        }
+        if !runs.is_empty() {
+            small.push((page.page, runs));
+        }
+        pages.push(page);
+    }
+    if let Some(path) = cache
+        && (!todo.is_empty() || kept.len() != keep.len())
+    {
+        kept = keep;
+        cache::save(path, &kept);
+    }
+    Ok((pages, small))
+}
+
+/// An image's data as [`data_hash`] identifies it: the hash Typst keeps
+/// with the bytes, so no photo is hashed twice.
+fn bytes_hash(bytes: &typst::foundations::Bytes) -> u128 {
+    typst::utils::hash128(bytes)
 }
 
 /// Findings from the measurements: an error per page whose ink exceeds the
@@ -757,6 +822,345 @@ pub fn tac_table(pages: &[PageInk], cond: &OutputCondition) -> String {
         s.push('\n');
     }
     s.trim_end().to_string()
+}
+
+/// Ink measurements kept between builds, so a warm build measures only the
+/// pages that changed: one file per issue, holding each page's result under
+/// a digest of everything it depends on — the page's items (text, shapes,
+/// images by their data, clips and transforms), the press condition's
+/// profile, the photo names and this folio executable.
+mod cache {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use typst::layout::{FrameItem, Transform};
+    use typst::utils::hash128;
+    use typst::visualize::{ImageKind, Paint};
+
+    use super::{PageInk, SmallText};
+
+    /// Kept results by page digest.
+    pub type Kept = HashMap<u128, (PageInk, Vec<SmallText>)>;
+
+    /// Bump when the file layout or the measurement changes.
+    const MAGIC: &[u8; 8] = b"FOLINK01";
+
+    /// The digest of what every page of a project shares: the profile,
+    /// the photo names and served files, and this executable.
+    pub fn base_key(project: &crate::compile::Inputs, names: &HashMap<String, String>) -> u128 {
+        let mut names: Vec<(&String, &String)> = names.iter().collect();
+        names.sort();
+        let mut photos: Vec<(&String, u128)> = project
+            .files
+            .iter()
+            .filter(|(src, _)| crate::contract::vpath::is_photo(src))
+            .map(|(src, bytes)| (src, super::bytes_hash(bytes)))
+            .collect();
+        photos.sort();
+        hash128(&(
+            MAGIC,
+            crate::output::exe_stamp(),
+            project.issue.print.icc.as_slice(),
+            names,
+            photos,
+        ))
+    }
+
+    /// A page's digest, stable across runs (Typst's own hash of a page is
+    /// not: it includes addresses of static element data). `None` when the
+    /// page holds what the digest does not cover (tilings, PDF images):
+    /// such a page is measured every time.
+    pub fn page_key(base: u128, page: &typst_layout::Page) -> Option<u128> {
+        let fill = match &page.fill {
+            typst::foundations::Smart::Custom(Some(p)) => Some(paint(p)?),
+            typst::foundations::Smart::Custom(None) => Some(0),
+            typst::foundations::Smart::Auto => None,
+        };
+        // In paint order: groups (their clip) and items in one list.
+        let parts =
+            std::cell::RefCell::new(vec![hash128(&(base, page.frame.size(), page.bleed, fill))]);
+        let mut ok = true;
+        crate::visit::frame_with(
+            &page.frame,
+            Transform::identity(),
+            &(),
+            &mut |group, ts, _| parts.borrow_mut().push(hash128(&(ts, &group.clip))),
+            &mut |item, ts, _| match item_key(item, ts) {
+                Some(Some(h)) => parts.borrow_mut().push(h),
+                Some(None) => {}
+                None => ok = false,
+            },
+        );
+        ok.then(|| hash128(&parts.into_inner()))
+    }
+
+    /// A paint's digest (`None`: a tiling, whose frame has no stable hash).
+    fn paint(p: &Paint) -> Option<u128> {
+        match p {
+            Paint::Tiling(_) => None,
+            other => Some(hash128(other)),
+        }
+    }
+
+    /// An item's digest: `Some(None)` for items without ink (tags, links),
+    /// `None` when the item cannot be digested.
+    fn item_key(item: &FrameItem, ts: Transform) -> Option<Option<u128>> {
+        let stroke = |s: &Option<typst::visualize::FixedStroke>| match s {
+            Some(s) => paint(&s.paint).map(|p| {
+                Some(hash128(&(
+                    p,
+                    s.thickness,
+                    s.cap,
+                    s.join,
+                    &s.dash,
+                    s.miter_limit,
+                )))
+            }),
+            None => Some(None),
+        };
+        Some(Some(match item {
+            FrameItem::Text(t) => {
+                let glyphs: Vec<_> = t
+                    .glyphs
+                    .iter()
+                    .map(|g| {
+                        (
+                            g.id,
+                            g.x_advance,
+                            g.x_offset,
+                            g.y_advance,
+                            g.y_offset,
+                            &g.range,
+                        )
+                    })
+                    .collect();
+                let style = (&t.font, t.size, paint(&t.fill)?, stroke(&t.stroke)?);
+                hash128(&(1u8, ts, style, &t.text, glyphs))
+            }
+            FrameItem::Shape(s, _) => {
+                let fill = match &s.fill {
+                    Some(p) => Some(paint(p)?),
+                    None => None,
+                };
+                let style = (fill, s.fill_rule, stroke(&s.stroke)?);
+                hash128(&(2u8, ts, &s.geometry, style))
+            }
+            FrameItem::Image(image, size, _) => {
+                let data = match image.kind() {
+                    ImageKind::Raster(r) => super::bytes_hash(r.data()),
+                    ImageKind::Svg(svg) => super::bytes_hash(svg.data()),
+                    _ => return None,
+                };
+                hash128(&(3u8, ts, size, data, image.scaling()))
+            }
+            _ => return Some(None),
+        }))
+    }
+
+    /// The kept results (empty when the file is missing, stale or damaged).
+    pub fn load(path: &Path) -> Kept {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| decode(&b))
+            .unwrap_or_default()
+    }
+
+    /// Keeps results for the next build (best effort: it only saves time).
+    pub fn save(path: &Path, kept: &Kept) {
+        let mut keys: Vec<&u128> = kept.keys().collect();
+        keys.sort();
+        let mut w = Vec::from(&MAGIC[..]);
+        put(&mut w, keys.len() as u64);
+        for k in keys {
+            let (p, small) = &kept[k];
+            w.extend_from_slice(&k.to_le_bytes());
+            put(&mut w, u64::from(p.width));
+            put(&mut w, u64::from(p.height));
+            for t in &p.tac {
+                w.extend_from_slice(&t.to_le_bytes());
+            }
+            w.extend_from_slice(&p.max_tac.to_le_bytes());
+            put_str(&mut w, &p.max_what);
+            match &p.max_src {
+                Some(s) => {
+                    put(&mut w, 1);
+                    put_str(&mut w, s);
+                }
+                None => put(&mut w, 0),
+            }
+            w.extend_from_slice(p.image.as_raw());
+            put(&mut w, small.len() as u64);
+            for s in small {
+                put_str(&mut w, &s.text);
+                w.extend_from_slice(&s.size.to_le_bytes());
+                for v in s.inks {
+                    w.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+        let _ = path.parent().map(std::fs::create_dir_all);
+        let _ = crate::output::write_atomic(path, &w);
+    }
+
+    fn put(w: &mut Vec<u8>, v: u64) {
+        w.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn put_str(w: &mut Vec<u8>, s: &str) {
+        put(w, s.len() as u64);
+        w.extend_from_slice(s.as_bytes());
+    }
+
+    /// Reads a file [`save`] wrote; `None` if it is not one.
+    fn decode(b: &[u8]) -> Option<Kept> {
+        let mut r = Reader(b);
+        if r.take(MAGIC.len())? != MAGIC {
+            return None;
+        }
+        let mut kept = HashMap::new();
+        for _ in 0..r.u64()? {
+            let key = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
+            let width = u32::try_from(r.u64()?).ok()?;
+            let height = u32::try_from(r.u64()?).ok()?;
+            let cells = (width as usize).checked_mul(height as usize)?;
+            let tac = r
+                .take(cells.checked_mul(4)?)?
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            let max_tac = r.f64()?;
+            let max_what = r.string()?;
+            let max_src = match r.u64()? {
+                0 => None,
+                _ => Some(r.string()?),
+            };
+            let image =
+                image::RgbImage::from_raw(width, height, r.take(cells.checked_mul(3)?)?.to_vec())?;
+            let mut small = Vec::new();
+            for _ in 0..r.u64()? {
+                let text = r.string()?;
+                let size = r.f64()?;
+                let mut inks = [0f32; 4];
+                for v in &mut inks {
+                    *v = f32::from_le_bytes(r.take(4)?.try_into().ok()?);
+                }
+                small.push(SmallText { text, size, inks });
+            }
+            let page = PageInk {
+                page: 0,
+                width,
+                height,
+                tac,
+                max_tac,
+                max_what,
+                max_src,
+                image,
+            };
+            kept.insert(key, (page, small));
+        }
+        r.0.is_empty().then_some(kept)
+    }
+
+    struct Reader<'a>(&'a [u8]);
+
+    impl<'a> Reader<'a> {
+        fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+            if n > self.0.len() {
+                return None;
+            }
+            let (head, rest) = self.0.split_at(n);
+            self.0 = rest;
+            Some(head)
+        }
+
+        fn u64(&mut self) -> Option<u64> {
+            Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        }
+
+        fn f64(&mut self) -> Option<f64> {
+            Some(f64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        }
+
+        fn string(&mut self) -> Option<String> {
+            let n = usize::try_from(self.u64()?).ok()?;
+            String::from_utf8(self.take(n)?.to_vec()).ok()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use typst::foundations::{Content, Smart};
+        use typst::layout::{Abs, Frame, Point, Sides, Size};
+        use typst::visualize::{Color, Geometry};
+
+        fn page(fill: Color, x: f64) -> typst_layout::Page {
+            let mut frame = Frame::soft(Size::new(Abs::pt(100.0), Abs::pt(200.0)));
+            let rect = Geometry::Rect(Size::new(Abs::pt(10.0), Abs::pt(10.0))).filled(fill);
+            frame.push(
+                Point::new(Abs::pt(x), Abs::pt(5.0)),
+                FrameItem::Shape(rect, typst::syntax::Span::detached()),
+            );
+            typst_layout::Page {
+                frame,
+                bleed: Sides::splat(Abs::pt(8.5)),
+                fill: Smart::Auto,
+                numbering: None,
+                supplement: Content::empty(),
+                number: 1,
+            }
+        }
+
+        #[test]
+        fn a_page_digest_follows_what_is_drawn() {
+            let key = |p: &typst_layout::Page| page_key(7, p).unwrap();
+            let a = page(Color::BLACK, 5.0);
+            assert_eq!(key(&a), key(&a.clone()));
+            // Another page number or supplement draws the same ink.
+            let mut renumbered = a.clone();
+            renumbered.number = 9;
+            assert_eq!(key(&a), key(&renumbered));
+            assert_ne!(key(&a), key(&page(Color::WHITE, 5.0)));
+            assert_ne!(key(&a), key(&page(Color::BLACK, 6.0)));
+            assert_ne!(key(&a), page_key(8, &a).unwrap());
+        }
+
+        #[test]
+        fn kept_results_read_back_as_written() {
+            let ink = PageInk {
+                page: 3,
+                width: 2,
+                height: 1,
+                tac: vec![12.5, 301.25],
+                max_tac: 301.25,
+                max_what: "photo `a.jpg`".into(),
+                max_src: Some("/folio/photos/a.jpg".into()),
+                image: image::RgbImage::from_raw(2, 1, vec![1, 2, 3, 4, 5, 6]).unwrap(),
+            };
+            let small = vec![SmallText {
+                text: "caption".into(),
+                size: 7.5,
+                inks: [60.0, 40.0, 40.0, 100.0],
+            }];
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("x.ink");
+            save(&path, &HashMap::from([(42u128, (ink, small))]));
+            let kept = load(&path);
+            let (p, s) = &kept[&42];
+            assert_eq!((p.width, p.height, &p.tac), (2, 1, &vec![12.5, 301.25]));
+            assert_eq!((p.max_tac, p.max_what.as_str()), (301.25, "photo `a.jpg`"));
+            assert_eq!(p.max_src.as_deref(), Some("/folio/photos/a.jpg"));
+            assert_eq!(p.image.as_raw(), &vec![1, 2, 3, 4, 5, 6]);
+            assert_eq!(
+                (s[0].text.as_str(), s[0].size, s[0].inks),
+                ("caption", 7.5, [60.0, 40.0, 40.0, 100.0])
+            );
+            // A damaged file is no cache, not an error.
+            let bytes = std::fs::read(&path).unwrap();
+            std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+            assert!(load(&path).is_empty());
+        }
+    }
 }
 
 /// Heat-map colour stops: (TAC relative to the limit, RGB). White is no

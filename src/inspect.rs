@@ -202,7 +202,7 @@ fn visit(
             let (px, src) = match image.kind() {
                 ImageKind::Raster(r) => (
                     (r.width(), r.height()),
-                    photos.get(&hash128(r.data().as_slice())).cloned(),
+                    photos.get(&hash128(r.data())).cloned(),
                 ),
                 _ => ((image.width() as u32, image.height() as u32), None),
             };
@@ -356,11 +356,13 @@ fn intersect(a: Rect, b: Rect) -> Rect {
 /// Photo content hashes → virtual paths (images are recognised by their data).
 pub type PhotoIndex = HashMap<u128, String>;
 
-/// Maps photo bytes to their virtual paths, from a project's generated files.
+/// Maps photo bytes to their virtual paths, from a project's generated
+/// files. Keyed by the hash `Bytes` keeps of its contents, so a photo is
+/// hashed once, not at every pass and placement.
 pub fn photo_index(files: &HashMap<String, Bytes>) -> PhotoIndex {
     files
         .iter()
         .filter(|(k, _)| vpath::is_photo(k))
-        .map(|(k, v)| (hash128(v.as_slice()), k.clone()))
+        .map(|(k, v)| (hash128(v), k.clone()))
         .collect()
 }

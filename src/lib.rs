@@ -28,6 +28,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod paths;
+pub mod pdfupdate;
 pub mod pdfx;
 pub mod photos;
 pub mod pipeline;

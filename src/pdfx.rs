@@ -3,13 +3,15 @@
 //! intent, the PDF/X version in Info and XMP, `Trapped`, and CMYK
 //! transparency-group colour spaces.
 //!
-//! Typst 0.15 writes no PDF/X, so the print PDF is post-processed with
-//! lopdf (after [`crate::export::print_boxes`], in the same pass).
+//! Typst 0.15 writes no PDF/X, so the print PDF is post-processed (after
+//! [`crate::export::print_boxes`], in the same incremental update).
 //! `folio verify` ([`crate::verify`]) checks the result independently.
 
 use std::sync::Arc;
 
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
+
+use crate::pdfupdate::Update;
 
 use crate::diag::{Diag, FolioResult};
 
@@ -163,27 +165,30 @@ fn profile_description(p: &moxcms::ColorProfile) -> Option<String> {
     .filter(|s| !s.is_empty())
 }
 
-/// Turns the print PDF into PDF/X-4 in place: output intent, Info and XMP
+/// Turns the print PDF into PDF/X-4: output intent, Info and XMP
 /// identification, `Trapped`, PDF 1.6+, and transparency groups blended in
 /// the output intent's CMYK instead of sRGB (strict ad preflights, e.g. the
-/// GWG profiles, reject RGB blend spaces).
-pub fn apply(doc: &mut Document, cond: &OutputCondition) -> FolioResult<()> {
+/// GWG profiles, reject RGB blend spaces). The changes go into `doc`'s
+/// incremental update.
+pub fn apply(doc: &mut Update<'_>, cond: &OutputCondition) -> FolioResult<()> {
     let fail = |what: &str| Diag::error("pdf", format!("cannot make the PDF PDF/X-4: {what}"));
+    let root = doc.root().map_err(|e| fail(&e))?;
+    let mut catalog = doc.get_dict(root).map_err(|e| fail(&e))?;
     if doc.version.as_str() < "1.6" {
-        doc.version = "1.7".into();
+        // An update cannot change the header: the catalog's /Version can.
+        catalog.set("Version", Object::Name(b"1.7".to_vec()));
     }
     // The profile stream serves both as the output intent's profile and as
     // the ICCBased colour space of the transparency groups.
-    let mut icc = Stream::new(
+    let icc = Stream::new(
         Dictionary::from_iter(vec![
             ("N", Object::Integer(4)),
             ("Alternate", Object::Name(b"DeviceCMYK".to_vec())),
+            ("Filter", Object::Name(b"FlateDecode".to_vec())),
         ]),
-        cond.icc.to_vec(),
+        compressed(&cond.icc).to_vec(),
     );
-    // Deterministic (flate of fixed bytes); 247 KB → about a third.
-    let _ = icc.compress();
-    let icc_id = doc.add_object(icc);
+    let icc_id = doc.add(icc);
     let text = |s: &str| Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
     let intent = Dictionary::from_iter(vec![
         ("Type", Object::Name(b"OutputIntent".to_vec())),
@@ -194,39 +199,37 @@ pub fn apply(doc: &mut Document, cond: &OutputCondition) -> FolioResult<()> {
         ("Info", text(&cond.info)),
         ("DestOutputProfile", Object::Reference(icc_id)),
     ]);
-    let intent_id = doc.add_object(intent);
-    let catalog = doc
-        .catalog_mut()
-        .map_err(|e| fail(&format!("no catalog ({e})")))?;
+    let intent_id = doc.add(intent);
     catalog.set(
         "OutputIntents",
         Object::Array(vec![Object::Reference(intent_id)]),
     );
     let metadata = catalog.get(b"Metadata").and_then(Object::as_reference).ok();
+    doc.set(root, Object::Dictionary(catalog));
 
     let trapped = if cond.trapped { "True" } else { "False" };
-    let info_id = match doc.trailer.get(b"Info").and_then(Object::as_reference) {
-        Ok(id) => id,
+    let (info_id, mut info) = match doc.trailer.get(b"Info").and_then(Object::as_reference) {
+        Ok(id) => (
+            id,
+            doc.get_dict(id)
+                .map_err(|e| fail(&format!("bad Info dictionary ({e})")))?,
+        ),
         Err(_) => {
-            let id = doc.add_object(Dictionary::new());
+            let id = doc.add(Dictionary::new());
             doc.trailer.set("Info", Object::Reference(id));
-            id
+            (id, Dictionary::new())
         }
     };
-    let info = doc
-        .get_object_mut(info_id)
-        .and_then(Object::as_dict_mut)
-        .map_err(|e| fail(&format!("bad Info dictionary ({e})")))?;
     info.set("GTS_PDFXVersion", text(PDFX_VERSION));
     info.set("Trapped", Object::Name(trapped.as_bytes().to_vec()));
+    doc.set(info_id, Object::Dictionary(info));
 
     let Some(meta_id) = metadata else {
         return Err(fail("Typst wrote no XMP metadata").into());
     };
-    let stream = doc
-        .get_object_mut(meta_id)
-        .and_then(Object::as_stream_mut)
-        .map_err(|e| fail(&format!("bad XMP stream ({e})")))?;
+    let Ok(Object::Stream(mut stream)) = doc.get(meta_id) else {
+        return Err(fail("bad XMP stream").into());
+    };
     let xml = stream
         .decompressed_content()
         .unwrap_or_else(|_| stream.content.clone());
@@ -235,9 +238,34 @@ pub fn apply(doc: &mut Document, cond: &OutputCondition) -> FolioResult<()> {
     stream.dict.remove(b"Filter");
     stream.dict.remove(b"DecodeParms");
     stream.set_plain_content(xml.into_bytes());
+    doc.set(meta_id, Object::Stream(stream));
 
     rewrite_blend_spaces(doc, icc_id);
     Ok(())
+}
+
+/// A profile deflated (deterministic: flate of fixed bytes; 247 KB → about
+/// half). The last one is kept, so `folio watch` deflates it once.
+fn compressed(icc: &Arc<Vec<u8>>) -> Arc<Vec<u8>> {
+    use std::io::Write;
+    use std::sync::Mutex;
+    /// (profile, deflated)
+    type Pair = (Arc<Vec<u8>>, Arc<Vec<u8>>);
+    static LAST: Mutex<Option<Pair>> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((raw, packed)) = last.as_ref()
+        && raw == icc
+    {
+        return packed.clone();
+    }
+    // The default level: `best` took 50 ms for 2 % less.
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let packed = match encoder.write_all(icc).and_then(|()| encoder.finish()) {
+        Ok(bytes) => Arc::new(bytes),
+        Err(_) => unreachable!("deflating into memory cannot fail"),
+    };
+    *last = Some((icc.clone(), packed.clone()));
+    packed
 }
 
 /// Adds the PDF/X identification (and `pdf:Trapped`, and the xmpMM keys
@@ -293,61 +321,43 @@ fn set_existing_trapped(xml: &str, value: &str) -> String {
 /// the CMYK profile instead. Content keeps its own (ICC-based sRGB)
 /// colours; only where colours are composited changes, which is what the
 /// RIP does anyway when it separates.
-fn rewrite_blend_spaces(doc: &mut Document, icc_id: ObjectId) {
+fn rewrite_blend_spaces(doc: &mut Update<'_>, icc_id: ObjectId) {
     let cmyk = Object::Array(vec![
         Object::Name(b"ICCBased".to_vec()),
         Object::Reference(icc_id),
     ]);
-    let ids: Vec<ObjectId> = doc.objects.keys().copied().collect();
-    for id in ids {
-        // Where the group dictionary is: inline or referenced.
-        let group_ref = {
-            let Some(dict) = doc.objects.get(&id).and_then(object_dict) else {
-                continue;
-            };
-            match dict.get(b"Group") {
-                Ok(Object::Reference(r)) => Some(*r),
-                Ok(Object::Dictionary(_)) => None,
-                _ => continue,
-            }
-        };
-        let cs_is_rgb = {
-            let group = match group_ref {
-                Some(r) => doc.get_dictionary(r).ok(),
-                None => doc
-                    .objects
-                    .get(&id)
-                    .and_then(object_dict)
-                    .and_then(|d| d.get(b"Group").ok())
-                    .and_then(|g| g.as_dict().ok()),
-            };
-            group
-                .and_then(|g| g.get(b"CS").ok())
-                .is_some_and(|cs| is_rgb_space(doc, cs))
-        };
-        if !cs_is_rgb {
+    // Only objects whose bytes name a group can hold one (Typst writes
+    // every dictionary uncompressed).
+    for id in doc.containing(b"/Group") {
+        let Ok(mut object) = doc.get(id) else {
             continue;
-        }
-        let group = match group_ref {
-            Some(r) => doc.get_object_mut(r).and_then(Object::as_dict_mut).ok(),
-            None => doc
-                .objects
-                .get_mut(&id)
-                .and_then(object_dict_mut)
-                .and_then(|d| d.get_mut(b"Group").ok())
-                .and_then(|g| g.as_dict_mut().ok()),
         };
-        if let Some(g) = group {
-            g.set("CS", cmyk.clone());
+        let Some(dict) = object_dict_mut(&mut object) else {
+            continue;
+        };
+        match dict.get(b"Group") {
+            Ok(&Object::Reference(r)) => {
+                if let Ok(Object::Dictionary(mut group)) = doc.get(r)
+                    && set_cmyk_blend(doc, &mut group, &cmyk)
+                {
+                    doc.set(r, Object::Dictionary(group));
+                }
+            }
+            Ok(Object::Dictionary(_)) => {
+                let mut group = match dict.get_mut(b"Group").and_then(Object::as_dict_mut) {
+                    Ok(g) => std::mem::take(g),
+                    Err(_) => continue,
+                };
+                let changed = set_cmyk_blend(doc, &mut group, &cmyk);
+                if let Some(dict) = object_dict_mut(&mut object) {
+                    dict.set("Group", Object::Dictionary(group));
+                }
+                if changed {
+                    doc.set(id, object);
+                }
+            }
+            _ => {}
         }
-    }
-}
-
-fn object_dict(o: &Object) -> Option<&Dictionary> {
-    match o {
-        Object::Dictionary(d) => Some(d),
-        Object::Stream(s) => Some(&s.dict),
-        _ => None,
     }
 }
 
@@ -359,25 +369,39 @@ fn object_dict_mut(o: &mut Object) -> Option<&mut Dictionary> {
     }
 }
 
+/// Sets a group's blending space to `cmyk` when it is RGB; whether it was.
+fn set_cmyk_blend(doc: &Update<'_>, group: &mut Dictionary, cmyk: &Object) -> bool {
+    let rgb = group
+        .get(b"CS")
+        .is_ok_and(|cs| is_rgb_space_with(&|o| doc.resolve(o), cs));
+    if rgb {
+        group.set("CS", cmyk.clone());
+    }
+    rgb
+}
+
 /// Whether a colour space object is RGB: DeviceRGB, CalRGB, or ICCBased
 /// with three components (resolving references).
 pub fn is_rgb_space(doc: &Document, cs: &Object) -> bool {
-    let cs = resolve(doc, cs);
-    match cs {
+    is_rgb_space_with(&|o| resolve(doc, o).clone(), cs)
+}
+
+/// [`is_rgb_space`], resolving references through `resolve`.
+fn is_rgb_space_with(resolve: &dyn Fn(&Object) -> Object, cs: &Object) -> bool {
+    match resolve(cs) {
         Object::Name(n) => n == b"DeviceRGB" || n == b"RGB",
         Object::Array(a) => {
-            let Some(Object::Name(kind)) = a.first().map(|o| resolve(doc, o)) else {
+            let Some(Object::Name(kind)) = a.first().map(resolve) else {
                 return false;
             };
             match kind.as_slice() {
                 b"CalRGB" => true,
                 b"ICCBased" => {
-                    a.get(1)
-                        .map(|s| resolve(doc, s))
-                        .and_then(|s| s.as_stream().ok())
-                        .and_then(|s| s.dict.get(b"N").ok())
-                        .and_then(|n| n.as_i64().ok())
-                        == Some(3)
+                    a.get(1).map(resolve).and_then(|s| {
+                        s.as_stream()
+                            .ok()
+                            .and_then(|s| s.dict.get(b"N").ok()?.as_i64().ok())
+                    }) == Some(3)
                 }
                 _ => false,
             }

@@ -122,7 +122,7 @@ pub fn lay_out_warm(
     warm: &mut Warm,
     fonts: impl FnOnce() -> FontStore,
 ) -> FolioResult<LaidOut> {
-    let project = compile::prepare(dirs, profile, cache)?;
+    let project = phase("prepare", || compile::prepare(dirs, profile, cache))?;
     lay_out_inputs(project, profile, cache, cmyk_photos, warm, fonts)
 }
 
@@ -173,7 +173,9 @@ pub fn lay_out_inputs(
         quality,
         convert: sep,
     };
-    resampled.serve(&mut project.files, &applied, &mut small)?;
+    phase("serve", || {
+        resampled.serve(&mut project.files, &applied, &mut small)
+    })?;
 
     let world = match &mut warm.world {
         Some(world) => {
@@ -196,8 +198,9 @@ pub fn lay_out_inputs(
         path: fit_path.as_deref(),
         save: warm.fit.is_none(),
     };
-    let (mut document, mut warnings, mut pages, fit) =
-        lay_out_fitted(world, &mut project, fit_cache, warm.fit.take())?;
+    let (mut document, mut warnings, mut pages, fit) = phase("fitted", || {
+        lay_out_fitted(world, &mut project, fit_cache, warm.fit.take())
+    })?;
     warm.fit = fit.plan.clone();
     let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
     if plan != applied {
@@ -346,16 +349,20 @@ pub fn preflight(
         fit,
     } = laid;
     let mut findings = warnings;
-    findings.extend(crate::preflight::check(
-        &project.issue,
-        &pages,
-        profile,
-        today(),
-    ));
+    findings.extend(phase("preflight", || {
+        crate::preflight::check(&project.issue, &pages, profile, today())
+    }));
     // Ink: total area coverage through the press condition, and small text
     // on several plates (print only: the other profiles stay RGB).
     let ink = if profile == Profile::Print {
-        let (ink, small) = crate::ink::measure_project(&project, &document)?;
+        // Kept beside the issue's resample plan, so a warm build measures
+        // only the pages that changed.
+        let kept = cache
+            .plan_path(&project.issue.dir, profile.name())
+            .map(|p| p.with_extension("ink"));
+        let (ink, small) = phase("ink", || {
+            crate::ink::measure_project(&project, &document, kept.as_deref())
+        })?;
         findings.extend(crate::ink::findings(&project.issue, &ink, &small));
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.page.cmp(&b.page)));
         ink
@@ -413,14 +420,13 @@ pub fn finish(
     world: Option<&FolioWorld>,
 ) -> FolioResult<Vec<u8>> {
     let located = world.map(|w| w as &dyn typst_kit::diagnostics::DiagnosticWorld);
-    let mut pdf = crate::export::pdf_located(document, issue, profile, located)?;
+    let mut pdf = phase("pdf", || {
+        crate::export::pdf_located(document, issue, profile, located)
+    })?;
     if profile == Profile::Print {
-        pdf = crate::export::print_boxes(
-            &pdf,
-            issue.page.bleed_mm,
-            options.marks,
-            Some(&issue.print),
-        )?;
+        pdf = phase("boxes", || {
+            crate::export::print_boxes(&pdf, issue.page.bleed_mm, options.marks, Some(&issue.print))
+        })?;
     }
     Ok(pdf)
 }
@@ -512,7 +518,9 @@ fn lay_out_fitted(
         last: None,
     };
     let issue = passes.project.issue.clone();
-    let key = fit_cache.path.map(|_| fit_key(passes.project));
+    let key = fit_cache
+        .path
+        .map(|_| phase("fit_key", || fit_key(passes.project)));
     let cached: Option<crate::fit::Fitted0> = fit_cache
         .path
         .and_then(|p| std::fs::read(p).ok())
@@ -566,12 +574,11 @@ fn fit_key(project: &compile::Inputs) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
     // a rebuilt folio may fit differently: the executable is part of the key
-    if let Some(meta) = std::env::current_exe().ok().and_then(|p| p.metadata().ok()) {
-        h.update(meta.len().to_le_bytes());
-        if let Ok(t) = meta.modified()
-            && let Ok(d) = t.duration_since(std::time::UNIX_EPOCH)
-        {
-            h.update(d.as_nanos().to_le_bytes());
+    let (len, modified) = crate::output::exe_stamp();
+    if len > 0 {
+        h.update(len.to_le_bytes());
+        if modified > 0 {
+            h.update(modified.to_le_bytes());
         }
     }
     for name in [crate::contract::vpath::DATA, crate::contract::vpath::MAIN] {
@@ -593,9 +600,32 @@ fn fit_key(project: &compile::Inputs) -> String {
     format!("{:x}", h.finalize())
 }
 
+/// A file's SHA-256, read again only when its length or modification time
+/// changed since this process last read it (`folio watch` keys every
+/// rebuild's fit cache lookup by the layouts and assets).
+fn file_digest(path: &Path, meta: &std::fs::Metadata) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    use std::sync::Mutex;
+    type Seen = HashMap<PathBuf, (u64, Option<std::time::SystemTime>, Vec<u8>)>;
+    static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+    let stamp = (meta.len(), meta.modified().ok());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = seen.get_or_insert_with(HashMap::new);
+    if let Some((len, modified, digest)) = seen.get(path)
+        && (*len, *modified) == stamp
+        && stamp.1.is_some()
+    {
+        return digest.clone();
+    }
+    let digest = std::fs::read(path)
+        .map(|b| Sha256::digest(&b).to_vec())
+        .unwrap_or_default();
+    seen.insert(path.to_path_buf(), (stamp.0, stamp.1, digest.clone()));
+    digest
+}
+
 /// Every file under `dir`: path, length and (with `contents`) a digest.
 fn collect_files(dir: &Path, out: &mut Vec<(PathBuf, u64, Vec<u8>)>, contents: bool) {
-    use sha2::{Digest, Sha256};
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -606,9 +636,7 @@ fn collect_files(dir: &Path, out: &mut Vec<(PathBuf, u64, Vec<u8>)>, contents: b
             collect_files(&path, out, contents);
         } else if meta.is_file() {
             let digest = if contents {
-                std::fs::read(&path)
-                    .map(|b| Sha256::digest(&b).to_vec())
-                    .unwrap_or_default()
+                file_digest(&path, &meta)
             } else {
                 Vec::new()
             };
@@ -693,7 +721,7 @@ pub fn build(
     for (profile, path) in outputs {
         let fonts = match store.take() {
             Some(f) => f,
-            None => fonts(project, system_fonts),
+            None => phase("fonts", || fonts(project, system_fonts)),
         };
         let (r, fonts) = produce(project, *profile, options, &cache, fonts)?;
         store = Some(fonts);
@@ -710,7 +738,7 @@ pub fn build(
         .map(|(_, r)| (r.profile, r.fit.passes))
         .collect();
     for (path, r) in rendered {
-        crate::output::write_atomic(&path, &r.pdf).map_err(|e| {
+        phase("write", || crate::output::write_atomic(&path, &r.pdf)).map_err(|e| {
             crate::safe_io::write_failed(&path, &e)
                 .hint("check that the output folder exists and is writable")
         })?;
@@ -721,4 +749,15 @@ pub fn build(
         warnings,
         passes,
     })
+}
+
+/// Runs `f`, printing its wall time with `FOLIO_TIME` set (a developer's
+/// view of where a build's time goes, like `FOLIO_FIT_TRACE`).
+fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = f();
+    if std::env::var_os("FOLIO_TIME").is_some() {
+        eprintln!("time {name}: {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
+    }
+    out
 }

@@ -170,7 +170,7 @@ impl Session {
         )?;
         compiled.timings.export = start.elapsed();
         let start = Instant::now();
-        crate::output::write_atomic(output, &pdf).map_err(|e| {
+        crate::output::write_replacing(output, &pdf).map_err(|e| {
             crate::safe_io::write_failed(output, &e)
                 .hint("check that the output folder exists and is writable")
         })?;
