@@ -220,6 +220,7 @@ pub fn lay_out_inputs(
         // a build was resampling while they were held).
         if warm.once {
             typst::comemo::evict(0);
+            release_free_memory();
         }
         let t = std::time::Instant::now();
         resampled.serve(&mut project.files, &plan, &mut small)?;
@@ -290,22 +291,30 @@ struct Resampled<'a> {
     convert: Option<&'a crate::ink::Separator>,
 }
 
+/// Gives the heap's free pages back to the system (glibc keeps them
+/// otherwise, and the peak memory of a build counts them).
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Downsampled photos: virtual path, pixel size, bytes.
+type Downsampled = Vec<(String, (u32, u32), Bytes)>;
+
 impl Resampled<'_> {
-    /// Serves each photo downsampled to the size the plan gives it, and
-    /// every other photo as its original; with `convert`, RGB JPEGs as CMYK
-    /// JPEGs. `small` keeps downsampled photos by path and size, so a warm
-    /// run serves the same `Bytes` again.
-    fn serve(
+    /// The photos of `plan` downsampled, on all cores (`small`: those
+    /// downsampled before, by path and size).
+    fn downsample(
         &self,
-        files: &mut HashMap<String, Bytes>,
         plan: &BTreeMap<String, (u32, u32)>,
-        small: &mut HashMap<(String, (u32, u32)), Bytes>,
-    ) -> FolioResult<()> {
-        // Photos are independent: resample them on all cores.
+        small: &HashMap<(String, (u32, u32)), Bytes>,
+    ) -> FolioResult<Downsampled> {
         use rayon::prelude::*;
         let (cache, quality) = (self.cache, self.quality);
-        let resampled: Vec<(String, (u32, u32), Bytes)> = plan
-            .par_iter()
+        plan.par_iter()
             .filter_map(|(src, size)| {
                 let original = self.originals.get(src)?;
                 if let Some(b) = small.get(&(src.clone(), *size)) {
@@ -323,7 +332,22 @@ impl Resampled<'_> {
                     .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}"))),
                 )
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, Diag>>()
+            .map_err(Into::into)
+    }
+
+    /// Serves each photo downsampled to the size the plan gives it, and
+    /// every other photo as its original; with `convert`, RGB JPEGs as CMYK
+    /// JPEGs. `small` keeps downsampled photos by path and size, so a warm
+    /// run serves the same `Bytes` again.
+    fn serve(
+        &self,
+        files: &mut HashMap<String, Bytes>,
+        plan: &BTreeMap<String, (u32, u32)>,
+        small: &mut HashMap<(String, (u32, u32)), Bytes>,
+    ) -> FolioResult<()> {
+        use rayon::prelude::*;
+        let resampled = self.downsample(plan, small)?;
         for (src, original) in self.originals {
             files.insert(src.clone(), original.clone());
         }
@@ -331,6 +355,7 @@ impl Resampled<'_> {
             small.insert((src.clone(), size), bytes.clone());
             files.insert(src, bytes);
         }
+        let quality = self.quality;
         if let Some(sep) = self.convert {
             let jpegs: Vec<(String, Bytes)> = files
                 .iter()
