@@ -779,3 +779,46 @@ pub fn proxy(src: &str, (w, h): (u32, u32)) -> Result<Vec<u8>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn proxies_keep_the_aspect_and_differ_by_path() {
+        let a = proxy("/folio/photos/a.jpg", (5312, 2988)).unwrap();
+        let b = proxy("/folio/photos/b.jpg", (5312, 2988)).unwrap();
+        assert_ne!(a, b, "the page reader tells photos apart by their data");
+        let (w, h) = image::load_from_memory(&a).unwrap().to_rgb8().dimensions();
+        assert_eq!((w, h), (64, 36));
+        let p = proxy("/folio/photos/c.png", (300, 1200)).unwrap();
+        let img = image::load_from_memory_with_format(&p, ImageFormat::Png).unwrap();
+        assert_eq!((img.width(), img.height()), (16, 64));
+    }
+
+    #[test]
+    fn a_photo_served_as_it_is_is_decoded_by_validate_only() {
+        let good = png(40, 30);
+        let p = process_bytes(&good, "k", false).unwrap();
+        assert_eq!((p.width, p.height, p.bytes == good), (40, 30, true));
+        assert!(validate(&typst::foundations::Bytes::new(good.clone()), true).is_ok());
+        // corrupt pixel data behind intact headers: found by the decode
+        let mut bad = good.clone();
+        let idat = bad.windows(4).position(|w| w == b"IDAT").unwrap();
+        bad[idat + 8] ^= 0x55;
+        assert!(process_bytes(&bad, "k", false).is_ok());
+        assert!(process_bytes(&bad, "k", true).is_err());
+        let err = validate(&typst::foundations::Bytes::new(bad), true)
+            .err()
+            .unwrap();
+        assert!(err.starts_with("cannot decode"), "{err}");
+    }
+}
