@@ -148,19 +148,7 @@ fn photos_sized_by_their_pixels_are_laid_out_on_the_photos() {
         );
         s.replace("fit: \"stretch\"", "fit: \"cover\"")
     });
-    let build = |name: &str| {
-        let out = d.join(name);
-        let issue = d.join("issue");
-        let o = folio(&[
-            "build",
-            issue.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        std::fs::read(out).unwrap()
-    };
-    let cold = build("cold.pdf");
-    let warm = build("warm.pdf");
+    let cold = build_pdf(&d.join("issue"), &d.join("cold.pdf"));
+    let warm = build_pdf(&d.join("issue"), &d.join("warm.pdf"));
     assert!(cold == warm, "a cold build differs from a warm one");
 }
