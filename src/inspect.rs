@@ -200,10 +200,12 @@ fn visit(
         FrameItem::Image(image, size, _) => {
             let rect = bbox(here, size.x, size.y);
             let (px, src) = match image.kind() {
-                ImageKind::Raster(r) => (
-                    (r.width(), r.height()),
-                    photos.get(&hash128(r.data())).cloned(),
-                ),
+                ImageKind::Raster(r) => match photos.get(&hash128(r.data())) {
+                    // a layout proxy reads as the photo it stands for
+                    Some((src, Some(size))) => (*size, Some(src.clone())),
+                    Some((src, None)) => ((r.width(), r.height()), Some(src.clone())),
+                    None => ((r.width(), r.height()), None),
+                },
                 _ => ((image.width() as u32, image.height() as u32), None),
             };
             let ppi = if rect.w > 0.0 && rect.h > 0.0 {
@@ -353,8 +355,10 @@ fn intersect(a: Rect, b: Rect) -> Rect {
     }
 }
 
-/// Photo content hashes → virtual paths (images are recognised by their data).
-pub type PhotoIndex = HashMap<u128, String>;
+/// Photo content hashes → virtual paths (images are recognised by their
+/// data), and for a layout proxy ([`crate::photos::proxy`]) the pixel size
+/// of the photo it stands for.
+pub type PhotoIndex = HashMap<u128, (String, Option<(u32, u32)>)>;
 
 /// Maps photo bytes to their virtual paths, from a project's generated
 /// files. Keyed by the hash `Bytes` keeps of its contents, so a photo is
@@ -363,6 +367,6 @@ pub fn photo_index(files: &HashMap<String, Bytes>) -> PhotoIndex {
     files
         .iter()
         .filter(|(k, _)| vpath::is_photo(k))
-        .map(|(k, v)| (hash128(v), k.clone()))
+        .map(|(k, v)| (hash128(v), (k.clone(), None)))
         .collect()
 }

@@ -165,7 +165,8 @@ fn keep_cmyk_original(path: &Path, p: Processed) -> Processed {
     }
 }
 
-fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {
+/// The error for an unusable photo file, at the place it was first referenced.
+pub fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -191,7 +192,7 @@ fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
         return Ok(p);
     }
     cache.decodes.fetch_add(1, Ordering::Relaxed);
-    let p = decode(&bytes, &key)?;
+    let p = process_bytes(&bytes, &key, false)?;
     cache.put(&key, &p);
     Ok(p)
 }
@@ -199,44 +200,102 @@ fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
 /// Decodes an image fully (so truncation is caught), applies EXIF
 /// orientation and re-encodes only when needed.
 pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let Some(format) = reader.format() else {
-        return Err("not an image, or an unsupported image format".into());
-    };
-    if !matches!(
-        format,
-        ImageFormat::Jpeg
-            | ImageFormat::Png
-            | ImageFormat::Gif
-            | ImageFormat::WebP
-            | ImageFormat::Bmp
-            | ImageFormat::Tiff
-    ) {
-        return Err(format!("unsupported image format {format:?}"));
+    process_bytes(bytes, key, true)
+}
+
+/// What the headers of an image say, checked before any pixel is decoded.
+struct Header {
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+    orientation: Orientation,
+    cmyk: bool,
+}
+
+impl Header {
+    /// Reads and checks the headers: a supported format, a sane declared
+    /// size, and for JPEG an end-of-image marker after the image data.
+    fn read(bytes: &[u8]) -> Result<Self, String> {
+        let reader = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        let Some(format) = reader.format() else {
+            return Err("not an image, or an unsupported image format".into());
+        };
+        if !matches!(
+            format,
+            ImageFormat::Jpeg
+                | ImageFormat::Png
+                | ImageFormat::Gif
+                | ImageFormat::WebP
+                | ImageFormat::Bmp
+                | ImageFormat::Tiff
+        ) {
+            return Err(format!("unsupported image format {format:?}"));
+        }
+        // Header first: refuse huge declared sizes before any allocation.
+        let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
+            .into_dimensions()
+            .map_err(|e| format!("unreadable {} header: {e}", format_name(format)))?;
+        if w == 0 || h == 0 {
+            return Err(format!("image has zero size ({w}×{h})"));
+        }
+        if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+            return Err(format!(
+                "declared size {w}×{h} px is too large (limit {MAX_SIDE} px per side, {} megapixels); refusing to decode",
+                MAX_PIXELS / 1_000_000
+            ));
+        }
+        // The JPEG decoder fills a truncated scan with grey instead of failing,
+        // and the original bytes would be embedded as they are: check the end.
+        if format == ImageFormat::Jpeg && jpeg_truncated(bytes) {
+            return Err(
+                "the JPEG file is truncated (it has no end-of-image marker after its image data)"
+                    .into(),
+            );
+        }
+        let orientation = ImageReader::with_format(Cursor::new(bytes), format)
+            .into_decoder()
+            .map_err(|e| format!("cannot decode: {e}"))?
+            .orientation()
+            .unwrap_or(Orientation::NoTransforms);
+        Ok(Self {
+            format,
+            width: w,
+            height: h,
+            orientation,
+            cmyk: format == ImageFormat::Jpeg && jpeg_components(bytes) == Some(4),
+        })
     }
-    // Header first: refuse huge declared sizes before any allocation.
-    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| format!("unreadable {} header: {e}", format_name(format)))?;
-    if w == 0 || h == 0 {
-        return Err(format!("image has zero size ({w}×{h})"));
+
+    /// Whether the photo is served as it is: upright RGB JPEG or PNG within
+    /// the served size.
+    fn passthrough(&self) -> bool {
+        self.orientation == Orientation::NoTransforms
+            && !self.cmyk
+            && u64::from(self.width) * u64::from(self.height) <= crate::limits::MAX_SERVED_PIXELS
+            && matches!(self.format, ImageFormat::Jpeg | ImageFormat::Png)
     }
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(format!(
-            "declared size {w}×{h} px is too large (limit {MAX_SIDE} px per side, {} megapixels); refusing to decode",
-            MAX_PIXELS / 1_000_000
-        ));
+}
+
+/// Processes an image's bytes: checks its headers, and unless it is served
+/// as it is, decodes it, applies EXIF orientation and re-encodes it. With
+/// `full`, a photo served as it is is decoded too (to catch corrupt data);
+/// without, its pixels are left to the layout ([`validate`] checks them
+/// there, decoding each photo once).
+fn process_bytes(bytes: &[u8], key: &str, full: bool) -> Result<Processed, String> {
+    let head = Header::read(bytes)?;
+    let ext = |f: ImageFormat| if f == ImageFormat::Jpeg { "jpg" } else { "png" };
+    if head.passthrough() && !full {
+        return Ok(Processed {
+            name: format!("{key}.{}", ext(head.format)),
+            width: head.width,
+            height: head.height,
+            cmyk: false,
+            bytes: bytes.to_vec(),
+        });
     }
-    // The JPEG decoder fills a truncated scan with grey instead of failing,
-    // and the original bytes would be embedded as they are: check the end.
-    if format == ImageFormat::Jpeg && jpeg_truncated(bytes) {
-        return Err(
-            "the JPEG file is truncated (it has no end-of-image marker after its image data)"
-                .into(),
-        );
-    }
+    let (w, h, format) = (head.width, head.height, head.format);
     // Decoding a very large photo takes hundreds of MB: one at a time.
     let _one_at_a_time = (u64::from(w) * u64::from(h) > crate::limits::MAX_SERVED_PIXELS)
         .then(|| BIG_DECODE.lock().unwrap_or_else(|e| e.into_inner()));
@@ -246,33 +305,18 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(1 << 30);
     reader.limits(limits);
-    let mut decoder = reader
+    let decoder = reader
         .into_decoder()
         .map_err(|e| format!("cannot decode: {e}"))?;
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder)
         .map_err(|e| format!("cannot decode (truncated or corrupt file?): {e}"))?;
-    let cmyk = format == ImageFormat::Jpeg && jpeg_components(bytes) == Some(4);
-    // Photos above the served size are shrunk once here (and cached), so
-    // that Typst never holds more than that many pixels of one photo.
-    let too_big =
-        u64::from(img.width()) * u64::from(img.height()) > crate::limits::MAX_SERVED_PIXELS;
-    let passthrough = orientation == Orientation::NoTransforms
-        && !cmyk
-        && !too_big
-        && matches!(format, ImageFormat::Jpeg | ImageFormat::Png);
-    let (out, ext) = if passthrough {
-        (
-            bytes.to_vec(),
-            if format == ImageFormat::Jpeg {
-                "jpg"
-            } else {
-                "png"
-            },
-        )
+    let (out, ext) = if head.passthrough() {
+        (bytes.to_vec(), ext(format))
     } else {
-        img.apply_orientation(orientation);
-        if too_big {
+        img.apply_orientation(head.orientation);
+        // Photos above the served size are shrunk once here (and cached), so
+        // that Typst never holds more than that many pixels of one photo.
+        if u64::from(img.width()) * u64::from(img.height()) > crate::limits::MAX_SERVED_PIXELS {
             let scale = (crate::limits::MAX_SERVED_PIXELS as f64
                 / (f64::from(img.width()) * f64::from(img.height())))
             .sqrt();
@@ -288,9 +332,25 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Processed, String> {
         name: format!("{key}.{ext}"),
         width: img.width(),
         height: img.height(),
-        cmyk,
+        cmyk: head.cmyk,
         bytes: out,
     })
+}
+
+/// Decodes a photo served as it is the way the layout will ([`process`]
+/// leaves that to here): the error says why it is unusable. Typst memoises
+/// the decoded image, so the layout that follows finds it decoded.
+pub fn validate(
+    bytes: &typst::foundations::Bytes,
+    png: bool,
+) -> Result<typst::visualize::RasterImage, String> {
+    use typst::visualize::{ExchangeFormat, RasterImage};
+    let format = match png {
+        true => ExchangeFormat::Png,
+        false => ExchangeFormat::Jpg,
+    };
+    RasterImage::new(bytes.clone(), format, typst::foundations::Smart::Auto)
+        .map_err(|e| format!("cannot decode (truncated or corrupt file?): {e}"))
 }
 
 /// Encodes a processed image: JPEG for opaque photos, PNG with alpha.
@@ -673,5 +733,92 @@ impl Progress {
 
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// Longest side of a layout proxy, in pixels.
+const PROXY_SIDE: u32 = 64;
+
+/// A stand-in for a photo in the fitting passes: a small flat image of the
+/// same aspect, in the format the virtual path's extension names (Typst
+/// picks the decoder from it).
+///
+/// The templates size photos from the pixel sizes in the data (an explicit
+/// width and height, `fit: "stretch"`), so a pass lays out the same pages
+/// whatever pixels it gets; a proxy spares Typst decoding the original and
+/// holding it through the whole search. Made from the size alone, so no
+/// photo is decoded for it. Each proxy's bytes are distinct (marked with
+/// `src`: the page reader recognises photos by their data).
+pub fn proxy(src: &str, (w, h): (u32, u32)) -> Result<Vec<u8>, String> {
+    let long = w.max(h).max(1);
+    let side = |x: u32| {
+        ((f64::from(x) * f64::from(PROXY_SIDE) / f64::from(long)).round() as u32).clamp(1, x.max(1))
+    };
+    let (pw, ph) = (side(w), side(h));
+    let mut rgb = vec![200u8; (pw * ph * 3) as usize];
+    let mut out = Vec::new();
+    if src.ends_with(".png") {
+        // the path's digest in the first pixels
+        for (px, d) in rgb.iter_mut().zip(Sha256::digest(src.as_bytes()).iter()) {
+            *px = *d;
+        }
+        let img = image::RgbImage::from_raw(pw, ph, rgb).ok_or("bad proxy buffer")?;
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .map_err(|e| e.to_string())?;
+    } else {
+        let (sw, sh) = (
+            u16::try_from(pw).map_err(|_| "proxy too wide")?,
+            u16::try_from(ph).map_err(|_| "proxy too tall")?,
+        );
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 50);
+        // the path in an application segment
+        enc.add_app_segment(15, src.as_bytes())
+            .map_err(|e| e.to_string())?;
+        enc.encode(&rgb, sw, sh, jpeg_encoder::ColorType::Rgb)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn proxies_keep_the_aspect_and_differ_by_path() {
+        let a = proxy("/folio/photos/a.jpg", (5312, 2988)).unwrap();
+        let b = proxy("/folio/photos/b.jpg", (5312, 2988)).unwrap();
+        assert_ne!(a, b, "the page reader tells photos apart by their data");
+        let (w, h) = image::load_from_memory(&a).unwrap().to_rgb8().dimensions();
+        assert_eq!((w, h), (64, 36));
+        let p = proxy("/folio/photos/c.png", (300, 1200)).unwrap();
+        let img = image::load_from_memory_with_format(&p, ImageFormat::Png).unwrap();
+        assert_eq!((img.width(), img.height()), (16, 64));
+    }
+
+    #[test]
+    fn a_photo_served_as_it_is_is_decoded_by_validate_only() {
+        let good = png(40, 30);
+        let p = process_bytes(&good, "k", false).unwrap();
+        assert_eq!((p.width, p.height, p.bytes == good), (40, 30, true));
+        assert!(validate(&typst::foundations::Bytes::new(good.clone()), true).is_ok());
+        // corrupt pixel data behind intact headers: found by the decode
+        let mut bad = good.clone();
+        let idat = bad.windows(4).position(|w| w == b"IDAT").unwrap();
+        bad[idat + 8] ^= 0x55;
+        assert!(process_bytes(&bad, "k", false).is_ok());
+        assert!(process_bytes(&bad, "k", true).is_err());
+        let err = validate(&typst::foundations::Bytes::new(bad), true)
+            .err()
+            .unwrap();
+        assert!(err.starts_with("cannot decode"), "{err}");
     }
 }

@@ -14,6 +14,7 @@ use crate::project::Project;
 use crate::world::FolioWorld;
 
 use typst::foundations::Bytes;
+use typst::visualize::RasterImage;
 use typst_kit::fonts::FontStore;
 
 /// One profile's finished document.
@@ -74,6 +75,9 @@ pub struct Warm {
     /// pass shows it still meets every fitting goal, so the pages do not
     /// jump while a designer types.
     fit: Option<crate::fit::FitPlan>,
+    /// Nothing is laid out again after this layout (`folio build`, `check`):
+    /// Typst's memoised layouts can go once the fitting passes are done.
+    once: bool,
 }
 
 impl Warm {
@@ -100,7 +104,10 @@ pub fn lay_out_profile(
     fonts: FontStore,
     cmyk_photos: bool,
 ) -> FolioResult<(LaidOut, FontStore)> {
-    let mut warm = Warm::default();
+    let mut warm = Warm {
+        once: true,
+        ..Warm::default()
+    };
     let mut fonts = Some(fonts);
     let laid = lay_out_warm(dirs, profile, cache, cmyk_photos, &mut warm, || {
         fonts.take().unwrap_or_default()
@@ -176,6 +183,9 @@ pub fn lay_out_inputs(
     phase("serve", || {
         resampled.serve(&mut project.files, &applied, &mut small)
     })?;
+    // The pixel size each photo is served at (what a layout proxy stands for).
+    let mut served = sizes.clone();
+    served.extend(applied.iter().map(|(src, size)| (src.clone(), *size)));
 
     let world = match &mut warm.world {
         Some(world) => {
@@ -198,18 +208,46 @@ pub fn lay_out_inputs(
         path: fit_path.as_deref(),
         save: warm.fit.is_none(),
     };
-    let (mut document, mut warnings, mut pages, fit) = phase("fitted", || {
-        lay_out_fitted(world, &mut project, fit_cache, warm.fit.take())
+    let (mut document, mut warnings, mut pages, fit, proxies) = phase("fitted", || {
+        lay_out_fitted(world, &mut project, fit_cache, warm.fit.take(), &served)
     })?;
     warm.fit = fit.plan.clone();
     let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
-    if plan != applied {
-        // The first layout is replaced; drop it before decoding originals again.
+    if let Some(proxies) = proxies {
+        // Laid out on proxies: the photos take their places, and the
+        // passes' memoised layouts are needed no more (the peak memory of
+        // a build was resampling while they were held).
+        if warm.once {
+            typst::comemo::evict(0);
+            release_free_memory();
+        }
+        phase("resample", || {
+            resampled.serve(&mut project.files, &plan, &mut small)
+        })?;
+        phase("final layout", || -> FolioResult<()> {
+            let decoded = decode_photos(&project)?;
+            world.reset(project.files.clone(), project.issue.date);
+            match unproxy(&document, &proxies, &decoded) {
+                Some(doc) => document = doc,
+                None => (document, warnings) = compile::compile(world)?,
+            }
+            drop(decoded);
+            let index = crate::inspect::photo_index(&project.files);
+            pages = crate::inspect::inspect(&document, &index);
+            Ok(())
+        })?;
+    } else if plan != applied {
+        // The first layout is replaced: drop it before decoding originals again.
         drop(pages);
         drop(document);
-        resampled.serve(&mut project.files, &plan, &mut small)?;
-        world.reset(project.files.clone(), project.issue.date);
-        let (doc, warns) = compile::compile(world)?;
+        phase("resample", || {
+            resampled.serve(&mut project.files, &plan, &mut small)
+        })?;
+        let (doc, warns) = phase("final layout", || {
+            decode_photos(&project)?;
+            world.reset(project.files.clone(), project.issue.date);
+            compile::compile(world)
+        })?;
         document = doc;
         warnings = warns;
         let index = crate::inspect::photo_index(&project.files);
@@ -246,22 +284,30 @@ struct Resampled<'a> {
     convert: Option<&'a crate::ink::Separator>,
 }
 
+/// Gives the heap's free pages back to the system (glibc keeps them
+/// otherwise, and the peak memory of a build counts them).
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Downsampled photos: virtual path, pixel size, bytes.
+type Downsampled = Vec<(String, (u32, u32), Bytes)>;
+
 impl Resampled<'_> {
-    /// Serves each photo downsampled to the size the plan gives it, and
-    /// every other photo as its original; with `convert`, RGB JPEGs as CMYK
-    /// JPEGs. `small` keeps downsampled photos by path and size, so a warm
-    /// run serves the same `Bytes` again.
-    fn serve(
+    /// The photos of `plan` downsampled, on all cores (`small`: those
+    /// downsampled before, by path and size).
+    fn downsample(
         &self,
-        files: &mut HashMap<String, Bytes>,
         plan: &BTreeMap<String, (u32, u32)>,
-        small: &mut HashMap<(String, (u32, u32)), Bytes>,
-    ) -> FolioResult<()> {
-        // Photos are independent: resample them on all cores.
+        small: &HashMap<(String, (u32, u32)), Bytes>,
+    ) -> FolioResult<Downsampled> {
         use rayon::prelude::*;
         let (cache, quality) = (self.cache, self.quality);
-        let resampled: Vec<(String, (u32, u32), Bytes)> = plan
-            .par_iter()
+        plan.par_iter()
             .filter_map(|(src, size)| {
                 let original = self.originals.get(src)?;
                 if let Some(b) = small.get(&(src.clone(), *size)) {
@@ -279,7 +325,22 @@ impl Resampled<'_> {
                     .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}"))),
                 )
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, Diag>>()
+            .map_err(Into::into)
+    }
+
+    /// Serves each photo downsampled to the size the plan gives it, and
+    /// every other photo as its original; with `convert`, RGB JPEGs as CMYK
+    /// JPEGs. `small` keeps downsampled photos by path and size, so a warm
+    /// run serves the same `Bytes` again.
+    fn serve(
+        &self,
+        files: &mut HashMap<String, Bytes>,
+        plan: &BTreeMap<String, (u32, u32)>,
+        small: &mut HashMap<(String, (u32, u32)), Bytes>,
+    ) -> FolioResult<()> {
+        use rayon::prelude::*;
+        let resampled = self.downsample(plan, small)?;
         for (src, original) in self.originals {
             files.insert(src.clone(), original.clone());
         }
@@ -287,6 +348,7 @@ impl Resampled<'_> {
             small.insert((src.clone(), size), bytes.clone());
             files.insert(src, bytes);
         }
+        let quality = self.quality;
         if let Some(sep) = self.convert {
             let jpegs: Vec<(String, Bytes)> = files
                 .iter()
@@ -448,7 +510,7 @@ pub fn produce(
     {
         return Err(crate::diag::Failure(checked.findings));
     }
-    let (pdf, fonts) = export(&checked, profile, options, fonts);
+    let (pdf, fonts) = phase("export", || export(&checked, profile, options, fonts));
     let pdf = pdf?;
     let Checked {
         project,
@@ -493,22 +555,140 @@ struct FitCache<'a> {
     save: bool,
 }
 
+/// Decodes every photo the next layout is served, on all cores, as Typst
+/// will (see [`crate::photos::validate`]): a corrupt photo fails here with
+/// its file and place, and the layout finds every photo decoded.
+fn decode_photos(project: &compile::Inputs) -> FolioResult<HashMap<String, RasterImage>> {
+    use rayon::prelude::*;
+    let photos = project.issue.photos();
+    let mut todo: Vec<(&String, &Bytes)> = project
+        .files
+        .iter()
+        .filter(|(k, _)| crate::contract::vpath::is_photo(k))
+        .collect();
+    // largest first, so the cores finish together
+    todo.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let decoded: Vec<(&String, Result<RasterImage, String>)> = todo
+        .par_iter()
+        .map(|(src, bytes)| (*src, crate::photos::validate(bytes, src.ends_with(".png"))))
+        .collect();
+    let mut done = HashMap::new();
+    let mut errors = Vec::new();
+    for (src, r) in decoded {
+        match r {
+            Ok(image) => {
+                done.insert(src.clone(), image);
+            }
+            Err(msg) => errors.push(match photos.iter().find(|p| &p.src == src) {
+                Some(p) => crate::photos::origin_error(&p.origin, &p.path, msg),
+                None => Diag::error("photo", format!("photo {src}: {msg}")),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        return Ok(done);
+    }
+    errors.sort_by(|a, b| a.message.cmp(&b.message));
+    errors.dedup_by(|a, b| a.message == b.message);
+    Err(crate::diag::Failure(errors))
+}
+
+/// The document laid out on layout proxies with the photos in their place
+/// (`proxies`: the proxies' index, `photos`: the photos decoded by virtual
+/// path). Only the image items change, which holds when every image placed
+/// on a proxy has an explicit width and height and `fit: "stretch"`, as the
+/// templates place photos: then its size never depends on its pixels.
+/// `None` when one does not (the plan must be laid out again).
+fn unproxy(
+    document: &typst_layout::PagedDocument,
+    proxies: &crate::inspect::PhotoIndex,
+    photos: &HashMap<String, RasterImage>,
+) -> Option<typst_layout::PagedDocument> {
+    use typst::foundations::Smart;
+    use typst::introspection::Tag;
+    use typst::layout::{FrameItem, Sizing};
+    use typst::visualize::{Image, ImageElem, ImageFit, ImageKind};
+    let photo_of = |data: &Bytes| {
+        let (src, _) = proxies.get(&typst::utils::hash128(data))?;
+        photos.get(src)
+    };
+    let mut sized = true;
+    let mut pages = typst::ecow::EcoVec::new();
+    for page in document.pages() {
+        let mut page = page.clone();
+        crate::visit::retain(&mut page.frame, &mut |item| {
+            match item {
+                FrameItem::Tag(Tag::Start(elem, _)) => {
+                    if let Some(image) = elem.to_packed::<ImageElem>()
+                        && photo_of(&image.source.derived.data).is_some()
+                    {
+                        sized &= matches!(image.fit.as_option(), Some(ImageFit::Stretch))
+                            && matches!(image.width.as_option(), Some(Smart::Custom(_)))
+                            && matches!(image.height.as_option(), Some(Sizing::Rel(_)));
+                    }
+                }
+                FrameItem::Image(image, _, _) => {
+                    if let ImageKind::Raster(proxy) = image.kind()
+                        && let Some(photo) = photo_of(proxy.data())
+                    {
+                        let alt = image.alt().map(Into::into);
+                        *image = Image::new(photo.clone(), alt, image.scaling());
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        pages.push(page);
+    }
+    use typst::model::Document;
+    sized.then(|| typst_layout::PagedDocument::new(pages, document.info().clone()))
+}
+
+/// Serves a layout proxy ([`crate::photos::proxy`]) in place of every photo
+/// in `project`'s files, standing for its `served` pixel size; returns the
+/// photo index that reads the proxies as their photos.
+fn serve_proxies(
+    project: &mut compile::Inputs,
+    served: &HashMap<String, (u32, u32)>,
+) -> FolioResult<crate::inspect::PhotoIndex> {
+    let mut index = crate::inspect::PhotoIndex::new();
+    for (src, bytes) in project.files.iter_mut() {
+        let Some(&size) = served.get(src) else {
+            continue;
+        };
+        let proxy = crate::photos::proxy(src, size).map_err(|e| {
+            Diag::error("photo", format!("cannot make a layout proxy of {src}: {e}"))
+        })?;
+        *bytes = Bytes::new(proxy);
+        index.insert(typst::utils::hash128(&*bytes), (src.clone(), Some(size)));
+    }
+    Ok(index)
+}
+
 /// Lays a project out through the fitting engine ([`crate::fit`]): a few
 /// explicit passes, each a plain layout with the plan's fit parameters, and
 /// returns the final one with the fitting summary. With `fit_cache`, a
 /// search's result is kept there under a key of every input that can move
 /// the layout (data, layouts, assets, fonts), and reused when the key
 /// matches, so an unchanged issue is laid out once.
+///
+/// A search from scratch lays out layout proxies of the photos (`served`:
+/// the pixel size each is served at) and returns `true` last: its document
+/// is not final, the caller serves the photos and lays out the plan again.
+#[allow(clippy::type_complexity)]
 fn lay_out_fitted(
     world: &mut FolioWorld,
     project: &mut compile::Inputs,
     fit_cache: FitCache<'_>,
     hint: Option<crate::fit::FitPlan>,
+    served: &HashMap<String, (u32, u32)>,
 ) -> FolioResult<(
     typst_layout::PagedDocument,
     Vec<Diag>,
     Vec<crate::inspect::PageInfo>,
     FitSummary,
+    Option<crate::inspect::PhotoIndex>,
 )> {
     let index = crate::inspect::photo_index(&project.files);
     let mut passes = Passes {
@@ -532,6 +712,15 @@ fn lay_out_fitted(
         (None, Some(plan)) => crate::fit::Prior::Hint(plan),
         (None, None) => crate::fit::Prior::None,
     };
+    // A search runs many passes: on proxies. A known plan is laid out once,
+    // on the photos.
+    let proxied = matches!(prior, crate::fit::Prior::None);
+    if proxied {
+        passes.index = serve_proxies(passes.project, served)?;
+    } else {
+        decode_photos(passes.project)?;
+    }
+    let proxies = proxied.then(|| passes.index.clone());
     let fitted = crate::fit::fit(&issue, prior, &mut passes)?;
     if let (Some(path), Some(key), true) = (fit_cache.path, key, fit_cache.save) {
         let keep = crate::fit::Fitted0 {
@@ -563,6 +752,7 @@ fn lay_out_fitted(
             decisions: fitted.decisions,
             plan: Some(fitted.plan),
         },
+        proxies,
     ))
 }
 

@@ -127,3 +127,28 @@ fn two_ejects_of_the_sample_issue_are_identical() {
         assert!(x == y, "{} differs between two ejects", p.display());
     }
 }
+
+/// A layout that sizes a photo by its pixels (here `fit: "cover"`: the image
+/// overflows its frame by the pixels' aspect) cannot take the photos into
+/// frames a fitting search laid out on stand-ins: the cold build lays the
+/// plan out again on the photos and gives the bytes of a warm build.
+#[test]
+fn photos_sized_by_their_pixels_are_laid_out_on_the_photos() {
+    let tmp = scratch("pixels");
+    let d = tmp.path();
+    copy_dir(&root().join("layouts"), &d.join("layouts"));
+    for dir in ["fonts", "assets"] {
+        std::os::unix::fs::symlink(root().join(dir), d.join(dir)).unwrap();
+    }
+    copy_dir(&root().join("tests/fixtures/minimal"), &d.join("issue"));
+    rewrite(&d.join("layouts/digest/util.typ"), |s| {
+        assert!(
+            s.contains("fit: \"stretch\""),
+            "util.typ no longer stretches"
+        );
+        s.replace("fit: \"stretch\"", "fit: \"cover\"")
+    });
+    let cold = build_pdf(&d.join("issue"), &d.join("cold.pdf"));
+    let warm = build_pdf(&d.join("issue"), &d.join("warm.pdf"));
+    assert!(cold == warm, "a cold build differs from a warm one");
+}

@@ -57,13 +57,7 @@ fn widest_image(pdf: &Path) -> u32 {
 }
 
 fn build(issue: &Path, out: &Path) {
-    let o = folio(&[
-        "build",
-        issue.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    build_pdf(issue, out);
 }
 
 fn same(a: &Path, b: &Path, scratch: &Path, what: &str) {

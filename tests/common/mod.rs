@@ -222,6 +222,19 @@ pub fn fixture_copy(fixture: &str, name: &str, edit: impl FnOnce(&Path)) -> temp
     dir
 }
 
+/// Builds `issue` into `out` with the folio binary (failing the test if it
+/// fails) and returns the PDF.
+pub fn build_pdf(issue: &Path, out: &Path) -> Vec<u8> {
+    let o = folio(&[
+        "build",
+        issue.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read(out).unwrap()
+}
+
 /// An output path beside the issue folder `dir` (folio refuses to write
 /// inside the issue folder): `<parent>/<dir name>-<name>`.
 pub fn out_beside(dir: &Path, name: &str) -> PathBuf {
