@@ -2974,6 +2974,11 @@ fn column_bottoms(p: &PageInfo, id: &str, cols: usize, pitch: f64) -> Option<Vec
     });
     let top = match (first_para, mark(kind::ARTICLE)) {
         (Some(m), _) => m.rect.y - pitch / 2.0,
+        // a start page without a paragraph holds the head and a deferred
+        // lead photo only: its caption's lines are no column
+        (None, Some(_)) if !p.marks.iter().any(|m| m.kind == kind::PARA && m.id == id) => {
+            return None;
+        }
         (None, Some(m)) => m.rect.y,
         (None, None) => body[1],
     };
