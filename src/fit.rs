@@ -3255,6 +3255,20 @@ mod tests {
     }
 
     #[test]
+    fn a_start_page_without_paragraphs_has_no_continued_columns() {
+        // the head and a deferred lead photo: caption lines, no paragraph
+        let start = |paras: u64| {
+            let mut pages = last_page(&[3, 6], paras);
+            pages[0].marks.retain(|m| m.kind != kind::ARTICLE_END);
+            pages[0].marks.push(mark(kind::ARTICLE, "a"));
+            pages.extend(last_page(&[5, 5], 2));
+            pages
+        };
+        assert!(continued_column_ends(&start(0), "a").is_empty());
+        assert_eq!(continued_column_ends(&start(1), "a").len(), 1);
+    }
+
+    #[test]
     fn three_columns_of_3k_plus_1_lines_set_their_last_paragraph_longer() {
         // 5 + 5 + 3: no whole-line height does better
         let pages = last_page(&[5, 5, 3], 4);
