@@ -2974,6 +2974,11 @@ fn column_bottoms(p: &PageInfo, id: &str, cols: usize, pitch: f64) -> Option<Vec
     });
     let top = match (first_para, mark(kind::ARTICLE)) {
         (Some(m), _) => m.rect.y - pitch / 2.0,
+        // a start page without a paragraph holds the head and a deferred
+        // lead photo only: its caption's lines are no column
+        (None, Some(_)) if !p.marks.iter().any(|m| m.kind == kind::PARA && m.id == id) => {
+            return None;
+        }
         (None, Some(m)) => m.rect.y,
         (None, None) => body[1],
     };
@@ -3247,6 +3252,20 @@ mod tests {
         // an empty column counts as ending above the others' first line
         let ends = column_ends(&last_page(&[4, 0], 3), "a").map(|e| e.0);
         assert_eq!(ends.map(|e| e[1] < e[0] - 3.0 * 12.0), Some(true));
+    }
+
+    #[test]
+    fn a_start_page_without_paragraphs_has_no_continued_columns() {
+        // the head and a deferred lead photo: caption lines, no paragraph
+        let start = |paras: u64| {
+            let mut pages = last_page(&[3, 6], paras);
+            pages[0].marks.retain(|m| m.kind != kind::ARTICLE_END);
+            pages[0].marks.push(mark(kind::ARTICLE, "a"));
+            pages.extend(last_page(&[5, 5], 2));
+            pages
+        };
+        assert!(continued_column_ends(&start(0), "a").is_empty());
+        assert_eq!(continued_column_ends(&start(1), "a").len(), 1);
     }
 
     #[test]
