@@ -579,8 +579,10 @@ impl Engine<'_> {
         self.ladder.iter().any(|l| l == lever)
     }
 
+    /// Whether a variant may still be tried: one pass stays in reserve to
+    /// lay the kept plan out again after a rejected one.
     fn budget(&self) -> bool {
-        self.passes < self.max_passes
+        self.passes + 1 < self.max_passes
     }
 
     fn run(
@@ -763,11 +765,11 @@ impl Engine<'_> {
                     given_up.insert(key);
                     continue;
                 };
-                // A variant that moves the next section's start changes that
-                // section's pages: it is judged (and combined) there; one that
-                // lets the next article flow on joins its run to this one.
+                // A variant that lets the next section or article flow on
+                // joins its run to this one: it is judged (and combined) over
+                // both.
                 let judged = if plan.sections.contains_key(&d.subject) && d.lever == "flow" {
-                    vec![format!("s:{}", d.subject)]
+                    vec![seg.clone(), format!("s:{}", d.subject)]
                 } else if plan.articles.contains_key(&d.subject) && d.lever == "flow" {
                     vec![seg.clone(), format!("a:{}", d.subject)]
                 } else {
@@ -894,20 +896,39 @@ impl Engine<'_> {
                             f.opener = Opener::Band;
                             f.flow = true;
                         }
+                        let why = format!(
+                            "page {page_no} was {:.0}% full before the section",
+                            fill * 100.0
+                        );
+                        // … and when its band and first head do not fit there
+                        // with the lead photo, the photo waits for the next page
+                        let first = self.first_article(&next);
+                        let deferred = first.filter(|a| {
+                            !a.photos.is_empty()
+                                && a.columns > 1
+                                && plan
+                                    .articles
+                                    .get(&a.id)
+                                    .is_some_and(|f| f.lead == Lead::Head)
+                        });
+                        let w = deferred.map(|a| {
+                            let mut w = v.clone();
+                            if let Some(f) = w.articles.get_mut(&a.id) {
+                                f.lead = Lead::Deferred;
+                            }
+                            w
+                        });
                         out.push((
                             v,
-                            decision(
-                                &next,
-                                "flow",
-                                "new page",
-                                "flows on",
-                                page_no,
-                                format!(
-                                    "page {page_no} was {:.0}% full before the section",
-                                    fill * 100.0
-                                ),
-                            ),
+                            decision(&next, "flow", "new page", "flows on", page_no, why.clone()),
                         ));
+                        if let Some(w) = w {
+                            let why = format!("{why}; its first photo tops the next page");
+                            out.push((
+                                w,
+                                decision(&next, "flow", "new page", "flows on", page_no, why),
+                            ));
+                        }
                     }
                     if let Some(n) = &next_article
                         && let Some(f) = plan.articles.get(n)
@@ -1619,6 +1640,20 @@ impl Engine<'_> {
         photo_px(self.issue, src)
     }
 
+    /// The first article of a section.
+    fn first_article(&self, section: &str) -> Option<&crate::model::Article> {
+        self.issue
+            .sections
+            .iter()
+            .find(|s| s.id == section)?
+            .items
+            .iter()
+            .find_map(|it| match it {
+                Item::Article(a) => Some(a),
+                Item::Sponsor(_) => None,
+            })
+    }
+
     fn has_lead(&self, id: &str) -> bool {
         self.article(id).is_some_and(|a| !a.photos.is_empty())
     }
@@ -1750,18 +1785,26 @@ impl Engine<'_> {
     /// ones back to the run's start (a new page), at most four.
     fn run_of(&self, plan: &FitPlan, r: &Reading, p: usize, ending: &str) -> Vec<String> {
         let mut out = Vec::new();
-        let mut ids: Vec<&str> = Vec::new();
+        // each article, and whether it opens its section on a new page or
+        // follows a full-page ad (a hard break, as a new page is)
+        let mut ids: Vec<(&str, bool)> = Vec::new();
         for s in &self.issue.sections {
+            let mut hard = !plan.sections.get(&s.id).is_some_and(|f| f.flow);
             for it in &s.items {
-                if let Item::Article(a) = it {
-                    ids.push(&a.id);
+                match it {
+                    Item::Article(a) => {
+                        ids.push((&a.id, hard));
+                        hard = false;
+                    }
+                    Item::Sponsor(sp) if sp.size == SponsorSize::Full => hard = true,
+                    Item::Sponsor(_) => {}
                 }
             }
         }
-        let Some(k) = ids.iter().position(|i| *i == ending) else {
+        let Some(k) = ids.iter().position(|(i, _)| *i == ending) else {
             return out;
         };
-        for id in ids[..=k].iter().rev().take(4) {
+        for (id, hard) in ids[..=k].iter().rev().take(4) {
             // stop at the run's start: an article starting on a new page or after a hard break
             let Some(first) = r.find(kind::ARTICLE, id, false) else {
                 break;
@@ -1770,10 +1813,11 @@ impl Engine<'_> {
                 break;
             }
             out.push(id.to_string());
-            if plan
-                .articles
-                .get(*id)
-                .is_some_and(|f| f.start == Start::Page)
+            if *hard
+                || plan
+                    .articles
+                    .get(*id)
+                    .is_some_and(|f| f.start == Start::Page)
             {
                 break;
             }
