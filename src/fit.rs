@@ -731,11 +731,12 @@ impl Engine<'_> {
         }
     }
 
-    /// Mends under-filled pages front to back. Sections start on a page of
-    /// their own, so a change in one does not move the pages of another:
-    /// each pass tries one variant for the first open page of every
-    /// section at once, and each section keeps its change only when its own
-    /// pages got better.
+    /// Mends under-filled pages front to back. Sections, and articles the
+    /// plan starts on a new page, start on a page of their own, so a change
+    /// in one such run does not move the text of another ([`run_key`]):
+    /// each pass tries one variant for the first open page of every run at
+    /// once, and each run keeps its change only when its own pages got
+    /// better.
     fn fill(
         &mut self,
         layout: &mut dyn Layout,
