@@ -65,6 +65,8 @@ struct Outcome {
     page_count: Option<usize>,
     /// Photos per page from `folio snapshot` (only without `pages`).
     fallback_photos: Option<Vec<Vec<String>>>,
+    /// Fitting passes (`fit.passes`).
+    passes: Option<u64>,
     secs: f64,
 }
 
@@ -215,6 +217,7 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
         pages,
         page_count,
         fallback_photos,
+        passes: json.as_ref().and_then(|j| j["fit"]["passes"].as_u64()),
         secs: start.elapsed().as_secs_f64(),
     }
 }
@@ -273,7 +276,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
 
     // The table.
     eprintln!(
-        "\n{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6}  status",
+        "\n{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6} {:>6}  status",
         "seed",
         "paper",
         "sect",
@@ -286,6 +289,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         "flow",
         "under",
         "rep",
+        "passes",
         "secs"
     );
     let (mut flow_total, mut under_total) = (0usize, 0usize);
@@ -370,7 +374,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         };
         let status = if o.built { status } else { "FAILED" };
         eprintln!(
-            "{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6.1}  {status}",
+            "{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6} {:>6.1}  {status}",
             o.seed,
             s.paper,
             s.sections,
@@ -383,6 +387,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
             flow,
             under,
             rep,
+            o.passes.map_or("?".into(), |n| n.to_string()),
             o.secs
         );
     }
