@@ -35,10 +35,10 @@ const LIMIT: Duration = Duration::from_secs(600);
 /// A non-designed page filled below this is under-filled.
 const MIN_FILL: f64 = 0.6;
 /// Largest share of under-filled non-designed pages, over all issues.
-/// Issue 11 asks for 2%; the engine reaches 6.1% on these seeds today (66 of
-/// 1090 pages, this test's run after the levers and the foreword landed), so
-/// this guards that level against regressions until it does.
-const MAX_UNDERFILLED: f64 = 0.08;
+/// Issue 11 asks for 2%; the engine reaches about 4% on these seeds today
+/// (6.1% before runs were mended side by side with the full pass budget for
+/// long issues), so this guards that level against regressions until it does.
+const MAX_UNDERFILLED: f64 = 0.05;
 
 /// One entry of the `pages` array of `folio check --format json`.
 #[derive(Debug, Clone)]
