@@ -499,13 +499,14 @@ pub fn fit(
         min_ppi: GROW_MIN_PPI,
         max_passes: MAX_PASSES,
         passes: 0,
+        last: None,
         decisions: Vec::new(),
         steps: None,
     };
     let mut plan = FitPlan::initial(issue);
+    // (Long documents get the same count: a pass after the first re-lays
+    // only what its changes touch, and a long issue has more holes.)
     let mut pages = e.run(layout, &plan)?;
-    // Long documents take long passes: fewer of them (still by count).
-    e.max_passes = (MAX_PASSES * 40 / pages.len().max(40)).max(8);
     // The ladder and the limits live in the theme: read them from the first pass.
     if let Some(m) = pages
         .iter()
@@ -538,7 +539,10 @@ pub fn fit(
     // the end of its section: it is kept only where it opens none.
     let (p, pg) = e.balance(layout, p, pg, false)?;
     let (p, pg) = e.page_turns(layout, p, pg)?;
-    let (p, pg) = e.opener_photos(layout, p, pg)?;
+    let (p, mut pg) = e.opener_photos(layout, p, pg)?;
+    if e.last.as_ref() != Some(&p) {
+        pg = e.run(layout, &p)?;
+    }
     Ok(Fitted {
         plan: p,
         pages: pg,
@@ -554,6 +558,8 @@ struct Engine<'a> {
     min_ppi: f64,
     max_passes: usize,
     passes: usize,
+    /// The plan of the last pass (the document the build keeps).
+    last: Option<FitPlan>,
     decisions: Vec<Decision>,
     /// The theme's limits of the typographic steps (none: no such rung).
     steps: Option<TypeSteps>,
@@ -586,8 +592,10 @@ impl Engine<'_> {
         self.ladder.iter().any(|l| l == lever)
     }
 
+    /// Whether a variant may still be tried: one pass stays in reserve to
+    /// lay the kept plan out again after a rejected one.
     fn budget(&self) -> bool {
-        self.passes < self.max_passes
+        self.passes + 1 < self.max_passes
     }
 
     fn run(
@@ -596,6 +604,7 @@ impl Engine<'_> {
         plan: &FitPlan,
     ) -> crate::diag::FolioResult<Vec<PageInfo>> {
         self.passes += 1;
+        self.last = Some(plan.clone());
         let t = std::time::Instant::now();
         let pages = layout.pass(plan)?;
         // A developer's view of the search (FOLIO_FIT_TRACE=1).
@@ -731,15 +740,16 @@ impl Engine<'_> {
             self.decisions.extend(ds);
             Ok((v, got))
         } else {
-            Ok((plan, pages))
+            self.restore(plan, pages)
         }
     }
 
-    /// Mends under-filled pages front to back. Sections start on a page of
-    /// their own, so a change in one does not move the pages of another:
-    /// each pass tries one variant for the first open page of every
-    /// section at once, and each section keeps its change only when its own
-    /// pages got better.
+    /// Mends under-filled pages front to back. Sections, and articles the
+    /// plan starts on a new page, start on a page of their own, so a change
+    /// in one such run does not move the text of another ([`run_key`]):
+    /// each pass tries one variant for the first open page of every run at
+    /// once, and each run keeps its change only when its own pages got
+    /// better.
     fn fill(
         &mut self,
         layout: &mut dyn Layout,
@@ -749,14 +759,15 @@ impl Engine<'_> {
         let mut given_up: BTreeSet<String> = BTreeSet::new();
         // per section: the page being mended and the next variant to try
         let mut cursor: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let issue = self.issue;
         // Leave room for the page-count and balance passes.
         while self.passes + 6 < self.max_passes {
             let r = Reading::new(&pages);
-            let mut picks: Vec<(String, String, FitPlan, Decision)> = Vec::new();
+            let mut picks: Vec<(String, Vec<String>, FitPlan, Decision)> = Vec::new();
             let mut seen = BTreeSet::new();
             for p in r.underfilled() {
                 let key = page_key(&pages[p]);
-                let seg = segment_of(&pages, p);
+                let seg = run_key(&plan, &pages, p);
                 if given_up.contains(&key) || seen.contains(&seg) {
                     continue;
                 }
@@ -768,18 +779,22 @@ impl Engine<'_> {
                     given_up.insert(key);
                     continue;
                 };
-                // A variant that moves the next section's start changes that
-                // section's pages: it is judged (and combined) there.
+                // A variant that lets the next section or article flow on
+                // joins its run to this one: it is judged (and combined) over
+                // both.
                 let judged = if plan.sections.contains_key(&d.subject) && d.lever == "flow" {
-                    d.subject.clone()
+                    vec![seg.clone(), format!("s:{}", d.subject)]
+                } else if plan.articles.contains_key(&d.subject) && d.lever == "flow" {
+                    vec![seg.clone(), format!("a:{}", d.subject)]
                 } else {
-                    seg.clone()
+                    vec![seg.clone()]
                 };
-                if seen.contains(&judged) {
+                if judged.iter().any(|k| seen.contains(k)) {
+                    seen.insert(seg);
                     continue;
                 }
                 seen.insert(seg.clone());
-                seen.insert(judged.clone());
+                seen.extend(judged.iter().cloned());
                 cursor.insert(seg.clone(), (key, idx));
                 picks.push((seg, judged, v, d));
             }
@@ -791,6 +806,10 @@ impl Engine<'_> {
                 merge_changes(&mut combined, &plan, v);
             }
             let got = self.run(layout, &combined)?;
+            let px = |src: &str| photo_px(issue, src);
+            let improves = |keys: &[String], tiny_ok: bool| {
+                segment_improves((&pages, &plan), (&got, &combined), keys, &px, tiny_ok)
+            };
             let mut accepted = plan.clone();
             for (seg, judged, v, d) in picks {
                 if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
@@ -801,10 +820,10 @@ impl Engine<'_> {
                         d.from,
                         d.to,
                         d.page,
-                        segment_improves(&pages, &got, &judged, d.lever == "columns")
+                        improves(&judged, d.lever == "columns")
                     );
                 }
-                if segment_improves(&pages, &got, &judged, d.lever == "columns") {
+                if improves(&judged, d.lever == "columns") {
                     merge_changes(&mut accepted, &plan, &v);
                     self.decisions.push(d);
                     cursor.remove(&seg);
@@ -891,20 +910,39 @@ impl Engine<'_> {
                             f.opener = Opener::Band;
                             f.flow = true;
                         }
+                        let why = format!(
+                            "page {page_no} was {:.0}% full before the section",
+                            fill * 100.0
+                        );
+                        // … and when its band and first head do not fit there
+                        // with the lead photo, the photo waits for the next page
+                        let first = self.first_article(&next);
+                        let deferred = first.filter(|a| {
+                            !a.photos.is_empty()
+                                && a.columns > 1
+                                && plan
+                                    .articles
+                                    .get(&a.id)
+                                    .is_some_and(|f| f.lead == Lead::Head)
+                        });
+                        let w = deferred.map(|a| {
+                            let mut w = v.clone();
+                            if let Some(f) = w.articles.get_mut(&a.id) {
+                                f.lead = Lead::Deferred;
+                            }
+                            w
+                        });
                         out.push((
                             v,
-                            decision(
-                                &next,
-                                "flow",
-                                "new page",
-                                "flows on",
-                                page_no,
-                                format!(
-                                    "page {page_no} was {:.0}% full before the section",
-                                    fill * 100.0
-                                ),
-                            ),
+                            decision(&next, "flow", "new page", "flows on", page_no, why.clone()),
                         ));
+                        if let Some(w) = w {
+                            let why = format!("{why}; its first photo tops the next page");
+                            out.push((
+                                w,
+                                decision(&next, "flow", "new page", "flows on", page_no, why),
+                            ));
+                        }
                     }
                     if let Some(n) = &next_article
                         && let Some(f) = plan.articles.get(n)
@@ -1305,14 +1343,14 @@ impl Engine<'_> {
         out
     }
 
-    /// Lays the kept plan out again after a variant was rejected: the last
-    /// pass must be the kept plan's.
+    /// Keeps `plan` after a variant was rejected. The last pass must be the
+    /// kept plan's, but the next stage usually runs one anyway: the pass
+    /// that lays the kept plan out again waits for the end of the search.
     fn restore(
-        &mut self,
-        layout: &mut dyn Layout,
+        &self,
         plan: FitPlan,
+        pages: Vec<PageInfo>,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
-        let pages = self.run(layout, &plan)?;
         Ok((plan, pages))
     }
 
@@ -1358,7 +1396,7 @@ impl Engine<'_> {
             self.decisions.push(d);
             return Ok((v, got));
         }
-        self.restore(layout, plan)
+        self.restore(plan, pages)
     }
 
     /// The last rung, per article, within the theme's limits: a short tail is
@@ -1416,6 +1454,30 @@ impl Engine<'_> {
                     &show(tracking, l),
                     page_no,
                     why.clone(),
+                ),
+            ));
+        }
+        // One article's step moves its end by a line or two; the same step
+        // over every article of the run moves it by as many lines per page
+        // (a section's end before a designed page has nothing else to give).
+        let run = self.run_of(plan, r, p, id);
+        let mut v = plan.clone();
+        for g in &run {
+            if let Some(a) = v.articles.get_mut(g) {
+                a.tracking = tracking;
+                a.leading = Some(leading);
+            }
+        }
+        if run.len() > 1 && v != *plan && out.last().is_none_or(|(w, _)| *w != v) {
+            out.push((
+                v,
+                decision(
+                    &run.join(", "),
+                    "tracking",
+                    "",
+                    &show(tracking, leading),
+                    page_no,
+                    format!("{why}, with every article of its run"),
                 ),
             ));
         }
@@ -1497,7 +1559,7 @@ impl Engine<'_> {
             }
         }
         if rejected {
-            return self.restore(layout, plan);
+            return self.restore(plan, pages);
         }
         Ok((plan, pages))
     }
@@ -1589,13 +1651,22 @@ impl Engine<'_> {
         plan.events_columns.unwrap_or(if n <= 4 { 2 } else { 3 })
     }
 
-    /// A photo's pixel size, by its virtual path.
     fn photo_px(&self, src: &str) -> Option<(u32, u32)> {
+        photo_px(self.issue, src)
+    }
+
+    /// The first article of a section.
+    fn first_article(&self, section: &str) -> Option<&crate::model::Article> {
         self.issue
-            .photos()
-            .into_iter()
-            .find(|p| p.src == src)
-            .map(|p| (p.width, p.height))
+            .sections
+            .iter()
+            .find(|s| s.id == section)?
+            .items
+            .iter()
+            .find_map(|it| match it {
+                Item::Article(a) => Some(a),
+                Item::Sponsor(_) => None,
+            })
     }
 
     fn has_lead(&self, id: &str) -> bool {
@@ -1729,18 +1800,26 @@ impl Engine<'_> {
     /// ones back to the run's start (a new page), at most four.
     fn run_of(&self, plan: &FitPlan, r: &Reading, p: usize, ending: &str) -> Vec<String> {
         let mut out = Vec::new();
-        let mut ids: Vec<&str> = Vec::new();
+        // each article, and whether it opens its section on a new page or
+        // follows a full-page ad (a hard break, as a new page is)
+        let mut ids: Vec<(&str, bool)> = Vec::new();
         for s in &self.issue.sections {
+            let mut hard = !plan.sections.get(&s.id).is_some_and(|f| f.flow);
             for it in &s.items {
-                if let Item::Article(a) = it {
-                    ids.push(&a.id);
+                match it {
+                    Item::Article(a) => {
+                        ids.push((&a.id, hard));
+                        hard = false;
+                    }
+                    Item::Sponsor(sp) if sp.size == SponsorSize::Full => hard = true,
+                    Item::Sponsor(_) => {}
                 }
             }
         }
-        let Some(k) = ids.iter().position(|i| *i == ending) else {
+        let Some(k) = ids.iter().position(|(i, _)| *i == ending) else {
             return out;
         };
-        for id in ids[..=k].iter().rev().take(4) {
+        for (id, hard) in ids[..=k].iter().rev().take(4) {
             // stop at the run's start: an article starting on a new page or after a hard break
             let Some(first) = r.find(kind::ARTICLE, id, false) else {
                 break;
@@ -1749,10 +1828,11 @@ impl Engine<'_> {
                 break;
             }
             out.push(id.to_string());
-            if plan
-                .articles
-                .get(*id)
-                .is_some_and(|f| f.start == Start::Page)
+            if *hard
+                || plan
+                    .articles
+                    .get(*id)
+                    .is_some_and(|f| f.start == Start::Page)
             {
                 break;
             }
@@ -1969,7 +2049,7 @@ impl Engine<'_> {
             }
         }
         // Nothing reached the count: the last pass must be the kept plan's.
-        self.restore(layout, plan)
+        self.restore(plan, pages)
     }
 
     /// The manifest's fillers, for the page count: each house ad is a page,
@@ -2024,7 +2104,7 @@ impl Engine<'_> {
             return Ok((v, got));
         }
         // The last pass must be the kept plan's.
-        self.restore(layout, plan)
+        self.restore(plan, pages)
     }
 
     /// What the fillers can add, one page each, in manifest order: a
@@ -2570,6 +2650,15 @@ fn judge_balance(
     }
 }
 
+/// A photo's pixel size (the original's), by its virtual path.
+fn photo_px(issue: &Issue, src: &str) -> Option<(u32, u32)> {
+    issue
+        .photos()
+        .into_iter()
+        .find(|p| p.src == src)
+        .map(|p| (p.width, p.height))
+}
+
 fn decision(
     subject: &str,
     lever: &str,
@@ -2675,6 +2764,31 @@ fn hole_after(r: &Reading, p: usize, id: &str) -> bool {
         .any(|m| matches!(m.kind.as_str(), kind::ARTICLE | kind::SECTION | kind::EVENT))
 }
 
+/// The run a page belongs to: pages from one hard start (a section, or an
+/// article the plan starts on a new page) to the next. A change inside a
+/// run moves no other run's text, so runs are mended side by side. Keys:
+/// `s:<section>`, `a:<article>`.
+fn run_key(plan: &FitPlan, pages: &[PageInfo], p: usize) -> String {
+    pages[..=p]
+        .iter()
+        .rev()
+        .find_map(|q| {
+            q.marks.iter().rev().find_map(|m| match m.kind.as_str() {
+                kind::SECTION => Some(format!("s:{}", m.id)),
+                kind::ARTICLE
+                    if plan
+                        .articles
+                        .get(&m.id)
+                        .is_some_and(|f| f.start == Start::Page) =>
+                {
+                    Some(format!("a:{}", m.id))
+                }
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| "s:__front".into())
+}
+
 /// The section a page belongs to: the last section mark at or before it.
 fn segment_of(pages: &[PageInfo], p: usize) -> String {
     pages[..=p]
@@ -2738,20 +2852,28 @@ fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(Fi
     Some((v, d))
 }
 
-/// Whether a section's pages are better in `new` than in `old`: fewer
-/// under-filled pages, or as many with the first of them later or fuller.
-/// A page only a column block runs onto is mended by the spill correction
-/// of the next pass: it counts only when the real holes are even.
-fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str, tiny_ok: bool) -> bool {
-    let bad = |pages: &[PageInfo]| -> (Vec<(usize, f64)>, usize) {
+/// Whether the pages of the runs `keys` ([`run_key`]) are better in `new`
+/// than in `old` (each laid out with its plan): fewer under-filled pages,
+/// or as many with the first of them later or fuller. A page only a column
+/// block runs onto is mended by the spill correction of the next pass: it
+/// counts only when the real holes are even.
+fn segment_improves(
+    old: (&[PageInfo], &FitPlan),
+    new: (&[PageInfo], &FitPlan),
+    keys: &[String],
+    px: &dyn Fn(&str) -> Option<(u32, u32)>,
+    tiny_ok: bool,
+) -> bool {
+    let in_seg =
+        |(pages, plan): (&[PageInfo], &FitPlan), i: usize| keys.contains(&run_key(plan, pages, i));
+    let bad = |laid: (&[PageInfo], &FitPlan)| -> (Vec<(usize, f64)>, usize) {
+        let pages = laid.0;
         let r = Reading::new(pages);
-        let start = (0..pages.len())
-            .find(|&i| segment_of(pages, i) == seg)
-            .unwrap_or(0);
+        let start = (0..pages.len()).find(|&i| in_seg(laid, i)).unwrap_or(0);
         let (spills, holes): (Vec<usize>, Vec<usize>) = r
             .underfilled()
             .into_iter()
-            .filter(|&i| segment_of(pages, i) == seg)
+            .filter(|&i| in_seg(laid, i))
             .partition(|&i| spill(pages, i).is_some());
         let holes = holes
             .into_iter()
@@ -2759,23 +2881,28 @@ fn segment_improves(old: &[PageInfo], new: &[PageInfo], seg: &str, tiny_ok: bool
             .collect();
         (holes, spills.len())
     };
-    // a change must not blur a photo below what print accepts
-    let blurred = |pages: &[PageInfo]| {
-        (0..pages.len())
-            .filter(|&i| segment_of(pages, i) == seg)
-            .flat_map(|i| &pages[i].images)
-            .filter(|im| im.src.is_some() && im.ppi > 0.0 && im.ppi < MIN_PPI)
+    // A change must not blur a photo below what print accepts: judged by
+    // the original's pixels (a pass may show a photo downsampled for the
+    // profile, and the fit must be the same in every profile and run).
+    let blurred = |laid: (&[PageInfo], &FitPlan)| {
+        (0..laid.0.len())
+            .filter(|&i| in_seg(laid, i))
+            .flat_map(|i| &laid.0[i].images)
+            .filter(|im| {
+                let Some((w, h)) = im.src.as_deref().and_then(px) else {
+                    return false;
+                };
+                let (rw, rh) = (im.rect.w / 72.0, im.rect.h / 72.0);
+                rw > 0.0 && rh > 0.0 && (f64::from(w) / rw).min(f64::from(h) / rh) < MIN_PPI
+            })
             .count()
     };
     if blurred(new) > blurred(old) {
         return false;
     }
     let ((o, os), (n, ns)) = (bad(old), bad(new));
-    let size = |pages: &[PageInfo]| {
-        (0..pages.len())
-            .filter(|&i| segment_of(pages, i) == seg)
-            .count()
-    };
+    let size =
+        |laid: (&[PageInfo], &FitPlan)| (0..laid.0.len()).filter(|&i| in_seg(laid, i)).count();
     if n.len() != o.len() || size(new) > size(old) {
         // a section that grew by a page must have fewer holes for it
         return n.len() < o.len();
@@ -3296,18 +3423,22 @@ mod tests {
         let tiny = section_end(0.02);
         // one hole either way: a tail of a line or two is nearer mended
         // when the pull-back levers may take it away …
-        assert!(segment_improves(&deep, &tiny, "s", true));
+        let plan = empty_plan();
+        let s = ["s:s".to_string()];
+        let better = |old: &[PageInfo], new: &[PageInfo], tiny_ok| {
+            segment_improves((old, &plan), (new, &plan), &s, &|_| None, tiny_ok)
+        };
+        assert!(better(&deep, &tiny, true));
         // … and not otherwise (a foreword running over has none)
-        assert!(!segment_improves(&deep, &tiny, "s", false));
+        assert!(!better(&deep, &tiny, false));
         // a clearly fuller hole is progress either way
-        assert!(segment_improves(&tiny, &deep, "s", false));
+        assert!(better(&tiny, &deep, false));
         // a mended page always is
-        assert!(segment_improves(&deep, &section_end(0.8), "s", false));
+        assert!(better(&deep, &section_end(0.8), false));
     }
 
-    #[test]
-    fn foreword_type_steps_are_floored_and_never_tiny() {
-        let mut plan = FitPlan {
+    fn empty_plan() -> FitPlan {
+        FitPlan {
             articles: BTreeMap::new(),
             sections: BTreeMap::new(),
             events_pages: None,
@@ -3318,7 +3449,43 @@ mod tests {
             fillers: Vec::new(),
             spare_tiles: 0,
             events_features: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn runs_split_a_section_at_articles_that_start_on_a_new_page() {
+        let mut plan = empty_plan();
+        let fit = |start: &str| -> ArticleFit {
+            serde_json::from_value(serde_json::json!({
+                "start": start, "lead-scale": 1.0, "balance": 0, "lead": "head"
+            }))
+            .unwrap()
         };
+        plan.articles.insert("a1".into(), fit("flow"));
+        plan.articles.insert("a2".into(), fit("flow"));
+        plan.articles.insert("a3".into(), fit("page"));
+        let with = |n, ms: &[(&str, &str)]| {
+            let mut p = page(n, Vec::new());
+            p.marks.extend(ms.iter().map(|(k, id)| mark(k, id)));
+            p
+        };
+        let pages = vec![
+            with(1, &[("section", "s"), ("article", "a1")]),
+            with(2, &[("article", "a2")]),
+            with(3, &[("article", "a3")]),
+            with(4, &[]),
+            with(5, &[("section", "t")]),
+        ];
+        let keys: Vec<String> = (0..5).map(|i| run_key(&plan, &pages, i)).collect();
+        assert_eq!(keys, ["s:s", "s:s", "a:a3", "a:a3", "s:t"]);
+        // an article that flows on joins the run before it
+        plan.articles.insert("a3".into(), fit("flow"));
+        assert_eq!(run_key(&plan, &pages, 3), "s:s");
+    }
+
+    #[test]
+    fn foreword_type_steps_are_floored_and_never_tiny() {
+        let mut plan = empty_plan();
         let (v, d) = foreword_type(&plan, 1.119, 4, String::new()).unwrap();
         assert_eq!(v.foreword_scale, 1.11);
         assert_eq!((d.from.as_str(), d.to.as_str()), ("1.00", "1.11"));

@@ -35,10 +35,11 @@ const LIMIT: Duration = Duration::from_secs(600);
 /// A non-designed page filled below this is under-filled.
 const MIN_FILL: f64 = 0.6;
 /// Largest share of under-filled non-designed pages, over all issues.
-/// Issue 11 asks for 2%; the engine reaches 6.1% on these seeds today (66 of
-/// 1090 pages, this test's run after the levers and the foreword landed), so
-/// this guards that level against regressions until it does.
-const MAX_UNDERFILLED: f64 = 0.08;
+/// Issue 11 asks for 2%; the engine reaches 3.9% on these seeds today (42 of
+/// 1084 pages, `folio check` per seed; 6.1% before runs were mended side by
+/// side with the full pass budget for long issues), so this guards that level
+/// against regressions until it does.
+const MAX_UNDERFILLED: f64 = 0.05;
 
 /// One entry of the `pages` array of `folio check --format json`.
 #[derive(Debug, Clone)]
@@ -65,6 +66,8 @@ struct Outcome {
     page_count: Option<usize>,
     /// Photos per page from `folio snapshot` (only without `pages`).
     fallback_photos: Option<Vec<Vec<String>>>,
+    /// Fitting passes (`fit.passes`).
+    passes: Option<u64>,
     secs: f64,
 }
 
@@ -215,6 +218,7 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
         pages,
         page_count,
         fallback_photos,
+        passes: json.as_ref().and_then(|j| j["fit"]["passes"].as_u64()),
         secs: start.elapsed().as_secs_f64(),
     }
 }
@@ -273,7 +277,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
 
     // The table.
     eprintln!(
-        "\n{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6}  status",
+        "\n{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6} {:>6}  status",
         "seed",
         "paper",
         "sect",
@@ -286,6 +290,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         "flow",
         "under",
         "rep",
+        "passes",
         "secs"
     );
     let (mut flow_total, mut under_total) = (0usize, 0usize);
@@ -370,7 +375,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         };
         let status = if o.built { status } else { "FAILED" };
         eprintln!(
-            "{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6.1}  {status}",
+            "{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6} {:>6.1}  {status}",
             o.seed,
             s.paper,
             s.sections,
@@ -383,6 +388,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
             flow,
             under,
             rep,
+            o.passes.map_or("?".into(), |n| n.to_string()),
             o.secs
         );
     }
