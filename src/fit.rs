@@ -2900,6 +2900,17 @@ fn segment_improves(
     if blurred(new) > blurred(old) {
         return false;
     }
+    // Nor may it set text over a photo (a column block squeezed past its
+    // text, a head taller than its page).
+    let covered = |laid: (&[PageInfo], &FitPlan)| {
+        (0..laid.0.len())
+            .filter(|&i| in_seg(laid, i) && !is_designed(&laid.0[i]))
+            .map(|i| laid.0[i].text_over_photos().len())
+            .sum::<usize>()
+    };
+    if covered(new) > covered(old) {
+        return false;
+    }
     let ((o, os), (n, ns)) = (bad(old), bad(new));
     let size =
         |laid: (&[PageInfo], &FitPlan)| (0..laid.0.len()).filter(|&i| in_seg(laid, i)).count();
@@ -3026,6 +3037,9 @@ pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
 /// An article whose column block (its `after` marker) ends on page `p`
 /// while its text ended on an earlier page: its id and the lines to take
 /// off the block's height.
+/// The most lines [`spill`] takes back from a column block.
+const SPILL_MAX_LINES: i32 = 3;
+
 fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
     let after = pages[p].marks.iter().find(|m| m.kind == kind::AFTER)?;
     let id = &after.id;
@@ -3042,7 +3056,9 @@ fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
         return None;
     }
     let lines = ((after.rect.y - top) / pitch).ceil() as i32 + 1;
-    Some((id.clone(), lines.max(1)))
+    // A spill is a few lines; more is text that really runs on (taking
+    // that many lines off would squeeze the block past its text).
+    (lines <= SPILL_MAX_LINES).then(|| (id.clone(), lines.max(1)))
 }
 
 /// Where the columns of a multi-column article end on its last page (the

@@ -85,6 +85,9 @@ pub struct PageInfo {
     /// word broken by hyphenation), to find words broken across a page turn.
     #[serde(skip)]
     pub hyphens: Vec<Rect>,
+    /// Boxes of the text runs alone, to find text drawn over a photo.
+    #[serde(skip)]
+    pub text: Vec<Rect>,
 }
 
 /// Text drawn with the .notdef glyph because no font covers it.
@@ -99,6 +102,26 @@ pub struct MissingGlyph {
 }
 
 impl PageInfo {
+    /// The photos text is drawn over, with how many text runs cover more
+    /// than a sliver of each (captions and rules only touch their photo).
+    pub fn text_over_photos(&self) -> Vec<(&str, usize)> {
+        self.images
+            .iter()
+            .filter_map(|img| {
+                let src = img.src.as_deref()?;
+                let runs = self
+                    .text
+                    .iter()
+                    .filter(|t| {
+                        let x = intersect(**t, img.visible);
+                        t.w * t.h > 0.0 && x.w * x.h > 0.3 * t.w * t.h
+                    })
+                    .count();
+                (runs > 0).then_some((src, runs))
+            })
+            .collect()
+    }
+
     /// The page kind marker's value (cover, contents, sponsor-full, …).
     pub fn kind(&self) -> Option<&str> {
         self.marks
@@ -252,6 +275,7 @@ fn visit(
                 ..r
             };
             info.content.push(run);
+            info.text.push(run);
             // Typst sets the hyphen of a hyphenated line as a run of its own
             // whose text is a soft hyphen.
             if text.text.ends_with('\u{ad}') {
@@ -369,4 +393,35 @@ pub fn photo_index(files: &HashMap<String, Bytes>) -> PhotoIndex {
         .filter(|(k, _)| vpath::is_photo(k))
         .map(|(k, v)| (hash128(v), (k.clone(), None)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rect(x: f64, y: f64, w: f64, h: f64) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    #[test]
+    fn text_over_a_photo_is_found_and_a_caption_beside_it_is_not() {
+        let photo = rect(50.0, 100.0, 300.0, 200.0);
+        let mut page = PageInfo {
+            images: vec![PlacedImage {
+                src: Some("/folio/photos/a.jpg".into()),
+                px: (1200, 800),
+                rect: photo,
+                visible: photo,
+                ppi: 288.0,
+            }],
+            // a caption line just under the photo, touching it by a point
+            text: vec![rect(50.0, 299.0, 300.0, 8.0)],
+            ..PageInfo::default()
+        };
+        assert!(page.text_over_photos().is_empty());
+        // two body lines set on the photo
+        page.text.push(rect(60.0, 200.0, 120.0, 9.0));
+        page.text.push(rect(60.0, 212.0, 120.0, 9.0));
+        assert_eq!(page.text_over_photos(), vec![("/folio/photos/a.jpg", 2)]);
+    }
 }

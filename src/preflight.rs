@@ -36,6 +36,7 @@ pub fn check(
     fillers(issue, pages, &mut out);
     sponsors(issue, pages, profile, &mut out);
     edges(issue, pages, profile, &mut out);
+    overlaps(issue, pages, &mut out);
     if profile.is_accessible() {
         accessibility(issue, pages, &mut out);
     }
@@ -427,6 +428,33 @@ fn sponsors(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<D
                 }
             }
         }
+    }
+}
+
+/// Text drawn over a photo on a page of flowing text (designed pages may
+/// set type on their pictures): a layout that did not fit, never silent.
+fn overlaps(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
+    for page in pages.iter().filter(|p| !crate::fit::is_designed(p)) {
+        let Some(&(src, runs)) = page.text_over_photos().first() else {
+            continue;
+        };
+        let photo = issue.photos().into_iter().find(|p| p.src == src);
+        let name = photo
+            .as_ref()
+            .map_or_else(|| src.to_string(), |p| file_name(&p.path));
+        let d = Diag::warning(
+            "overlap",
+            format!(
+                "page {}: {runs} line(s) of text are drawn over the photo `{name}`",
+                page.number
+            ),
+        )
+        .hint("a layout folio could not fit: please report it with the issue; a smaller photo or a shorter head avoids it meanwhile")
+        .on_page(page.number);
+        out.push(match photo {
+            Some(p) => p.origin.diag(d),
+            None => d,
+        });
     }
 }
 

@@ -68,6 +68,8 @@ struct Outcome {
     fallback_photos: Option<Vec<Vec<String>>>,
     /// Fitting passes (`fit.passes`).
     passes: Option<u64>,
+    /// `overlap` findings: text drawn over a photo on a page of flowing text.
+    overlaps: Vec<String>,
     secs: f64,
 }
 
@@ -182,6 +184,14 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
         })
         .collect();
     let built = o.status.success() && json.is_some() && errors.is_empty();
+    let overlaps = json
+        .as_ref()
+        .and_then(|j| j["findings"].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] == "overlap")
+        .map(|f| format!("seed {seed}: {}", f["message"].as_str().unwrap_or("?")))
+        .collect();
     let page_count = json
         .as_ref()
         .and_then(|j| j["findings"].as_array())
@@ -219,6 +229,7 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
         page_count,
         fallback_photos,
         passes: json.as_ref().and_then(|j| j["fit"]["passes"].as_u64()),
+        overlaps,
         secs: start.elapsed().as_secs_f64(),
     }
 }
@@ -432,6 +443,19 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         "`folio check --format json` has no `pages` array (issue 11: [{{page, kind, designed, fill, photos}}]) \
          for seeds {missing_pages:?}: the fill and page-count properties cannot be judged. Other findings:\n{}",
         problems.join("\n")
+    );
+    // Fill must never be bought by setting text over a photo (a squeezed
+    // column block or a head taller than its page once did).
+    let overlaps: Vec<&String> = outcomes.iter().flat_map(|o| &o.overlaps).collect();
+    assert!(
+        overlaps.is_empty(),
+        "text is drawn over photos on {} pages:\n{}",
+        overlaps.len(),
+        overlaps
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let over = share > MAX_UNDERFILLED;
     let not_mod4: Vec<&String> = problems
