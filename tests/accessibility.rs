@@ -12,7 +12,12 @@ use lopdf::{Dictionary, Document, Object};
 
 /// The sample's screen PDF, built once per test binary.
 fn sample_screen() -> &'static Path {
-    static PDF: OnceLock<PathBuf> = OnceLock::new();
+    &sample_screen_build().0
+}
+
+/// The sample's screen build: its PDF and what the build printed.
+fn sample_screen_build() -> &'static (PathBuf, String) {
+    static PDF: OnceLock<(PathBuf, String)> = OnceLock::new();
     PDF.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("folio-a11y-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -26,8 +31,22 @@ fn sample_screen() -> &'static Path {
             out.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "screen build failed:\n{}", stderr(&o));
-        out
+        (out, stderr(&o))
     })
+}
+
+/// The screen edition is fitted on its own (no bleed, other photo sizes):
+/// its layout must be as sound as print's. Its fitting once squeezed a
+/// column block 31 lines and set two articles over a photo.
+#[test]
+fn sample_screen_edition_sets_no_text_over_photos() {
+    let log = &sample_screen_build().1;
+    let over: Vec<&str> = log.lines().filter(|l| l.contains("drawn over")).collect();
+    assert!(
+        over.is_empty(),
+        "text over photos in the screen edition:\n{}",
+        over.join("\n")
+    );
 }
 
 fn sample_doc() -> &'static Document {
