@@ -147,17 +147,7 @@ pub fn lay_out_inputs(
         false => None,
     };
     let sep = sep.as_ref();
-    // Names carry the content hash: same name, same bytes.
-    let mut photos = HashMap::new();
-    for (name, bytes) in project.files.iter_mut() {
-        if crate::contract::vpath::is_photo(name) {
-            if let Some(old) = warm.photos.get(name) {
-                *bytes = old.clone();
-            }
-            photos.insert(name.clone(), bytes.clone());
-        }
-    }
-    warm.photos = photos;
+    reuse_photos(&mut project, warm);
     // Photos far above the resolution the profile needs are downsampled at
     // their placed size. Pixel sizes in data.json stay those of the
     // originals, so the layout does not move. The plan of the last run is
@@ -187,19 +177,7 @@ pub fn lay_out_inputs(
     let mut served = sizes.clone();
     served.extend(applied.iter().map(|(src, size)| (src.clone(), *size)));
 
-    let world = match &mut warm.world {
-        Some(world) => {
-            world.reset(project.files.clone(), project.issue.date);
-            world
-        }
-        None => warm.world.insert(FolioWorld::new(
-            &project.mounts,
-            fonts(),
-            project.files.clone(),
-            project.issue.date,
-            &project.root,
-        )),
-    };
+    let world = warm_world(&mut warm.world, &project, fonts);
     let fit_path = plan_path.as_deref().map(|p| p.with_extension("fit.json"));
     // A warm run reads the fit cache but never writes it: its plan may come
     // from the last run's hint, and a later cold build must not depend on
@@ -264,6 +242,43 @@ pub fn lay_out_inputs(
         warnings,
         fit,
     })
+}
+
+/// Serves the photos a warm state already holds (names carry the content
+/// hash: same name, same bytes, so Typst's decoded images are reused) and
+/// keeps this run's photos for the next.
+fn reuse_photos(project: &mut compile::Inputs, warm: &mut Warm) {
+    let mut photos = HashMap::new();
+    for (name, bytes) in project.files.iter_mut() {
+        if crate::contract::vpath::is_photo(name) {
+            if let Some(old) = warm.photos.get(name) {
+                *bytes = old.clone();
+            }
+            photos.insert(name.clone(), bytes.clone());
+        }
+    }
+    warm.photos = photos;
+}
+
+/// The warm state's world, given this run's files; made on first use.
+fn warm_world<'a>(
+    world: &'a mut Option<FolioWorld>,
+    project: &compile::Inputs,
+    fonts: impl FnOnce() -> FontStore,
+) -> &'a mut FolioWorld {
+    match world {
+        Some(world) => {
+            world.reset(project.files.clone(), project.issue.date);
+            world
+        }
+        None => world.insert(FolioWorld::new(
+            &project.mounts,
+            fonts(),
+            project.files.clone(),
+            project.issue.date,
+            &project.root,
+        )),
+    }
 }
 
 /// Photo resolution of a profile: (downsample above this ppi, to this ppi, JPEG quality).
