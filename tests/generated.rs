@@ -171,11 +171,12 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
         LIMIT,
     );
     let json: Option<serde_json::Value> = serde_json::from_slice(&o.stdout).ok();
-    let errors: Vec<String> = json
+    let findings: &[serde_json::Value] = json
         .as_ref()
         .and_then(|j| j["findings"].as_array())
-        .into_iter()
-        .flatten()
+        .map_or(&[], |a| a.as_slice());
+    let errors: Vec<String> = findings
+        .iter()
         .filter(|f| f["severity"] == "error")
         .map(|f| {
             format!(
@@ -189,19 +190,13 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
         })
         .collect();
     let built = o.status.success() && json.is_some() && errors.is_empty();
-    let overlaps = json
-        .as_ref()
-        .and_then(|j| j["findings"].as_array())
-        .into_iter()
-        .flatten()
+    let overlaps = findings
+        .iter()
         .filter(|f| f["code"] == "overlap")
         .map(|f| format!("seed {seed}: {}", f["message"].as_str().unwrap_or("?")))
         .collect();
-    let page_count = json
-        .as_ref()
-        .and_then(|j| j["findings"].as_array())
-        .into_iter()
-        .flatten()
+    let page_count = findings
+        .iter()
         .filter(|f| f["code"] == "page-count")
         .find_map(|f| f["message"].as_str()?.split(' ').next()?.parse().ok());
     let pages = json.as_ref().and_then(|j| j.get("pages")).map(parse_pages);
