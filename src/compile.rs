@@ -182,6 +182,98 @@ pub fn main_source(issue: &Issue) -> String {
     )
 }
 
+/// A layout's introspection (where its elements ended up), to start the
+/// next layout from (see [`compile_from`]).
+pub type Introspection = std::sync::Arc<typst_layout::PagedIntrospector>;
+
+/// [`compile`] starting from `start`, the introspection of an earlier layout
+/// of nearly the same document (the previous fitting pass), instead of from
+/// nothing; also returns the number of layout iterations.
+///
+/// Typst lays a document out again until every query (page numbers, running
+/// heads, the locations `measure` resolves) answers as on the document it
+/// produced. From nothing, that is always a second iteration in which the
+/// answers changed everywhere. Started from the last pass, most answers hold:
+/// the first iteration reuses more of the last pass's memoised layout, and a
+/// second one, when needed, is cheap. The result passes Typst's own
+/// convergence check; tests/determinism.rs compares a cold build, whose
+/// passes are laid out this way, with a warm one laid out once by
+/// [`compile`]. Errors, and a layout that does not settle, fall back to
+/// [`compile`], so diagnostics stay Typst's own.
+pub fn compile_from(
+    world: &FolioWorld,
+    start: Option<&Introspection>,
+) -> FolioResult<(PagedDocument, Vec<Diag>, usize)> {
+    use typst::World;
+    use typst::comemo::{Constraint, Track};
+    use typst::engine::{Engine, Route, Sink, Traced};
+    use typst::foundations::{Output, StyleChain, Target, TargetElem};
+    use typst::introspection::{EmptyIntrospector, Introspector, MAX_ITERS};
+    let fallback = || compile(world).map(|(doc, warnings)| (doc, warnings, MAX_ITERS));
+    let tracked = (world as &dyn World).track();
+    let traced = Traced::default();
+    let mut sink = Sink::new();
+    let library = tracked.library();
+    let target = TargetElem::target.set(Target::Paged).wrap();
+    let styles = StyleChain::new(&library.styles);
+    let styles = styles.chain(&target);
+    let Ok(main) = tracked.source(tracked.main()) else {
+        return fallback();
+    };
+    let route = Route::default();
+    let evaluated = typst_eval::eval(
+        tracked,
+        library,
+        traced.track(),
+        sink.track_mut(),
+        route.track(),
+        &main,
+    );
+    let Ok(content) = evaluated.map(|module| module.content()) else {
+        return fallback();
+    };
+    let mut last = start.cloned();
+    for iteration in 1..=MAX_ITERS {
+        let begun = std::time::Instant::now();
+        let constraint = Constraint::new();
+        let mut subsink = Sink::new();
+        let introspector: &dyn Introspector = match &last {
+            Some(last) => last.as_ref(),
+            None => &EmptyIntrospector,
+        };
+        let mut engine = Engine {
+            library,
+            world: tracked,
+            introspector: typst::utils::Protected::new(introspector.track_with(&constraint)),
+            traced: traced.track(),
+            sink: subsink.track_mut(),
+            route: Route::default(),
+        };
+        let Ok(document) = PagedDocument::create(&mut engine, &content, styles) else {
+            return fallback();
+        };
+        let settled = constraint.validate(Output::introspector(&document));
+        if std::env::var_os("FOLIO_TIME").is_some() {
+            let ms = begun.elapsed().as_secs_f64() * 1e3;
+            eprintln!("  iteration {iteration}: {ms:.1} ms, settled: {settled}");
+        }
+        if settled {
+            sink.extend_from_sink(subsink);
+            if !sink.delayed().is_empty() {
+                return fallback();
+            }
+            let warnings = sink
+                .warnings()
+                .iter()
+                .map(|w| Diag::from_typst(world as &dyn DiagnosticWorld, w))
+                .collect();
+            return Ok((document, warnings, iteration));
+        }
+        last = Some(document.introspector().clone());
+    }
+    fallback()
+}
+
 /// Compiles the world; returns the document and the warnings.
 pub fn compile(world: &FolioWorld) -> FolioResult<(PagedDocument, Vec<Diag>)> {
     let warned = typst::compile::<PagedDocument>(world);
