@@ -75,6 +75,9 @@ pub struct Warm {
     /// pass shows it still meets every fitting goal, so the pages do not
     /// jump while a designer types.
     fit: Option<crate::fit::FitPlan>,
+    /// The last layout's introspection: the next layout starts from it
+    /// ([`compile::compile_from`]), so a small edit settles in one iteration.
+    introspection: Option<compile::Introspection>,
     /// Nothing is laid out again after this layout (`folio build`, `check`):
     /// Typst's memoised layouts can go once the fitting passes are done.
     once: bool,
@@ -187,7 +190,8 @@ pub fn lay_out_inputs(
         save: warm.fit.is_none(),
     };
     let (mut document, mut warnings, mut pages, fit, proxies) = phase("fitted", || {
-        lay_out_fitted(world, &mut project, fit_cache, warm.fit.take(), &served)
+        let prior = (warm.fit.take(), warm.introspection.take());
+        lay_out_fitted(world, &mut project, fit_cache, prior, &served)
     })?;
     warm.fit = fit.plan.clone();
     let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
@@ -230,6 +234,9 @@ pub fn lay_out_inputs(
         warnings = warns;
         let index = crate::inspect::photo_index(&project.files);
         pages = crate::inspect::inspect(&document, &index);
+    }
+    if !warm.once {
+        warm.introspection = Some(document.introspector().clone());
     }
     // Keep only the downsampled photos this plan uses.
     small.retain(|(src, size), _| plan.get(src) == Some(size));
@@ -691,12 +698,13 @@ fn serve_proxies(
 /// A search from scratch lays out layout proxies of the photos (`served`:
 /// the pixel size each is served at) and returns `true` last: its document
 /// is not final, the caller serves the photos and lays out the plan again.
+/// `hint` and `start`: the last layout's plan and introspection (a warm state).
 #[allow(clippy::type_complexity)]
 fn lay_out_fitted(
     world: &mut FolioWorld,
     project: &mut compile::Inputs,
     fit_cache: FitCache<'_>,
-    hint: Option<crate::fit::FitPlan>,
+    (hint, start): (Option<crate::fit::FitPlan>, Option<compile::Introspection>),
     served: &HashMap<String, (u32, u32)>,
 ) -> FolioResult<(
     typst_layout::PagedDocument,
@@ -711,6 +719,7 @@ fn lay_out_fitted(
         project,
         index,
         last: None,
+        start,
     };
     let issue = passes.project.issue.clone();
     let key = fit_cache
@@ -857,6 +866,8 @@ struct Passes<'a> {
     index: crate::inspect::PhotoIndex,
     /// The last pass: its plan, document and warnings.
     last: Option<(crate::fit::FitPlan, typst_layout::PagedDocument, Vec<Diag>)>,
+    /// Where the first pass starts from (the last layout of a warm state).
+    start: Option<compile::Introspection>,
 }
 
 impl crate::fit::Layout for Passes<'_> {
@@ -866,7 +877,10 @@ impl crate::fit::Layout for Passes<'_> {
             .reset(self.project.files.clone(), self.project.issue.date);
         // The previous document is replaced: free it before laying out
         // again, keeping its introspection to start from.
-        let start = self.last.take().map(|l| l.1.introspector().clone());
+        let start = match self.last.take() {
+            Some(last) => Some(last.1.introspector().clone()),
+            None => self.start.take(),
+        };
         let (document, warnings, _) = phase("layout pass", || {
             compile::compile_from(self.world, start.as_ref())
         })?;
