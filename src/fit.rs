@@ -2599,6 +2599,18 @@ fn judge_balance(
         );
     }
     let (pitch, last) = column_ends(pages, &t.id).map_or((0.0, 0), |(_, p, l)| (p, l));
+    // Never text over a photo on its last page: a block one line too short
+    // runs its text under an inline photo at the foot of its column.
+    let covered = |ps: &[PageInfo], p: usize| ps.get(p).map_or(0, |pg| pg.text_over_photos().len());
+    if after.is_some_and(|(_, ap)| covered(got, ap) > covered(pages, last)) {
+        if trace {
+            eprintln!(
+                "  balance {} {:?}→{:?}: text over a photo",
+                t.id, t.from, t.to
+            );
+        }
+        return None;
+    }
     // a photo running onto what follows is worse than uneven columns
     let overrun_mended = photo_overrun(&pages[last], &t.id, pitch).is_some()
         && after
@@ -3395,6 +3407,44 @@ mod tests {
         // an empty column counts as ending above the others' first line
         let ends = column_ends(&last_page(&[4, 0], 3), "a").map(|e| e.0);
         assert_eq!(ends.map(|e| e[1] < e[0] - 3.0 * 12.0), Some(true));
+    }
+
+    #[test]
+    fn a_balance_step_that_sets_text_over_a_photo_is_not_taken() {
+        let before = last_page(&[7, 4], 3);
+        let trial = BalanceTrial {
+            id: "a".into(),
+            from: (0, 0),
+            to: (-1, 0),
+            unhyphenate: None,
+            page: 1,
+        };
+        let mut frozen = BTreeSet::new();
+        let after = last_page(&[6, 5], 3);
+        assert!(judge_balance(&trial, &before, &after, true, &mut frozen).is_some());
+        // the same columns, with a line run under an inline photo (above
+        // the block's foot: no photo overrun)
+        let mut over = after.clone();
+        let r = Rect {
+            x: 320.0,
+            y: 100.0,
+            w: 200.0,
+            h: 60.0,
+        };
+        over[0].images.push(crate::inspect::PlacedImage {
+            src: Some("/folio/photos/a.jpg".into()),
+            px: (1200, 800),
+            rect: r,
+            visible: r,
+            ppi: 288.0,
+        });
+        over[0].text.push(Rect {
+            x: 330.0,
+            y: 120.0,
+            w: 120.0,
+            h: 6.6,
+        });
+        assert!(judge_balance(&trial, &before, &over, true, &mut frozen).is_none());
     }
 
     #[test]

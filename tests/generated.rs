@@ -41,10 +41,14 @@ const MIN_FILL: f64 = 0.6;
 /// against regressions until it does.
 const MAX_UNDERFILLED: f64 = 0.05;
 /// Pages of the 30 issues with text drawn over a photo (`overlap`), as
-/// measured when the check came in (a guard against more, like
-/// MAX_UNDERFILLED): seed 1 p. 32 is a half-page ad whose own headline runs
-/// over its picture; seeds 2, 20 and 27 are not yet explained. The goal is 0.
-const MAX_OVERLAP_PAGES: usize = 5;
+/// measured (a guard against more, like MAX_UNDERFILLED). 5 when the check
+/// came in; mended since: a half-page ad's headline running out of its box
+/// (seed 1), a head with two lead photos taller than its page (seed 2), a
+/// balance step one line too short under an inline photo (seed 20). Left:
+/// seed 27 pp. 6–7, an inline photo that did not fit beside the last lines
+/// of its article is set at the top of the next page, past the end of its
+/// column block, under the next article's head. The goal is 0.
+const MAX_OVERLAP_PAGES: usize = 2;
 
 /// One entry of the `pages` array of `folio check --format json`.
 #[derive(Debug, Clone)]
