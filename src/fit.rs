@@ -97,6 +97,10 @@ pub struct ArticleFit {
     /// height where moving what follows up would have opened a hole.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub gap: i32,
+    /// Points taken off the column block's height: the part of it that ran
+    /// onto a page its text never reaches (see [`spill`]).
+    #[serde(default, skip_serializing_if = "is_nil")]
+    pub trim: f64,
     /// Text columns, when fitting changed them (none: as the article says).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub columns: Option<u8>,
@@ -136,6 +140,7 @@ impl ArticleFit {
             lead_scale: 1.0,
             balance: 0,
             gap: 0,
+            trim: 0.0,
             columns: None,
             lead: Lead::Head,
             pull_quotes: 0,
@@ -154,6 +159,10 @@ fn one() -> f64 {
 
 fn is_zero(n: &i32) -> bool {
     *n == 0
+}
+
+fn is_nil(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// How a body's `>` quotes are set.
@@ -635,9 +644,21 @@ impl Engine<'_> {
                         .filter(|m| {
                             !matches!(m.kind.as_str(), "running" | "running-head" | "folio")
                         })
-                        .map(|m| format!("{}:{}", m.kind, m.id))
+                        .map(|m| match m.kind.as_str() {
+                            // where a column block and its text end
+                            kind::AFTER | kind::ARTICLE_END => {
+                                format!("{}:{}@{:.0}", m.kind, m.id, m.rect.y)
+                            }
+                            _ => format!("{}:{}", m.kind, m.id),
+                        })
                         .collect();
-                    eprintln!("    p{} {:?} [{}]", i + 1, r.fills[i], marks.join(" "));
+                    eprintln!(
+                        "    p{} {:?} body {:?} [{}]",
+                        i + 1,
+                        r.fills[i],
+                        p.body().map(|b| [b[1].round(), b[3].round()]),
+                        marks.join(" ")
+                    );
                 }
             }
         }
@@ -874,21 +895,27 @@ impl Engine<'_> {
         // An article's balanced column block that runs a few points onto a
         // page its text never reaches: correct its height first (not a
         // design choice, so not on the ladder).
-        if let Some((id, lines)) = spill(pages, p)
+        if let Some((id, take)) = spill(pages, p)
             && let Some(f) = plan.articles.get(&id)
         {
             let mut v = plan.clone();
-            let b = f.balance - lines;
-            if let Some(f) = v.articles.get_mut(&id) {
-                f.balance = b;
+            let mut g = f.clone();
+            match take {
+                Take::Lines(n) => g.balance -= n,
+                Take::Points(x) => g.trim += x,
             }
+            let (from, to) = match take {
+                Take::Lines(_) => (f.balance.to_string(), g.balance.to_string()),
+                Take::Points(_) => (format!("-{:.1}pt", f.trim), format!("-{:.1}pt", g.trim)),
+            };
+            v.articles.insert(id.clone(), g);
             out.push((
                 v,
                 decision(
                     &id,
                     "balance",
-                    &f.balance.to_string(),
-                    &b.to_string(),
+                    &from,
+                    &to,
                     page_no,
                     format!("its column block ran onto page {page_no} without text"),
                 ),
@@ -3034,13 +3061,22 @@ pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
     (left..=(left + 1).min(n - 1)).collect()
 }
 
-/// An article whose column block (its `after` marker) ends on page `p`
-/// while its text ended on an earlier page: its id and the lines to take
-/// off the block's height.
 /// The most lines [`spill`] takes back from a column block.
 const SPILL_MAX_LINES: i32 = 3;
 
-fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
+/// What [`spill`] takes off a column block's height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Take {
+    /// Whole lines (`balance`).
+    Lines(i32),
+    /// Points (`trim`): the block's part on the spilled page, exactly.
+    Points(f64),
+}
+
+/// An article whose column block (its `after` marker) ends on page `p`
+/// while its text ended on an earlier page: its id and what to take off the
+/// block's height.
+fn spill(pages: &[PageInfo], p: usize) -> Option<(String, Take)> {
     let after = pages[p].marks.iter().find(|m| m.kind == kind::AFTER)?;
     let id = &after.id;
     if pages[p].has(kind::ARTICLE_END, id) || pages[p].has(kind::ARTICLE, id) {
@@ -3055,10 +3091,16 @@ fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
     if pitch <= 0.0 {
         return None;
     }
-    let lines = ((after.rect.y - top) / pitch).ceil() as i32 + 1;
-    // A spill is a few lines; more is text that really runs on (taking
-    // that many lines off would squeeze the block past its text).
-    (lines <= SPILL_MAX_LINES).then(|| (id.clone(), lines.max(1)))
+    let over = after.rect.y - top;
+    let lines = (over / pitch).ceil() as i32 + 1;
+    if lines <= SPILL_MAX_LINES {
+        return Some((id.clone(), Take::Lines(lines.max(1))));
+    }
+    // A longer spill (a block sized for floats that the columns placed
+    // higher, whose part on the page before may be full to its foot): whole
+    // lines would squeeze that part past its text or push a photo on, so
+    // exactly the spilled part goes (and a hair, so the block's end fits).
+    Some((id.clone(), Take::Points(over + 0.1)))
 }
 
 /// Where the columns of a multi-column article end on its last page (the
@@ -3395,6 +3437,33 @@ mod tests {
         // an empty column counts as ending above the others' first line
         let ends = column_ends(&last_page(&[4, 0], 3), "a").map(|e| e.0);
         assert_eq!(ends.map(|e| e[1] < e[0] - 3.0 * 12.0), Some(true));
+    }
+
+    #[test]
+    fn a_column_block_that_runs_onto_an_empty_page_is_taken_back() {
+        // the text ends on the first page; the block's `after` marker lands
+        // `over` pt down the next page, which holds nothing else
+        let spilled = |over: f64| {
+            let mut pages = last_page(&[40, 40], 3);
+            pages[0].marks.retain(|m| m.kind != kind::AFTER);
+            let mut next = page(2, vec![]);
+            let mut after = mark(kind::AFTER, "a");
+            after.rect.y = 50.0 + over;
+            next.marks.push(after);
+            pages.push(next);
+            spill(&pages, 1)
+        };
+        // a few points: whole lines, one to spare
+        assert_eq!(spilled(5.0), Some(("a".into(), Take::Lines(2))));
+        // a long spill (floats the balance overestimated): exactly its part
+        // there, so a page full to its foot keeps its content (a blank page
+        // was left before)
+        match spilled(322.0) {
+            Some((id, Take::Points(x))) => assert!(id == "a" && (322.0..323.0).contains(&x)),
+            other => panic!("{other:?}"),
+        }
+        // the page where the text ends is no spill
+        assert_eq!(spill(&last_page(&[4, 3], 3), 0), None);
     }
 
     #[test]
