@@ -1227,6 +1227,7 @@ impl Engine<'_> {
                 "tracking" => {
                     if let Some(id) = &ending {
                         out.extend(self.tracking_variants(plan, r, p, id));
+                        out.extend(self.pull_back_all(plan, r, p, id));
                     }
                 }
                 "feature-tiles"
@@ -1509,6 +1510,62 @@ impl Engine<'_> {
             ));
         }
         out
+    }
+
+    /// A short tail no one lever pulls back (a section's end before a
+    /// designed page): every tightening rung the ladder has, at its limit,
+    /// over every article of the run at once — lead photos at their least
+    /// height, inline photos cropped to half, pull quotes out and `>`
+    /// quotes in text type, the theme's tightest tracking and leading.
+    fn pull_back_all(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+    ) -> Option<(FitPlan, Decision)> {
+        let tail = short_tail(r, p, id)?;
+        let mut v = plan.clone();
+        let run = self.run_of(plan, r, p, id);
+        for g in &run {
+            let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) else {
+                continue;
+            };
+            if self.uses("lead-photo") {
+                if !a.photos.is_empty() {
+                    f.lead_scale = f.lead_scale.min(MIN_SCALE);
+                }
+                // (letterboxed photos keep their shape)
+                let inline = a.body.iter().filter_map(|b| match b {
+                    crate::markdown::Block::Photo { photo } => Some(photo),
+                    _ => None,
+                });
+                let mut inline = inline.peekable();
+                if inline.peek().is_some() && inline.all(|ph| ph.fit == crate::manifest::Fit::Fill)
+                {
+                    f.inline_scale = f.inline_scale.min(MIN_SCALE);
+                }
+            }
+            if self.uses("pull-quotes") {
+                f.pull_quotes = 0;
+                f.quotes = QuoteStyle::Text;
+            }
+            if self.uses("tracking")
+                && let Some(st) = self.steps
+            {
+                f.tracking = st.tracking.0;
+                f.leading = Some(st.leading.0);
+            }
+        }
+        (v != *plan).then(|| {
+            let why = format!(
+                "pulls a {:.0}% tail back from page {} with every tightening step at its limit",
+                tail * 100.0,
+                p + 1
+            );
+            let d = decision(&run.join(", "), "tracking", "", "tightest", p + 1, why);
+            (v, d)
+        })
     }
 
     /// No word hyphenated across a page turn where that can be avoided: the
@@ -2882,8 +2939,8 @@ fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(Fi
 /// Whether the pages of the runs `keys` ([`run_key`]) are better in `new`
 /// than in `old` (each laid out with its plan): fewer under-filled pages,
 /// or as many with the first of them later or fuller. A page only a column
-/// block runs onto is mended by the spill correction of the next pass: it
-/// counts only when the real holes are even.
+/// block runs a few lines onto is mended by the spill correction of the
+/// next pass: it counts only when the real holes are even.
 fn segment_improves(
     old: (&[PageInfo], &FitPlan),
     new: (&[PageInfo], &FitPlan),
@@ -2901,7 +2958,9 @@ fn segment_improves(
             .underfilled()
             .into_iter()
             .filter(|&i| in_seg(laid, i))
-            .partition(|&i| spill(pages, i).is_some());
+            // (a long spill is a hole until its trim is accepted: Typst may
+            // set the columns of a shorter block differently)
+            .partition(|&i| matches!(spill(pages, i), Some((_, Take::Lines(_)))));
         let holes = holes
             .into_iter()
             .map(|i| (i - start, r.fills[i].unwrap_or(0.0)))
