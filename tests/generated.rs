@@ -40,6 +40,10 @@ const MIN_FILL: f64 = 0.6;
 /// side with the full pass budget for long issues), so this guards that level
 /// against regressions until it does.
 const MAX_UNDERFILLED: f64 = 0.05;
+/// A non-designed page filled below this is blank but for a line or a
+/// column block's empty end: never acceptable, whatever the share (seed 16
+/// once had an empty page before a full-page opener).
+const BLANK_FILL: f64 = 0.02;
 /// Pages of the 30 issues with text drawn over a photo (`overlap`), as
 /// measured when the check came in (a guard against more, like
 /// MAX_UNDERFILLED): seed 1 p. 32 is a half-page ad whose own headline runs
@@ -457,6 +461,30 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         overlaps.len() <= MAX_OVERLAP_PAGES,
         "text is drawn over photos on {} pages (at most {MAX_OVERLAP_PAGES} allowed):\n{listed}",
         overlaps.len()
+    );
+    let blank: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| Some((o.seed, o.pages.as_ref()?.as_ref().ok()?)))
+        .flat_map(|(seed, pages)| {
+            pages
+                .iter()
+                .filter(|p| !p.designed && p.fill < BLANK_FILL)
+                .map(move |p| {
+                    format!(
+                        "seed {seed}: page {} ({}) filled {:.1}%",
+                        p.page,
+                        p.kind,
+                        p.fill * 100.0
+                    )
+                })
+        })
+        .collect();
+    assert!(
+        blank.is_empty(),
+        "{} non-designed pages are blank (filled below {:.0}%):\n{}",
+        blank.len(),
+        BLANK_FILL * 100.0,
+        blank.join("\n")
     );
     let over = share > MAX_UNDERFILLED;
     let not_mod4: Vec<&String> = problems
