@@ -1227,7 +1227,7 @@ impl Engine<'_> {
                 "tracking" => {
                     if let Some(id) = &ending {
                         out.extend(self.tracking_variants(plan, r, p, id));
-                        out.extend(self.pull_back_all(plan, r, p, id));
+                        out.extend(self.all_rungs(plan, r, p, id));
                     }
                 }
                 "feature-tiles"
@@ -1512,60 +1512,136 @@ impl Engine<'_> {
         out
     }
 
-    /// A short tail no one lever pulls back (a section's end before a
-    /// designed page): every tightening rung the ladder has, at its limit,
-    /// over every article of the run at once — lead photos at their least
-    /// height, inline photos cropped to half, pull quotes out and `>`
-    /// quotes in text type, the theme's tightest tracking and leading.
-    fn pull_back_all(
+    /// A page no one lever mends, at the end of an article's run: every rung
+    /// the ladder has, at its limit, over every article of the run at once.
+    /// A short tail (a section's end before a designed page) is pulled back
+    /// with lead photos at their least height, inline photos cropped to
+    /// half, pull quotes out and `>` quotes in text type, the theme's
+    /// tightest tracking and leading; a hole after the end is filled with
+    /// lead and inline photos grown (within their caps), every pull-quote
+    /// candidate in, the loosest tracking and leading.
+    fn all_rungs(
         &self,
         plan: &FitPlan,
         r: &Reading,
         p: usize,
         id: &str,
     ) -> Option<(FitPlan, Decision)> {
-        let tail = short_tail(r, p, id)?;
-        let mut v = plan.clone();
+        let tail = short_tail(r, p, id);
+        if tail.is_none() && !hole_after(r, p, id) {
+            return None;
+        }
+        let fill = r.fills[p]?;
         let run = self.run_of(plan, r, p, id);
+        let mut v = plan.clone();
+        if self.uses("lead-photo") {
+            if tail.is_some() {
+                self.least_photos(&mut v, &run);
+            } else {
+                v = self.grown_photos(v, r, p, id, &run);
+            }
+        }
         for g in &run {
+            if let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) {
+                self.type_limit(a, f, tail.is_some());
+            }
+        }
+        let (to, why) = match tail {
+            Some(t) => (
+                "tightest",
+                format!(
+                    "pulls a {:.0}% tail back from page {} with every tightening step at its limit",
+                    t * 100.0,
+                    p + 1
+                ),
+            ),
+            None => (
+                "loosest",
+                format!(
+                    "fills the hole on page {} ({:.0}% full) with every loosening step at its limit",
+                    p + 1,
+                    fill * 100.0
+                ),
+            ),
+        };
+        (v != *plan).then(|| (v, decision(&run.join(", "), "tracking", "", to, p + 1, why)))
+    }
+
+    /// Lead photos at their least height and inline photos cropped to half
+    /// (letterboxed ones keep their shape), for the articles `run`.
+    fn least_photos(&self, v: &mut FitPlan, run: &[String]) {
+        for g in run {
             let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) else {
                 continue;
             };
-            if self.uses("lead-photo") {
-                if !a.photos.is_empty() {
-                    f.lead_scale = f.lead_scale.min(MIN_SCALE);
-                }
-                // (letterboxed photos keep their shape)
-                let inline = a.body.iter().filter_map(|b| match b {
+            if !a.photos.is_empty() {
+                f.lead_scale = f.lead_scale.min(MIN_SCALE);
+            }
+            let mut inline = a
+                .body
+                .iter()
+                .filter_map(|b| match b {
                     crate::markdown::Block::Photo { photo } => Some(photo),
                     _ => None,
-                });
-                let mut inline = inline.peekable();
-                if inline.peek().is_some() && inline.all(|ph| ph.fit == crate::manifest::Fit::Fill)
-                {
-                    f.inline_scale = f.inline_scale.min(MIN_SCALE);
-                }
-            }
-            if self.uses("pull-quotes") {
-                f.pull_quotes = 0;
-                f.quotes = QuoteStyle::Text;
-            }
-            if self.uses("tracking")
-                && let Some(st) = self.steps
-            {
-                f.tracking = st.tracking.0;
-                f.leading = Some(st.leading.0);
+                })
+                .peekable();
+            if inline.peek().is_some() && inline.all(|ph| ph.fit == crate::manifest::Fit::Fill) {
+                f.inline_scale = f.inline_scale.min(MIN_SCALE);
             }
         }
-        (v != *plan).then(|| {
-            let why = format!(
-                "pulls a {:.0}% tail back from page {} with every tightening step at its limit",
-                tail * 100.0,
-                p + 1
-            );
-            let d = decision(&run.join(", "), "tracking", "", "tightest", p + 1, why);
-            (v, d)
-        })
+    }
+
+    /// `v` with the lead photos of `run` grown into the hole on page `p`
+    /// after `id`, one after another as far as it goes, and the run's
+    /// inline photos cropped taller.
+    fn grown_photos(
+        &self,
+        mut v: FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+        run: &[String],
+    ) -> FitPlan {
+        let fill = r.fills[p].unwrap_or(0.0);
+        let body = body_of(r.pages, p);
+        let text_h = body[3] - body[1];
+        let mut left = (1.0 - fill) * text_h - SLACK_PT;
+        for g in run {
+            if let Some((w, _)) = self.grow(&v, r, g, left, p + 1, fill)
+                && let Some((h, _, _)) = self.lead_frame(r, g)
+            {
+                let (old, new) = (
+                    v.articles[g.as_str()].lead_scale,
+                    w.articles[g.as_str()].lead_scale,
+                );
+                left -= h / old * (new - old);
+                v = w;
+            }
+        }
+        let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
+        match self.scale_inline(&v, r, p, id, hole) {
+            Some((w, _)) => w,
+            None => v,
+        }
+    }
+
+    /// The pull-quote and tracking rungs the ladder has, at their tight
+    /// (`tight`) or loose limit, for article `a`.
+    fn type_limit(&self, a: &crate::model::Article, f: &mut ArticleFit, tight: bool) {
+        if self.uses("pull-quotes") {
+            (f.pull_quotes, f.quotes) = if tight {
+                (0, QuoteStyle::Text)
+            } else {
+                (f.pull_quotes.max(a.pull_quotes.len()), QuoteStyle::Display)
+            };
+        }
+        if self.uses("tracking")
+            && let Some(st) = self.steps
+        {
+            let pick = |(lo, hi): (f64, f64)| if tight { lo } else { hi };
+            f.tracking = pick(st.tracking);
+            f.leading = Some(pick(st.leading));
+        }
     }
 
     /// No word hyphenated across a page turn where that can be avoided: the
