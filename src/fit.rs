@@ -97,6 +97,10 @@ pub struct ArticleFit {
     /// height where moving what follows up would have opened a hole.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub gap: i32,
+    /// Points taken off the column block's height: the part of it that ran
+    /// onto a page its text never reaches (see [`spill`]).
+    #[serde(default, skip_serializing_if = "is_nil")]
+    pub trim: f64,
     /// Text columns, when fitting changed them (none: as the article says).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub columns: Option<u8>,
@@ -136,6 +140,7 @@ impl ArticleFit {
             lead_scale: 1.0,
             balance: 0,
             gap: 0,
+            trim: 0.0,
             columns: None,
             lead: Lead::Head,
             pull_quotes: 0,
@@ -154,6 +159,10 @@ fn one() -> f64 {
 
 fn is_zero(n: &i32) -> bool {
     *n == 0
+}
+
+fn is_nil(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// How a body's `>` quotes are set.
@@ -635,9 +644,21 @@ impl Engine<'_> {
                         .filter(|m| {
                             !matches!(m.kind.as_str(), "running" | "running-head" | "folio")
                         })
-                        .map(|m| format!("{}:{}", m.kind, m.id))
+                        .map(|m| match m.kind.as_str() {
+                            // where a column block and its text end
+                            kind::AFTER | kind::ARTICLE_END => {
+                                format!("{}:{}@{:.0}", m.kind, m.id, m.rect.y)
+                            }
+                            _ => format!("{}:{}", m.kind, m.id),
+                        })
                         .collect();
-                    eprintln!("    p{} {:?} [{}]", i + 1, r.fills[i], marks.join(" "));
+                    eprintln!(
+                        "    p{} {:?} body {:?} [{}]",
+                        i + 1,
+                        r.fills[i],
+                        p.body().map(|b| [b[1].round(), b[3].round()]),
+                        marks.join(" ")
+                    );
                 }
             }
         }
@@ -874,21 +895,27 @@ impl Engine<'_> {
         // An article's balanced column block that runs a few points onto a
         // page its text never reaches: correct its height first (not a
         // design choice, so not on the ladder).
-        if let Some((id, lines)) = spill(pages, p)
+        if let Some((id, take)) = spill(pages, p)
             && let Some(f) = plan.articles.get(&id)
         {
             let mut v = plan.clone();
-            let b = f.balance - lines;
-            if let Some(f) = v.articles.get_mut(&id) {
-                f.balance = b;
+            let mut g = f.clone();
+            match take {
+                Take::Lines(n) => g.balance -= n,
+                Take::Points(x) => g.trim += x,
             }
+            let (from, to) = match take {
+                Take::Lines(_) => (f.balance.to_string(), g.balance.to_string()),
+                Take::Points(_) => (format!("-{:.1}pt", f.trim), format!("-{:.1}pt", g.trim)),
+            };
+            v.articles.insert(id.clone(), g);
             out.push((
                 v,
                 decision(
                     &id,
                     "balance",
-                    &f.balance.to_string(),
-                    &b.to_string(),
+                    &from,
+                    &to,
                     page_no,
                     format!("its column block ran onto page {page_no} without text"),
                 ),
@@ -1200,6 +1227,7 @@ impl Engine<'_> {
                 "tracking" => {
                     if let Some(id) = &ending {
                         out.extend(self.tracking_variants(plan, r, p, id));
+                        out.extend(self.all_rungs(plan, r, p, id));
                     }
                 }
                 "feature-tiles"
@@ -1482,6 +1510,138 @@ impl Engine<'_> {
             ));
         }
         out
+    }
+
+    /// A page no one lever mends, at the end of an article's run: every rung
+    /// the ladder has, at its limit, over every article of the run at once.
+    /// A short tail (a section's end before a designed page) is pulled back
+    /// with lead photos at their least height, inline photos cropped to
+    /// half, pull quotes out and `>` quotes in text type, the theme's
+    /// tightest tracking and leading; a hole after the end is filled with
+    /// lead and inline photos grown (within their caps), every pull-quote
+    /// candidate in, the loosest tracking and leading.
+    fn all_rungs(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+    ) -> Option<(FitPlan, Decision)> {
+        let tail = short_tail(r, p, id);
+        if tail.is_none() && !hole_after(r, p, id) {
+            return None;
+        }
+        let fill = r.fills[p]?;
+        let run = self.run_of(plan, r, p, id);
+        let mut v = plan.clone();
+        if self.uses("lead-photo") {
+            if tail.is_some() {
+                self.least_photos(&mut v, &run);
+            } else {
+                v = self.grown_photos(v, r, p, id, &run);
+            }
+        }
+        for g in &run {
+            if let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) {
+                self.type_limit(a, f, tail.is_some());
+            }
+        }
+        let (to, why) = match tail {
+            Some(t) => (
+                "tightest",
+                format!(
+                    "pulls a {:.0}% tail back from page {} with every tightening step at its limit",
+                    t * 100.0,
+                    p + 1
+                ),
+            ),
+            None => (
+                "loosest",
+                format!(
+                    "fills the hole on page {} ({:.0}% full) with every loosening step at its limit",
+                    p + 1,
+                    fill * 100.0
+                ),
+            ),
+        };
+        (v != *plan).then(|| (v, decision(&run.join(", "), "tracking", "", to, p + 1, why)))
+    }
+
+    /// Lead photos at their least height and inline photos cropped to half
+    /// (letterboxed ones keep their shape), for the articles `run`.
+    fn least_photos(&self, v: &mut FitPlan, run: &[String]) {
+        for g in run {
+            let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) else {
+                continue;
+            };
+            if !a.photos.is_empty() {
+                f.lead_scale = f.lead_scale.min(MIN_SCALE);
+            }
+            let mut inline = a
+                .body
+                .iter()
+                .filter_map(|b| match b {
+                    crate::markdown::Block::Photo { photo } => Some(photo),
+                    _ => None,
+                })
+                .peekable();
+            if inline.peek().is_some() && inline.all(|ph| ph.fit == crate::manifest::Fit::Fill) {
+                f.inline_scale = f.inline_scale.min(MIN_SCALE);
+            }
+        }
+    }
+
+    /// `v` with the lead photos of `run` grown into the hole on page `p`
+    /// after `id`, one after another as far as it goes, and the run's
+    /// inline photos cropped taller.
+    fn grown_photos(
+        &self,
+        mut v: FitPlan,
+        r: &Reading,
+        p: usize,
+        id: &str,
+        run: &[String],
+    ) -> FitPlan {
+        let fill = r.fills[p].unwrap_or(0.0);
+        let body = body_of(r.pages, p);
+        let text_h = body[3] - body[1];
+        let mut left = (1.0 - fill) * text_h - SLACK_PT;
+        for g in run {
+            if let Some((w, _)) = self.grow(&v, r, g, left, p + 1, fill)
+                && let Some((h, _, _)) = self.lead_frame(r, g)
+            {
+                let (old, new) = (
+                    v.articles[g.as_str()].lead_scale,
+                    w.articles[g.as_str()].lead_scale,
+                );
+                left -= h / old * (new - old);
+                v = w;
+            }
+        }
+        let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
+        match self.scale_inline(&v, r, p, id, hole) {
+            Some((w, _)) => w,
+            None => v,
+        }
+    }
+
+    /// The pull-quote and tracking rungs the ladder has, at their tight
+    /// (`tight`) or loose limit, for article `a`.
+    fn type_limit(&self, a: &crate::model::Article, f: &mut ArticleFit, tight: bool) {
+        if self.uses("pull-quotes") {
+            (f.pull_quotes, f.quotes) = if tight {
+                (0, QuoteStyle::Text)
+            } else {
+                (f.pull_quotes.max(a.pull_quotes.len()), QuoteStyle::Display)
+            };
+        }
+        if self.uses("tracking")
+            && let Some(st) = self.steps
+        {
+            let pick = |(lo, hi): (f64, f64)| if tight { lo } else { hi };
+            f.tracking = pick(st.tracking);
+            f.leading = Some(pick(st.leading));
+        }
     }
 
     /// No word hyphenated across a page turn where that can be avoided: the
@@ -2867,8 +3027,8 @@ fn foreword_type(plan: &FitPlan, s: f64, page: usize, why: String) -> Option<(Fi
 /// Whether the pages of the runs `keys` ([`run_key`]) are better in `new`
 /// than in `old` (each laid out with its plan): fewer under-filled pages,
 /// or as many with the first of them later or fuller. A page only a column
-/// block runs onto is mended by the spill correction of the next pass: it
-/// counts only when the real holes are even.
+/// block runs a few lines onto is mended by the spill correction of the
+/// next pass: it counts only when the real holes are even.
 fn segment_improves(
     old: (&[PageInfo], &FitPlan),
     new: (&[PageInfo], &FitPlan),
@@ -2886,7 +3046,9 @@ fn segment_improves(
             .underfilled()
             .into_iter()
             .filter(|&i| in_seg(laid, i))
-            .partition(|&i| spill(pages, i).is_some());
+            // (a long spill is a hole until its trim is accepted: Typst may
+            // set the columns of a shorter block differently)
+            .partition(|&i| matches!(spill(pages, i), Some((_, Take::Lines(_)))));
         let holes = holes
             .into_iter()
             .map(|i| (i - start, r.fills[i].unwrap_or(0.0)))
@@ -3046,13 +3208,22 @@ pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
     (left..=(left + 1).min(n - 1)).collect()
 }
 
-/// An article whose column block (its `after` marker) ends on page `p`
-/// while its text ended on an earlier page: its id and the lines to take
-/// off the block's height.
 /// The most lines [`spill`] takes back from a column block.
 const SPILL_MAX_LINES: i32 = 3;
 
-fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
+/// What [`spill`] takes off a column block's height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Take {
+    /// Whole lines (`balance`).
+    Lines(i32),
+    /// Points (`trim`): the block's part on the spilled page, exactly.
+    Points(f64),
+}
+
+/// An article whose column block (its `after` marker) ends on page `p`
+/// while its text ended on an earlier page: its id and what to take off the
+/// block's height.
+fn spill(pages: &[PageInfo], p: usize) -> Option<(String, Take)> {
     let after = pages[p].marks.iter().find(|m| m.kind == kind::AFTER)?;
     let id = &after.id;
     if pages[p].has(kind::ARTICLE_END, id) || pages[p].has(kind::ARTICLE, id) {
@@ -3067,10 +3238,16 @@ fn spill(pages: &[PageInfo], p: usize) -> Option<(String, i32)> {
     if pitch <= 0.0 {
         return None;
     }
-    let lines = ((after.rect.y - top) / pitch).ceil() as i32 + 1;
-    // A spill is a few lines; more is text that really runs on (taking
-    // that many lines off would squeeze the block past its text).
-    (lines <= SPILL_MAX_LINES).then(|| (id.clone(), lines.max(1)))
+    let over = after.rect.y - top;
+    let lines = (over / pitch).ceil() as i32 + 1;
+    if lines <= SPILL_MAX_LINES {
+        return Some((id.clone(), Take::Lines(lines.max(1))));
+    }
+    // A longer spill (a block sized for floats that the columns placed
+    // higher, whose part on the page before may be full to its foot): whole
+    // lines would squeeze that part past its text or push a photo on, so
+    // exactly the spilled part goes (and a hair, so the block's end fits).
+    Some((id.clone(), Take::Points(over + 0.1)))
 }
 
 /// Where the columns of a multi-column article end on its last page (the
@@ -3445,6 +3622,33 @@ mod tests {
             h: 6.6,
         });
         assert!(judge_balance(&trial, &before, &over, true, &mut frozen).is_none());
+    }
+
+    #[test]
+    fn a_column_block_that_runs_onto_an_empty_page_is_taken_back() {
+        // the text ends on the first page; the block's `after` marker lands
+        // `over` pt down the next page, which holds nothing else
+        let spilled = |over: f64| {
+            let mut pages = last_page(&[40, 40], 3);
+            pages[0].marks.retain(|m| m.kind != kind::AFTER);
+            let mut next = page(2, vec![]);
+            let mut after = mark(kind::AFTER, "a");
+            after.rect.y = 50.0 + over;
+            next.marks.push(after);
+            pages.push(next);
+            spill(&pages, 1)
+        };
+        // a few points: whole lines, one to spare
+        assert_eq!(spilled(5.0), Some(("a".into(), Take::Lines(2))));
+        // a long spill (floats the balance overestimated): exactly its part
+        // there, so a page full to its foot keeps its content (a blank page
+        // was left before)
+        match spilled(322.0) {
+            Some((id, Take::Points(x))) => assert!(id == "a" && (322.0..323.0).contains(&x)),
+            other => panic!("{other:?}"),
+        }
+        // the page where the text ends is no spill
+        assert_eq!(spill(&last_page(&[4, 3], 3), 0), None);
     }
 
     #[test]
