@@ -1983,10 +1983,9 @@ impl Engine<'_> {
         ))
     }
 
-    /// Brings the page count to a multiple of 4 (saddle stitch) or 2: tries
-    /// the variants whose effect is known, least change first, and keeps the
-    /// first that reaches the count without a new under-filled page; house
-    /// pages are the last resort.
+    /// Brings the page count to a multiple of 4 (saddle stitch) or 2: the
+    /// levers whose effect is known ([`count`]), then the manifest's
+    /// fillers; house pages are the last resort.
     fn page_count(
         &mut self,
         layout: &mut dyn Layout,
@@ -1998,27 +1997,9 @@ impl Engine<'_> {
         if n.is_multiple_of(m) {
             return Ok((plan, pages));
         }
-        let under = Reading::new(&pages).underfilled().len();
-        let overlaps = overlap_pages(&pages);
-        for (v, ds) in self.count_variants(&plan, &pages, m) {
-            if !self.budget() {
-                break;
-            }
-            let got = self.run(layout, &v)?;
-            let kept = got.len() % m == 0
-                && Reading::new(&got).underfilled().len() <= under
-                && overlap_pages(&got) <= overlaps;
-            if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
-                let what: Vec<String> = ds
-                    .iter()
-                    .map(|d| format!("{} {}→{}", d.lever, d.from, d.to))
-                    .collect();
-                eprintln!("  count {n} → {}: {} ({kept})", got.len(), what.join(" + "));
-            }
-            if kept {
-                self.decisions.extend(ds);
-                return Ok((v, got));
-            }
+        let (plan, pages) = self.count_levers(layout, (plan, pages), m)?;
+        if pages.len().is_multiple_of(m) {
+            return Ok((plan, pages));
         }
         let (plan, pages) = self.fillers(layout, plan, pages, m)?;
         let n = pages.len();

@@ -8,12 +8,13 @@
 //! first, and at equal cost the smaller change of page count first (losing
 //! one page rather than gaining three, gaining one rather than losing
 //! three; losing when both are two pages, since a tighter issue reads
-//! better than a padded one). [`Engine::page_count`] lays each out and keeps
-//! the first that reaches the count without a new under-filled page.
+//! better than a padded one). Each is laid out in turn; the first that
+//! reaches the count without a new under-filled page is kept, or else the
+//! first single page gained towards it (one house page fewer).
 
 use super::{
-    Decision, Engine, FitPlan, MIN_FILL, MIN_SCALE, Opener, QuoteStyle, Reading, SLACK_PT, Start,
-    body_of, decision, events_pages, kind, merge_changes, section_span,
+    Decision, Engine, FitPlan, Layout, MIN_FILL, MIN_SCALE, Opener, QuoteStyle, Reading, SLACK_PT,
+    Start, body_of, decision, events_pages, kind, merge_changes, overlap_pages, section_span,
 };
 use crate::inspect::PageInfo;
 use crate::markdown::Block;
@@ -21,6 +22,14 @@ use crate::model::OpenerMode;
 
 /// At most this many variants are laid out for the page count.
 const MAX_COUNT_VARIANTS: usize = 8;
+
+/// Passes the levers leave to the fillers and house pages after them, so
+/// the count is reached whatever the levers spent.
+const RESERVED: usize = 2;
+
+/// Of those, at most this many reach only part of the count (one page
+/// gained of two or three missing).
+const MAX_PARTIAL: usize = 2;
 
 /// At most this many articles of one lever are offered as single steps
 /// (the most promising first), so the variants stay few.
@@ -60,14 +69,62 @@ impl Base<'_> {
 }
 
 impl Engine<'_> {
+    /// Lays the count's variants out in order and keeps the first that
+    /// reaches a multiple of `m`, or failing that the first that leaves fewer
+    /// pages to add (a gained page: one house page less), without a new
+    /// under-filled page or text over a photo.
+    pub(super) fn count_levers(
+        &mut self,
+        layout: &mut dyn Layout,
+        (plan, pages): (FitPlan, Vec<PageInfo>),
+        m: usize,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let n = pages.len();
+        let missing = |k: usize| (m - k % m) % m;
+        let under = Reading::new(&pages).underfilled().len();
+        let overlaps = overlap_pages(&pages);
+        // the first variant that reached part of the count
+        let mut part: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
+        for (v, ds, partial) in self.count_variants(&plan, &pages, m) {
+            if self.passes + RESERVED + 1 >= self.max_passes || (partial && part.is_some()) {
+                break;
+            }
+            let got = self.run(layout, &v)?;
+            let kept = missing(got.len()) < missing(n)
+                && Reading::new(&got).underfilled().len() <= under
+                && overlap_pages(&got) <= overlaps;
+            if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+                let what: Vec<String> = ds
+                    .iter()
+                    .map(|d| format!("{} {}→{}", d.lever, d.from, d.to))
+                    .collect();
+                eprintln!("  count {n} → {}: {} ({kept})", got.len(), what.join(" + "));
+            }
+            if kept && missing(got.len()) == 0 {
+                self.decisions.extend(ds);
+                return Ok((v, got));
+            }
+            if kept && part.is_none() {
+                part = Some((v, got, ds));
+            }
+        }
+        if let Some((v, got, ds)) = part {
+            self.decisions.extend(ds);
+            return Ok((v, got));
+        }
+        // The last pass must be the kept plan's.
+        self.restore(plan, pages)
+    }
+
     /// Variants predicted to lose `n mod m` pages or gain the rest, least
-    /// change first (see the module's comment).
+    /// change first (see the module's comment), then single pages gained
+    /// towards the count (flagged `true`: they reach only part of it).
     pub(super) fn count_variants(
         &self,
         plan: &FitPlan,
         pages: &[PageInfo],
         m: usize,
-    ) -> Vec<(FitPlan, Vec<Decision>)> {
+    ) -> Vec<(FitPlan, Vec<Decision>, bool)> {
         let n = pages.len();
         let lose = (n % m) as i64;
         let gain = m as i64 - lose;
@@ -91,8 +148,25 @@ impl Engine<'_> {
             }
         }
         out.sort_by_key(|(k, _, _)| *k);
-        out.truncate(MAX_COUNT_VARIANTS);
-        out.into_iter().map(|(_, v, ds)| (v, ds)).collect()
+        out.truncate(MAX_COUNT_VARIANTS - MAX_PARTIAL);
+        let whole = out.len();
+        // Then a gained page where two or three are missing: one house page
+        // less (losing one of two or three pages only adds to them).
+        if gain >= 2 {
+            let mut partial: Vec<&Step> = steps.iter().filter(|s| s.delta == 1).collect();
+            partial.sort_by_key(|s| s.cost);
+            for s in partial.into_iter().take(MAX_PARTIAL) {
+                out.push((
+                    (s.cost, true, out.len()),
+                    s.plan.clone(),
+                    vec![s.decision.clone()],
+                ));
+            }
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(i, (_, v, ds))| (v, ds, i >= whole))
+            .collect()
     }
 
     /// Every single step the ladder's levers offer.
