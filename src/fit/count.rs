@@ -193,8 +193,7 @@ impl Engine<'_> {
     }
 
     /// `opener = "auto"` sections: one opener page to a band (shortest
-    /// section first) or a band that starts on a page of its own to an
-    /// opener page (longest first).
+    /// section first) or a band to an opener page (longest first).
     fn opener_steps(&self, b: &Base) -> Vec<Step> {
         let (plan, pages, n) = (b.plan, b.pages, b.pages.len());
         let with = |o: Opener| {
@@ -216,6 +215,10 @@ impl Engine<'_> {
                 return;
             };
             f.opener = to;
+            // A band section that flows on under the previous one was moved
+            // there to close a hole, which an opener page may open again:
+            // tried after the others.
+            let cost = if f.flow { 2 } else { 1 };
             let (delta, from, to, what) = match to {
                 Opener::Band => (
                     -1,
@@ -227,7 +230,7 @@ impl Engine<'_> {
             };
             steps.push(Step {
                 delta,
-                cost: 1,
+                cost,
                 plan: v,
                 decision: decision(id, "openers", from, to, n, b.why(what)),
             });
@@ -235,12 +238,8 @@ impl Engine<'_> {
         for id in with(Opener::Full) {
             swap(id, Opener::Band);
         }
-        // A band section that flows on under the previous one was moved
-        // there to close a hole: an opener page would open it again.
         for id in with(Opener::Band).into_iter().rev() {
-            if !plan.sections.get(id).is_some_and(|f| f.flow) {
-                swap(id, Opener::Full);
-            }
+            swap(id, Opener::Full);
         }
         steps
     }
