@@ -11,7 +11,8 @@
 //! that own the hole (cheapest first) and keeps the first variant that mends
 //! the page without breaking an earlier one. Then it brings the page count to
 //! a multiple of 4 (saddle stitch) or 2 (perfect binding) with the levers
-//! whose effect is known: section openers, the events pages, house pages.
+//! whose effect is known ([`count`]: openers, events pages, article starts,
+//! pull quotes, lead photos), then the manifest's fillers, then house pages.
 //! Passes are bounded by count ([`MAX_PASSES`]), never by time, so two
 //! machines make the same decisions.
 
@@ -24,6 +25,8 @@ use crate::inspect::PageInfo;
 use crate::manifest::{FillerKind, SponsorSize};
 use crate::markdown::Block;
 use crate::model::{Issue, Item, OpenerMode};
+
+mod count;
 
 /// A flowing page must be at least this full.
 pub const MIN_FILL: f64 = 0.6;
@@ -1907,28 +1910,9 @@ impl Engine<'_> {
         text_h: f64,
     ) -> Option<(FitPlan, Decision)> {
         let fill = short_tail(r, p, id)?;
-        let mut need = fill * text_h + SLACK_PT;
-        let mut v = plan.clone();
-        let mut subjects = Vec::new();
-        for g in self.grow_candidates(plan, r, p, id) {
-            let Some((h, _, _)) = self.lead_frame(r, &g) else {
-                continue;
-            };
-            let scale = plan.articles.get(&g)?.lead_scale;
-            let natural = h / scale;
-            let take = (h - natural * MIN_SCALE).min(need).max(0.0);
-            if take < 6.0 {
-                continue;
-            }
-            let s = ((h - take) / natural * 100.0).floor() / 100.0;
-            v.articles.get_mut(&g)?.lead_scale = s;
-            subjects.push(format!("{g} {scale:.2}→{s:.2}"));
-            need -= take;
-            if need <= 0.0 {
-                break;
-            }
-        }
-        if need > 0.0 || subjects.len() < 2 {
+        let need = fill * text_h + SLACK_PT;
+        let (v, subjects) = self.scale_leads(plan, r, p, id, need, true, text_h)?;
+        if subjects.len() < 2 {
             return None;
         }
         Some((
@@ -2159,10 +2143,9 @@ impl Engine<'_> {
         ))
     }
 
-    /// Brings the page count to a multiple of 4 (saddle stitch) or 2: tries
-    /// the variants whose effect is known, least change first, and keeps the
-    /// first that reaches the count without a new under-filled page; house
-    /// pages are the last resort.
+    /// Brings the page count to a multiple of 4 (saddle stitch) or 2: the
+    /// levers whose effect is known ([`count`]), then the manifest's
+    /// fillers; house pages are the last resort.
     fn page_count(
         &mut self,
         layout: &mut dyn Layout,
@@ -2174,16 +2157,9 @@ impl Engine<'_> {
         if n.is_multiple_of(m) {
             return Ok((plan, pages));
         }
-        let under = Reading::new(&pages).underfilled().len();
-        for (v, ds) in self.count_variants(&plan, &pages, m) {
-            if !self.budget() {
-                break;
-            }
-            let got = self.run(layout, &v)?;
-            if got.len() % m == 0 && Reading::new(&got).underfilled().len() <= under {
-                self.decisions.extend(ds);
-                return Ok((v, got));
-            }
+        let (plan, pages) = self.count_levers(layout, (plan, pages), m)?;
+        if pages.len().is_multiple_of(m) {
+            return Ok((plan, pages));
         }
         let (plan, pages) = self.fillers(layout, plan, pages, m)?;
         let n = pages.len();
@@ -2318,153 +2294,6 @@ impl Engine<'_> {
             ));
         }
         units
-    }
-
-    /// Variants predicted to lose `n mod m` pages or gain the rest, least
-    /// change first: one opener to a band (shortest section first) or back,
-    /// the events one page shorter or longer, then pairs of those.
-    fn count_variants(
-        &self,
-        plan: &FitPlan,
-        pages: &[PageInfo],
-        m: usize,
-    ) -> Vec<(FitPlan, Vec<Decision>)> {
-        let n = pages.len();
-        let lose = n % m;
-        let gain = m - lose;
-        let why = |what: &str| format!("{n} pages: {what} for a multiple of {m}");
-        let auto: Vec<&str> = self
-            .issue
-            .sections
-            .iter()
-            .filter(|s| s.opener == OpenerMode::Auto)
-            .map(|s| s.id.as_str())
-            .collect();
-        let with = |o: Opener| {
-            let mut ids: Vec<&str> = auto
-                .iter()
-                .copied()
-                .filter(|id| plan.sections.get(*id).is_some_and(|f| f.opener == o))
-                .collect();
-            ids.sort_by_key(|id| section_span(pages, id));
-            ids
-        };
-        // single steps with their page delta
-        let mut steps: Vec<(i64, FitPlan, Decision)> = Vec::new();
-        if self.uses("openers") {
-            for id in with(Opener::Full) {
-                let mut v = plan.clone();
-                if let Some(f) = v.sections.get_mut(id) {
-                    f.opener = Opener::Band;
-                }
-                steps.push((
-                    -1,
-                    v,
-                    decision(
-                        id,
-                        "openers",
-                        "full",
-                        "band",
-                        n,
-                        why("a section band instead of an opener page"),
-                    ),
-                ));
-            }
-            for id in with(Opener::Band).into_iter().rev() {
-                let mut v = plan.clone();
-                if let Some(f) = v.sections.get_mut(id) {
-                    f.opener = Opener::Full;
-                }
-                steps.push((
-                    1,
-                    v,
-                    decision(
-                        id,
-                        "openers",
-                        "band",
-                        "full",
-                        n,
-                        why("an opener page instead of a band"),
-                    ),
-                ));
-            }
-        }
-        let ev = events_pages(pages);
-        if self.uses("events") && ev > 0 && !plan.events_flow {
-            let cols = self.events_columns(plan);
-            if ev > 1 {
-                let mut v = plan.clone();
-                v.events_pages = Some(ev - 1);
-                steps.push((
-                    -1,
-                    v,
-                    decision(
-                        "events",
-                        "events",
-                        &format!("{ev} pages"),
-                        &format!("{} pages", ev - 1),
-                        n,
-                        why("one events page less"),
-                    ),
-                ));
-                if cols < 4 {
-                    let mut v = plan.clone();
-                    v.events_pages = Some(ev - 1);
-                    v.events_columns = Some(cols + 1);
-                    steps.push((
-                        -1,
-                        v,
-                        decision(
-                            "events",
-                            "events",
-                            &format!("{ev} pages, {cols} per row"),
-                            &format!("{} pages, {} per row", ev - 1, cols + 1),
-                            n,
-                            why("one events page less"),
-                        ),
-                    ));
-                }
-            }
-            let mut v = plan.clone();
-            v.events_pages = Some(ev + 1);
-            steps.push((
-                1,
-                v,
-                decision(
-                    "events",
-                    "events",
-                    &format!("{ev} pages"),
-                    &format!("{} pages", ev + 1),
-                    n,
-                    why("one events page more"),
-                ),
-            ));
-        }
-        let mut out: Vec<(FitPlan, Vec<Decision>)> = Vec::new();
-        // one step of the right size (losing first: a tighter issue)
-        for want in [-(lose as i64), gain as i64] {
-            for (d, v, dec) in &steps {
-                if *d == want {
-                    out.push((v.clone(), vec![dec.clone()]));
-                }
-            }
-        }
-        // two steps
-        for want in [-(lose as i64), gain as i64] {
-            for (i, (d1, _, a)) in steps.iter().enumerate() {
-                for (d2, v2, b) in steps.iter().skip(i + 1) {
-                    if d1 + d2 != want || a.subject == b.subject {
-                        continue;
-                    }
-                    // combine: apply the first step's change onto the second's plan
-                    let mut v = v2.clone();
-                    merge_changes(&mut v, plan, &steps[i].1);
-                    out.push((v, vec![a.clone(), b.clone()]));
-                }
-            }
-        }
-        out.truncate(6);
-        out
     }
 
     /// Balances the last page of multi-column articles: when one column ends
@@ -3164,6 +2993,14 @@ fn page_key(p: &PageInfo) -> String {
         })
         .map(|m| format!("{}:{}:{}", p.number, m.kind, m.id))
         .unwrap_or_else(|| format!("{}", p.number))
+}
+
+/// Pages that set text over a photo.
+fn overlap_pages(pages: &[PageInfo]) -> usize {
+    pages
+        .iter()
+        .filter(|p| !p.text_over_photos().is_empty())
+        .count()
 }
 
 /// Pages from a section's start up to the next section or designed page.

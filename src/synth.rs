@@ -6,7 +6,7 @@
 //! reproduce a layout problem. The issues are meant to be *valid* input —
 //! `folio build` must accept every one — but otherwise to cover what editors
 //! do: 4–30 articles of 60–2000 words, 0–3 photos each with random shapes and
-//! resolutions, 1–6 sections with or without openers, 0–3 sponsors of every
+//! resolutions, 1–6 sections (most leave the opener to the engine, some pin it), 0–3 sponsors of every
 //! size, 0–20 event tiles, A4 or A5 paper.
 //!
 //! `folio synth` (hidden) calls it from the command line; `tests/generated.rs`
@@ -56,8 +56,10 @@ pub struct SynthSummary {
     pub russian_articles: usize,
     /// Number of sections.
     pub sections: usize,
-    /// Sections with an opener page.
+    /// Sections whose manifest pins an opener page (`opener = true`).
     pub openers: usize,
+    /// Sections that leave the opener to the engine (`auto`).
+    pub auto_openers: usize,
     /// Photo files written (cover, articles, event tiles).
     pub photos: usize,
     /// Photo references in articles (lead and inline).
@@ -1060,13 +1062,11 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
             .filter(|(asi, _)| *asi == si)
             .map(|(_, a)| a.file.clone())
             .collect();
-        let _ = write!(
-            t,
-            "\n[[sections]]\nid = {}\ntitle = {}\nopener = {opener}\narticles = {}\n",
-            q(id),
-            q(title),
-            q_list(&files)
-        );
+        let _ = write!(t, "\n[[sections]]\nid = {}\ntitle = {}\n", q(id), q(title));
+        if let Some(pinned) = opener {
+            let _ = writeln!(t, "opener = {pinned}");
+        }
+        let _ = writeln!(t, "articles = {}", q_list(&files));
     }
 
     let sponsor_sizes = sponsor_tables(&mut rng, &mut t, &g, out_dir, &articles, &sections)?;
@@ -1083,7 +1083,8 @@ pub fn generate(seed: u64, out_dir: &Path, opts: &SynthOptions) -> io::Result<Sy
         articles: articles.len(),
         russian_articles: russian,
         sections: sections.len(),
-        openers: sections.iter().filter(|s| s.2).count(),
+        openers: sections.iter().filter(|s| s.2 == Some(true)).count(),
+        auto_openers: sections.iter().filter(|s| s.2.is_none()).count(),
         photos: photo_files,
         article_photos,
         sponsors: sponsor_sizes,
@@ -1114,27 +1115,39 @@ fn write_file(out_dir: &Path, rel: &str, bytes: &[u8]) -> io::Result<()> {
 /// Sections: the quarter's months, an optional "In the Spotlight" first,
 /// further sections after the months when there are more than four; the
 /// flag says whether a section has an opener.
-fn plan_sections(rng: &mut Rng, n_sections: usize, month0: usize) -> Vec<(String, String, bool)> {
-    let mut sections: Vec<(String, String, bool)> = Vec::new();
+fn plan_sections(
+    rng: &mut Rng,
+    n_sections: usize,
+    month0: usize,
+) -> Vec<(String, String, Option<bool>)> {
+    let mut sections: Vec<(String, String, Option<bool>)> = Vec::new();
     let spotlight = n_sections >= 2 && (n_sections > 3 || rng.chance(0.35));
     if spotlight {
-        sections.push(("spotlight".into(), "In the Spotlight".into(), true));
+        sections.push(("spotlight".into(), "In the Spotlight".into(), None));
     }
     for m in 0..3 {
         if sections.len() == n_sections {
             break;
         }
         let name = MONTHS_EN[month0 + m];
-        sections.push((name.to_lowercase(), name.into(), true));
+        sections.push((name.to_lowercase(), name.into(), None));
     }
     for (id, title) in EXTRA_SECTIONS {
         if sections.len() == n_sections {
             break;
         }
-        sections.push(((*id).into(), (*title).into(), true));
+        sections.push(((*id).into(), (*title).into(), None));
     }
+    // Most sections leave `opener` to the engine (`auto`, the default, as in
+    // the sample); a minority pin it, as an editor would for a section that
+    // must (not) open on its own page. One draw per section keeps the rest of
+    // the seed's issue as it was.
     for s in &mut sections {
-        s.2 = rng.chance(0.75);
+        s.2 = match rng.f64() {
+            x if x < 0.6 => None,
+            x if x < 0.75 => Some(true),
+            _ => Some(false),
+        };
     }
     sections
 }
@@ -1142,7 +1155,7 @@ fn plan_sections(rng: &mut Rng, n_sections: usize, month0: usize) -> Vec<(String
 /// The articles (with their section index) and their photos.
 fn plan_articles(
     rng: &mut Rng,
-    sections: &[(String, String, bool)],
+    sections: &[(String, String, Option<bool>)],
     n_articles: usize,
 ) -> (Vec<PhotoPlan>, Vec<(usize, ArticlePlan)>) {
     let n_sections = sections.len();
@@ -1209,7 +1222,8 @@ fn plan_articles(
     // The opener of a section shows the first lead photo of its articles
     // (layouts/digest/parts.typ): give that photo the pixels for it.
     for (si, s) in sections.iter().enumerate() {
-        if !s.2 {
+        // (`auto` may become an opener page too)
+        if s.2 == Some(false) {
             continue;
         }
         let first_lead = articles
@@ -1418,7 +1432,7 @@ fn sponsor_tables(
     g: &Geometry,
     out_dir: &Path,
     articles: &[(usize, ArticlePlan)],
-    sections: &[(String, String, bool)],
+    sections: &[(String, String, Option<bool>)],
 ) -> io::Result<Vec<&'static str>> {
     let mut sponsor_sizes = Vec::new();
     for n in 0..rng.range(0, 3) {

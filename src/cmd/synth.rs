@@ -40,11 +40,12 @@ pub fn run(args: &SynthArgs) -> crate::diag::FolioResult<std::process::ExitCode>
         let s = generate(seed, &dir, &opts)
             .map_err(io_err(format!("cannot write {}", dir.display())))?;
         eprintln!(
-            "wrote {}: {}, {} sections ({} openers), {} articles ({} Russian, {} words), {} photos, sponsors {:?}, {} event tiles{}",
+            "wrote {}: {}, {} sections ({} openers, {} auto), {} articles ({} Russian, {} words), {} photos, sponsors {:?}, {} event tiles{}",
             crate::diag::display_path(&dir),
             s.paper,
             s.sections,
             s.openers,
+            s.auto_openers,
             s.articles,
             s.russian_articles,
             s.words,

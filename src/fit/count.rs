@@ -1,0 +1,518 @@
+//! The page count's levers: changes whose effect on the number of pages can
+//! be predicted from one pass, tried least change first.
+//!
+//! Each lever proposes steps of one page (`delta` ±1) with a `cost` (how
+//! much of the issue it changes: one opener or one article's start costs
+//! less than the lead photos of a whole run). A variant is one step of the
+//! size needed or two steps that add up to it; variants are tried cheapest
+//! first, and at equal cost the smaller change of page count first (losing
+//! one page rather than gaining three, gaining one rather than losing
+//! three; losing when both are two pages, since a tighter issue reads
+//! better than a padded one). Each is laid out in turn; the first that
+//! reaches the count without a new under-filled page is kept, or else the
+//! first single page gained towards it (one house page fewer).
+
+use super::{
+    Decision, Engine, FitPlan, Layout, MIN_FILL, MIN_SCALE, Opener, QuoteStyle, Reading, SLACK_PT,
+    Start, body_of, decision, events_pages, kind, merge_changes, overlap_pages, section_span,
+};
+use crate::inspect::PageInfo;
+use crate::markdown::Block;
+use crate::model::OpenerMode;
+
+/// At most this many variants are laid out for the page count.
+const MAX_COUNT_VARIANTS: usize = 8;
+
+/// Passes the levers leave to the fillers and house pages after them, so
+/// the count is reached whatever the levers spent.
+const RESERVED: usize = 2;
+
+/// Of those, at most this many reach only part of the count (one page
+/// gained of two or three missing).
+const MAX_PARTIAL: usize = 2;
+
+/// At most this many articles of one lever are offered as single steps
+/// (the most promising first), so the variants stay few.
+const MAX_PER_LEVER: usize = 3;
+
+/// A variant's place in the order of trial: its cost, whether it goes the
+/// less preferred way, and the order it was found in.
+type Rank = (u32, bool, usize);
+
+/// One change for the page count.
+struct Step {
+    /// Pages it is predicted to add (negative: take away).
+    delta: i64,
+    /// How much of the issue it changes (lower is tried first).
+    cost: u32,
+    plan: FitPlan,
+    decision: Decision,
+}
+
+/// What the steps are proposed for: the kept plan, its pages and the
+/// multiple the count must reach.
+struct Base<'p> {
+    plan: &'p FitPlan,
+    pages: &'p [PageInfo],
+    m: usize,
+}
+
+impl Base<'_> {
+    /// A decision's reason.
+    fn why(&self, what: &str) -> String {
+        format!(
+            "{} pages: {what} for a multiple of {}",
+            self.pages.len(),
+            self.m
+        )
+    }
+}
+
+impl Engine<'_> {
+    /// Lays the count's variants out in order and keeps the first that
+    /// reaches a multiple of `m`, or failing that the first that leaves fewer
+    /// pages to add (a gained page: one house page less), without a new
+    /// under-filled page or text over a photo.
+    pub(super) fn count_levers(
+        &mut self,
+        layout: &mut dyn Layout,
+        (plan, pages): (FitPlan, Vec<PageInfo>),
+        m: usize,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let n = pages.len();
+        let missing = |k: usize| (m - k % m) % m;
+        let under = Reading::new(&pages).underfilled().len();
+        let overlaps = overlap_pages(&pages);
+        // the first variant that reached part of the count
+        let mut part: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
+        for (v, ds, partial) in self.count_variants(&plan, &pages, m) {
+            if self.passes + RESERVED + 1 >= self.max_passes || (partial && part.is_some()) {
+                break;
+            }
+            let got = self.run(layout, &v)?;
+            let kept = missing(got.len()) < missing(n)
+                && Reading::new(&got).underfilled().len() <= under
+                && overlap_pages(&got) <= overlaps;
+            if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+                let what: Vec<String> = ds
+                    .iter()
+                    .map(|d| format!("{} {}→{}", d.lever, d.from, d.to))
+                    .collect();
+                eprintln!("  count {n} → {}: {} ({kept})", got.len(), what.join(" + "));
+            }
+            if kept && missing(got.len()) == 0 {
+                self.decisions.extend(ds);
+                return Ok((v, got));
+            }
+            if kept && part.is_none() {
+                part = Some((v, got, ds));
+            }
+        }
+        if let Some((v, got, ds)) = part {
+            self.decisions.extend(ds);
+            return Ok((v, got));
+        }
+        // The last pass must be the kept plan's.
+        self.restore(plan, pages)
+    }
+
+    /// Variants predicted to lose `n mod m` pages or gain the rest, least
+    /// change first (see the module's comment), then single pages gained
+    /// towards the count (flagged `true`: they reach only part of it).
+    pub(super) fn count_variants(
+        &self,
+        plan: &FitPlan,
+        pages: &[PageInfo],
+        m: usize,
+    ) -> Vec<(FitPlan, Vec<Decision>, bool)> {
+        let n = pages.len();
+        let lose = (n % m) as i64;
+        let gain = m as i64 - lose;
+        let steps = self.count_steps(plan, pages, m);
+        let mut out: Vec<(Rank, FitPlan, Vec<Decision>)> = Vec::new();
+        for (want, second) in [(-lose, lose > gain), (gain, gain >= lose)] {
+            for s in steps.iter().filter(|s| s.delta == want) {
+                let key = (s.cost, second, out.len());
+                out.push((key, s.plan.clone(), vec![s.decision.clone()]));
+            }
+            for (i, a) in steps.iter().enumerate() {
+                for b in steps.iter().skip(i + 1) {
+                    if a.delta + b.delta != want || !combinable(plan, a, b) {
+                        continue;
+                    }
+                    let mut v = b.plan.clone();
+                    merge_changes(&mut v, plan, &a.plan);
+                    let key = (a.cost + b.cost, second, out.len());
+                    out.push((key, v, vec![a.decision.clone(), b.decision.clone()]));
+                }
+            }
+        }
+        out.sort_by_key(|(k, _, _)| *k);
+        out.truncate(MAX_COUNT_VARIANTS - MAX_PARTIAL);
+        let whole = out.len();
+        // Then a gained page where two or three are missing: one house page
+        // less (losing one of two or three pages only adds to them).
+        if gain >= 2 {
+            let mut partial: Vec<&Step> = steps.iter().filter(|s| s.delta == 1).collect();
+            partial.sort_by_key(|s| s.cost);
+            for s in partial.into_iter().take(MAX_PARTIAL) {
+                out.push((
+                    (s.cost, true, out.len()),
+                    s.plan.clone(),
+                    vec![s.decision.clone()],
+                ));
+            }
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(i, (_, v, ds))| (v, ds, i >= whole))
+            .collect()
+    }
+
+    /// Every single step the ladder's levers offer.
+    fn count_steps(&self, plan: &FitPlan, pages: &[PageInfo], m: usize) -> Vec<Step> {
+        let b = Base { plan, pages, m };
+        let mut steps = Vec::new();
+        if self.uses("openers") {
+            steps.extend(self.opener_steps(&b));
+        }
+        if self.uses("events") {
+            steps.extend(self.events_steps(&b));
+        }
+        if self.uses("flow") {
+            steps.extend(self.start_steps(&b));
+        }
+        if self.uses("pull-quotes") {
+            steps.extend(self.quote_steps(&b));
+        }
+        if self.uses("lead-photo") {
+            steps.extend(self.lead_steps(&b, true));
+            steps.extend(self.lead_steps(&b, false));
+        }
+        steps
+    }
+
+    /// `opener = "auto"` sections: one opener page to a band (shortest
+    /// section first) or a band to an opener page (longest first).
+    fn opener_steps(&self, b: &Base) -> Vec<Step> {
+        let (plan, pages, n) = (b.plan, b.pages, b.pages.len());
+        let with = |o: Opener| {
+            let mut ids: Vec<&str> = self
+                .issue
+                .sections
+                .iter()
+                .filter(|s| s.opener == OpenerMode::Auto)
+                .map(|s| s.id.as_str())
+                .filter(|id| plan.sections.get(*id).is_some_and(|f| f.opener == o))
+                .collect();
+            ids.sort_by_key(|id| section_span(pages, id));
+            ids
+        };
+        let mut steps = Vec::new();
+        let mut swap = |id: &str, to: Opener| {
+            let mut v = plan.clone();
+            let Some(f) = v.sections.get_mut(id) else {
+                return;
+            };
+            f.opener = to;
+            // A band section that flows on under the previous one was moved
+            // there to close a hole, which an opener page may open again:
+            // tried after the others.
+            let cost = if f.flow { 2 } else { 1 };
+            let (delta, from, to, what) = match to {
+                Opener::Band => (
+                    -1,
+                    "full",
+                    "band",
+                    "a section band instead of an opener page",
+                ),
+                Opener::Full => (1, "band", "full", "an opener page instead of a band"),
+            };
+            steps.push(Step {
+                delta,
+                cost,
+                plan: v,
+                decision: decision(id, "openers", from, to, n, b.why(what)),
+            });
+        };
+        for id in with(Opener::Full) {
+            swap(id, Opener::Band);
+        }
+        for id in with(Opener::Band).into_iter().rev() {
+            swap(id, Opener::Full);
+        }
+        steps
+    }
+
+    /// The events grid one page shorter (also with one tile more per row)
+    /// or one page longer.
+    fn events_steps(&self, b: &Base) -> Vec<Step> {
+        let (plan, pages, n) = (b.plan, b.pages, b.pages.len());
+        let ev = events_pages(pages);
+        if ev == 0 || plan.events_flow {
+            return Vec::new();
+        }
+        let cols = self.events_columns(plan);
+        let mut steps = Vec::new();
+        let mut step = |delta: i64, cost: u32, columns: Option<usize>, from: String, to: String| {
+            let mut v = plan.clone();
+            v.events_pages = Some((ev as i64 + delta) as usize);
+            if columns.is_some() {
+                v.events_columns = columns;
+            }
+            let what = if delta < 0 {
+                "one events page less"
+            } else {
+                "one events page more"
+            };
+            steps.push(Step {
+                delta,
+                cost,
+                plan: v,
+                decision: decision("events", "events", &from, &to, n, b.why(what)),
+            });
+        };
+        if ev > 1 {
+            step(
+                -1,
+                1,
+                None,
+                format!("{ev} pages"),
+                format!("{} pages", ev - 1),
+            );
+            if cols < 4 {
+                step(
+                    -1,
+                    2,
+                    Some(cols + 1),
+                    format!("{ev} pages, {cols} per row"),
+                    format!("{} pages, {} per row", ev - 1, cols + 1),
+                );
+            }
+        }
+        step(
+            1,
+            1,
+            None,
+            format!("{ev} pages"),
+            format!("{} pages", ev + 1),
+        );
+        steps
+    }
+
+    /// An article that starts on a new page flows on under the previous
+    /// one instead (to lose a page): those after the emptiest pages first.
+    fn start_steps(&self, b: &Base) -> Vec<Step> {
+        let (plan, pages, n) = (b.plan, b.pages, b.pages.len());
+        let r = Reading::new(pages);
+        let mut room: Vec<(f64, &str)> = plan
+            .articles
+            .iter()
+            .filter(|(_, f)| f.start == Start::Page)
+            .filter_map(|(id, _)| {
+                let first = r.find(kind::ARTICLE, id, false)?;
+                let before = r.fills.get(first.checked_sub(1)?).copied().flatten()?;
+                Some((before, id.as_str()))
+            })
+            .collect();
+        room.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+        room.into_iter()
+            .take(MAX_PER_LEVER)
+            .filter_map(|(before, id)| {
+                let mut v = plan.clone();
+                v.articles.get_mut(id)?.start = Start::Flow;
+                let what = format!(
+                    "flows on under page {}, {:.0}% full",
+                    r.find(kind::ARTICLE, id, false)?,
+                    before * 100.0
+                );
+                Some(Step {
+                    delta: -1,
+                    cost: 1,
+                    plan: v,
+                    decision: decision(id, "flow", "new page", "flows on", n, b.why(&what)),
+                })
+            })
+            .collect()
+    }
+
+    /// Pull quotes out of every article that sets them (display `>` quotes
+    /// in text type), or every article's unused candidates in.
+    fn quote_steps(&self, b: &Base) -> Vec<Step> {
+        let (plan, n) = (b.plan, b.pages.len());
+        let mut out_plan = plan.clone();
+        let mut in_plan = plan.clone();
+        let (mut outs, mut ins) = (Vec::new(), Vec::new());
+        for (id, f) in &plan.articles {
+            let Some(a) = self.article(id) else {
+                continue;
+            };
+            let quotes = a.body.iter().any(|b| matches!(b, Block::Quote { .. }));
+            if f.pull_quotes > 0 || (quotes && f.quotes == QuoteStyle::Display) {
+                if let Some(g) = out_plan.articles.get_mut(id) {
+                    g.pull_quotes = 0;
+                    g.quotes = QuoteStyle::Text;
+                }
+                outs.push(id.as_str());
+            }
+            if a.pull_quotes.len() > f.pull_quotes || (quotes && f.quotes == QuoteStyle::Text) {
+                if let Some(g) = in_plan.articles.get_mut(id) {
+                    g.pull_quotes = a.pull_quotes.len();
+                    g.quotes = QuoteStyle::Display;
+                }
+                ins.push(id.as_str());
+            }
+        }
+        let mut steps = Vec::new();
+        for (delta, v, ids, from, to, what) in [
+            (
+                -1,
+                out_plan,
+                outs,
+                "set",
+                "left out",
+                "pull quotes left out",
+            ),
+            (1, in_plan, ins, "left out", "set", "every pull quote set"),
+        ] {
+            if !ids.is_empty() {
+                steps.push(Step {
+                    delta,
+                    cost: 2,
+                    plan: v,
+                    decision: decision(&ids.join(", "), "pull-quotes", from, to, n, b.why(what)),
+                });
+            }
+        }
+        steps
+    }
+
+    /// The lead photos of a run shrunk together so that the whole of its
+    /// last page moves back (`shrink`, to lose a page), or grown so that
+    /// its last page runs over onto a new one at least [`MIN_FILL`] full;
+    /// only where the photos' limits allow it. The run whose last page
+    /// needs the least change is chosen.
+    fn lead_steps(&self, b: &Base, shrink: bool) -> Vec<Step> {
+        let (plan, r, n) = (b.plan, &Reading::new(b.pages), b.pages.len());
+        let mut best: Option<(f64, FitPlan, Vec<String>)> = None;
+        for (p, id) in run_ends(r) {
+            let Some(fill) = r.fills[p] else { continue };
+            let body = body_of(r.pages, p);
+            let text_h = body[3] - body[1];
+            let need = if shrink {
+                fill * text_h + SLACK_PT
+            } else {
+                (1.0 - fill + MIN_FILL) * text_h + SLACK_PT
+            };
+            if best.as_ref().is_some_and(|b| b.0 <= need) {
+                continue;
+            }
+            if let Some((v, subjects)) = self.scale_leads(plan, r, p, &id, need, shrink, text_h) {
+                best = Some((need, v, subjects));
+            }
+        }
+        let Some((_, v, subjects)) = best else {
+            return Vec::new();
+        };
+        let (delta, to, what) = if shrink {
+            (-1, "shorter", "the lead photos of a run shorter")
+        } else {
+            (1, "taller", "the lead photos of a run taller")
+        };
+        vec![Step {
+            delta,
+            cost: 3,
+            plan: v,
+            decision: decision(&subjects.join(", "), "lead-photo", "", to, n, b.why(what)),
+        }]
+    }
+
+    /// Scales the lead photos of the run ending on page `p` by `need`
+    /// points in all (shrinking to [`MIN_SCALE`], growing to the theme's
+    /// `lead-max-grown` and `grow-min-ppi`); none when they cannot.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn scale_leads(
+        &self,
+        plan: &FitPlan,
+        r: &Reading,
+        p: usize,
+        ending: &str,
+        mut need: f64,
+        shrink: bool,
+        text_h: f64,
+    ) -> Option<(FitPlan, Vec<String>)> {
+        let mut v = plan.clone();
+        let mut subjects = Vec::new();
+        for g in self.grow_candidates(plan, r, p, ending) {
+            let Some((h, _, px_h)) = self.lead_frame(r, &g) else {
+                continue;
+            };
+            let scale = plan.articles.get(&g)?.lead_scale;
+            let natural = h / scale;
+            let room = if shrink {
+                h - natural * MIN_SCALE
+            } else {
+                (self.max_grown * text_h).min(f64::from(px_h) / self.min_ppi * 72.0) - h
+            };
+            let take = room.min(need);
+            if take < 6.0 {
+                continue;
+            }
+            let to = if shrink { h - take } else { h + take };
+            let s = (to / natural * 100.0).floor() / 100.0;
+            v.articles.get_mut(&g)?.lead_scale = s;
+            subjects.push(format!("{g} {scale:.2}→{s:.2}"));
+            need -= take;
+            if need <= 0.0 {
+                return Some((v, subjects));
+            }
+        }
+        None
+    }
+}
+
+/// The last pages of runs: pages whose last text is an article's end with
+/// nothing starting after it there, each with that article.
+fn run_ends(r: &Reading) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (p, page) in r.pages.iter().enumerate() {
+        let Some(k) = page
+            .marks
+            .iter()
+            .rposition(|m| m.kind == kind::ARTICLE_END || m.kind == kind::AFTER)
+        else {
+            continue;
+        };
+        let starts_after = page.marks[k..]
+            .iter()
+            .any(|m| m.kind == kind::ARTICLE || m.kind == kind::SECTION);
+        if !starts_after && r.fills[p].is_some() {
+            out.push((p, page.marks[k].id.clone()));
+        }
+    }
+    out
+}
+
+/// Whether two steps can be taken together: they change different
+/// articles and sections and not the same issue-wide parameter (one would
+/// overwrite the other).
+fn combinable(base: &FitPlan, a: &Step, b: &Step) -> bool {
+    let changed = |v: &FitPlan| -> Vec<String> {
+        let articles = v
+            .articles
+            .iter()
+            .filter(|(id, f)| base.articles.get(*id) != Some(f));
+        let sections = v
+            .sections
+            .iter()
+            .filter(|(id, f)| base.sections.get(*id) != Some(f));
+        let mut ids: Vec<String> = articles.map(|(id, _)| format!("a:{id}")).collect();
+        ids.extend(sections.map(|(id, _)| format!("s:{id}")));
+        if v.events_pages != base.events_pages || v.events_columns != base.events_columns {
+            ids.push("events".into());
+        }
+        ids
+    };
+    let ours = changed(&a.plan);
+    a.decision.subject != b.decision.subject && !changed(&b.plan).iter().any(|x| ours.contains(x))
+}
