@@ -102,7 +102,7 @@ pub struct ArticleFit {
     pub gap: i32,
     /// Points taken off the column block's height: the part of it that ran
     /// onto a page its text never reaches (see [`spill`]).
-    #[serde(default, skip_serializing_if = "is_nil")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub trim: f64,
     /// Text columns, when fitting changed them (none: as the article says).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -160,12 +160,9 @@ fn one() -> f64 {
     1.0
 }
 
-fn is_zero(n: &i32) -> bool {
-    *n == 0
-}
-
-fn is_nil(x: &f64) -> bool {
-    *x == 0.0
+/// Whether a fit parameter is at its default (left out of the JSON).
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// How a body's `>` quotes are set.
