@@ -345,6 +345,23 @@ fn lead_photos(issue: &Issue, section: &str) -> Vec<String> {
         .collect()
 }
 
+/// Candidate plans, each with the decision it stands for.
+type Variants = Vec<(FitPlan, Decision)>;
+
+/// The under-filled page the variants of one step work from.
+struct Hole {
+    /// The page (0-based).
+    p: usize,
+    /// Its fill.
+    fill: f64,
+    /// Its text block's height (pt).
+    text_h: f64,
+    /// The article whose text ends on it.
+    ending: Option<String>,
+    /// The article that starts after the hole, if an article does.
+    next_article: Option<String>,
+}
+
 /// A laid-out pass, as the engine reads it.
 pub struct Reading<'a> {
     /// The pages.
@@ -891,10 +908,56 @@ impl Engine<'_> {
             })
             .filter(|m| m.kind == kind::ARTICLE)
             .map(|m| m.id.clone());
+        let h = Hole {
+            p,
+            fill,
+            text_h,
+            ending,
+            next_article,
+        };
         let mut out = Vec::new();
-        // An article's balanced column block that runs a few points onto a
-        // page its text never reaches: correct its height first (not a
-        // design choice, so not on the ladder).
+        self.spill_variant(plan, r, &h, &mut out);
+        for lever in &self.ladder {
+            match lever.as_str() {
+                "flow" => self.flow_variants(plan, r, &h, &mut out),
+                "lead-photo" => {
+                    self.lead_photo_variants(plan, r, &h, &mut out);
+                    self.grow_variants(plan, r, &h, &mut out);
+                }
+                // Fewer columns set the same text longer: a hole after an
+                // article closes when it runs in one column fewer (3 → 2,
+                // 2 → 1 with the wide single-column indent).
+                "columns" => self.columns_variants(plan, r, &h, &mut out),
+                "events" => self.events_variants(plan, r, &h, &mut out),
+                "pull-quotes" => {
+                    if let Some(id) = &h.ending {
+                        out.extend(self.pull_quote_variants(plan, r, p, id));
+                    }
+                }
+                "tracking" => {
+                    if let Some(id) = &h.ending {
+                        out.extend(self.tracking_variants(plan, r, p, id));
+                        out.extend(self.all_rungs(plan, r, p, id));
+                    }
+                }
+                "feature-tiles"
+                    if pages[..=p].iter().rev().find_map(|q| q.kind()) == Some("events") =>
+                {
+                    out.extend(self.feature_variants(plan, page_no, fill));
+                }
+                "typography" => self.typography_variants(plan, r, &h, &mut out),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// An article's balanced column block that runs a few points onto a page
+    /// its text never reaches: its height is corrected first (not a design
+    /// choice, so not on the ladder).
+    fn spill_variant(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let pages = r.pages;
+        let (p, page_no) = (h.p, h.p + 1);
         if let Some((id, take)) = spill(pages, p)
             && let Some(f) = plan.articles.get(&id)
         {
@@ -921,362 +984,369 @@ impl Engine<'_> {
                 ),
             ));
         }
-        for lever in &self.ladder {
-            match lever.as_str() {
-                "flow" => {
-                    // A short section ends: the next one, if it opens with a
-                    // band, starts on this page.
-                    if let Some(next) = self.next_section(pages, p)
-                        && let Some(f) = plan.sections.get(&next)
-                        && !f.flow
-                        && fill < 0.75
-                        && f.opener == Opener::Band
-                    {
-                        let mut v = plan.clone();
-                        if let Some(f) = v.sections.get_mut(&next) {
-                            f.opener = Opener::Band;
-                            f.flow = true;
-                        }
-                        let why = format!(
-                            "page {page_no} was {:.0}% full before the section",
-                            fill * 100.0
-                        );
-                        // … and when its band and first head do not fit there
-                        // with the lead photo, the photo waits for the next page
-                        let first = self.first_article(&next);
-                        let deferred = first.filter(|a| {
-                            !a.photos.is_empty()
-                                && a.columns > 1
-                                && plan
-                                    .articles
-                                    .get(&a.id)
-                                    .is_some_and(|f| f.lead == Lead::Head)
-                        });
-                        let w = deferred.map(|a| {
-                            let mut w = v.clone();
-                            if let Some(f) = w.articles.get_mut(&a.id) {
-                                f.lead = Lead::Deferred;
-                            }
-                            w
-                        });
-                        out.push((
-                            v,
-                            decision(&next, "flow", "new page", "flows on", page_no, why.clone()),
-                        ));
-                        if let Some(w) = w {
-                            let why = format!("{why}; its first photo tops the next page");
-                            out.push((
-                                w,
-                                decision(&next, "flow", "new page", "flows on", page_no, why),
-                            ));
-                        }
-                    }
-                    if let Some(n) = &next_article
-                        && let Some(f) = plan.articles.get(n)
-                        && f.start == Start::Page
-                    {
-                        let mut v = plan.clone();
-                        if let Some(f) = v.articles.get_mut(n) {
-                            f.start = Start::Flow;
-                        }
-                        out.push((
-                            v,
-                            decision(
-                                n,
-                                "flow",
-                                "new page",
-                                "flows on",
-                                page_no,
-                                format!(
-                                    "page {page_no} was {:.0}% full before its new page",
-                                    fill * 100.0
-                                ),
-                            ),
-                        ));
-                    }
+    }
+
+    /// `flow`: what follows the hole starts on its page.
+    fn flow_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let pages = r.pages;
+        let (p, page_no, fill) = (h.p, h.p + 1, h.fill);
+        let next_article = &h.next_article;
+        // A short section ends: the next one, if it opens with a
+        // band, starts on this page.
+        if let Some(next) = self.next_section(pages, p)
+            && let Some(f) = plan.sections.get(&next)
+            && !f.flow
+            && fill < 0.75
+            && f.opener == Opener::Band
+        {
+            let mut v = plan.clone();
+            if let Some(f) = v.sections.get_mut(&next) {
+                f.opener = Opener::Band;
+                f.flow = true;
+            }
+            let why = format!(
+                "page {page_no} was {:.0}% full before the section",
+                fill * 100.0
+            );
+            // … and when its band and first head do not fit there
+            // with the lead photo, the photo waits for the next page
+            let first = self.first_article(&next);
+            let deferred = first.filter(|a| {
+                !a.photos.is_empty()
+                    && a.columns > 1
+                    && plan
+                        .articles
+                        .get(&a.id)
+                        .is_some_and(|f| f.lead == Lead::Head)
+            });
+            let w = deferred.map(|a| {
+                let mut w = v.clone();
+                if let Some(f) = w.articles.get_mut(&a.id) {
+                    f.lead = Lead::Deferred;
                 }
-                "lead-photo" => {
-                    // A short tail: pull it back by shrinking the lead photo.
-                    if let Some(id) = &ending {
-                        if let Some(v) = self.pull_back(plan, r, p, id, text_h) {
-                            out.push(v);
-                        } else if let Some(v) = self.pull_back_run(plan, r, p, id, text_h) {
-                            // … or, for a longer tail, the photos of the whole run
-                            out.push(v);
-                        }
-                        // … or its inline photos, cropped shorter
-                        if let Some(fill) = short_tail(r, p, id)
-                            && let Some(v) =
-                                self.scale_inline(plan, r, p, id, -(fill * text_h + SLACK_PT))
-                        {
-                            out.push(v);
-                        }
-                    }
-                    // The next article's head did not fit: a smaller lead photo lets it start here.
-                    if let Some(n) = &next_article
-                        && let Some(f) = plan.articles.get(n)
-                        && f.start == Start::Flow
-                        && self.has_lead(n)
-                        && f.lead_scale > MIN_SCALE + 0.01
-                    {
-                        let mut v = plan.clone();
-                        if let Some(f) = v.articles.get_mut(n) {
-                            f.lead_scale = MIN_SCALE;
-                        }
-                        out.push((
-                            v,
-                            decision(n, "lead-photo", &format!("{:.2}", f.lead_scale), &format!("{MIN_SCALE:.2}"), page_no, format!("a smaller photo lets the article start on page {page_no} ({:.0}% full)", fill * 100.0)),
-                        ));
-                    }
-                    // … or its photo waits for the top of its next page part
-                    if let Some(n) = &next_article
-                        && let Some(f) = plan.articles.get(n)
-                        && f.start == Start::Flow
-                        && f.lead == Lead::Head
-                        && self.has_lead(n)
-                        && self.article(n).is_some_and(|a| a.columns > 1)
-                    {
-                        let mut v = plan.clone();
-                        if let Some(f) = v.articles.get_mut(n) {
-                            f.lead = Lead::Deferred;
-                        }
-                        out.push((
-                            v,
-                            decision(n, "lead-photo", "in the head", "deferred", page_no, format!("the headline starts on page {page_no} ({:.0}% full), its photo tops the next page", fill * 100.0)),
-                        ));
-                    }
-                    // Grow the photos of the articles that end the run into the hole.
-                    if let Some(id) = &ending {
-                        let hole = (1.0 - fill) * text_h - SLACK_PT;
-                        let cands = self.grow_candidates(plan, r, p, id);
-                        let mut all = plan.clone();
-                        let mut grown = Vec::new();
-                        let mut left = hole;
-                        for g in &cands {
-                            if let Some(v) = self.grow(plan, r, g, hole, page_no, fill) {
-                                out.push(v.clone());
-                            }
-                            // all of them together, each up to its cap, for a hole no one photo fills
-                            if left > 20.0
-                                && let Some((v, d)) = self.grow(&all, r, g, left, page_no, fill)
-                            {
-                                let (old, new) = (
-                                    all.articles[g.as_str()].lead_scale,
-                                    v.articles[g.as_str()].lead_scale,
-                                );
-                                if let Some((h, _, _)) = self.lead_frame(r, g) {
-                                    left -= h / old * (new - old);
-                                }
-                                all = v;
-                                grown.push(d);
-                            }
-                        }
-                        if grown.len() > 1 {
-                            let mut d = grown[0].clone();
-                            d.subject = grown
-                                .iter()
-                                .map(|d| d.subject.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            d.to = grown
-                                .iter()
-                                .map(|d| d.to.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            d.from = grown
-                                .iter()
-                                .map(|d| d.from.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            out.push((all, d));
-                        }
-                        // … or the inline photos of the run, cropped taller
-                        let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
-                        if let Some(v) = self.scale_inline(plan, r, p, id, hole) {
-                            out.push(v);
-                        }
-                    }
-                }
-                // Fewer columns set the same text longer: a hole after an
-                // article closes when it runs in one column fewer (3 → 2,
-                // 2 → 1 with the wide single-column indent).
-                "columns" => {
-                    if let Some(id) = &ending
-                        && let Some(f) = plan.articles.get(id)
-                        && let Some(a) = self.article(id)
-                        && fill < 0.5
-                    {
-                        let cur = f.columns.unwrap_or(a.columns);
-                        let set = |n: u8, why: String| {
-                            let mut v = plan.clone();
-                            if let Some(f) = v.articles.get_mut(id) {
-                                f.columns = Some(n);
-                                f.balance = 0;
-                                f.gap = 0;
-                            }
-                            let d = decision(
-                                id,
-                                "columns",
-                                &cur.to_string(),
-                                &n.to_string(),
-                                page_no,
-                                why,
-                            );
-                            (v, d)
-                        };
-                        // (never undoing the other direction's change)
-                        if cur >= 2 && cur <= a.columns {
-                            out.push(set(
-                                cur - 1,
-                                format!(
-                                    "set longer, it fills page {page_no} ({:.0}% full)",
-                                    fill * 100.0
-                                ),
-                            ));
-                        }
-                        // … or, a tail alone on its page, one column more sets
-                        // it shorter (1 → 2 drops the wide single-column indent)
-                        if cur < 3
-                            && cur >= a.columns
-                            && r.find(kind::ARTICLE, id, false).is_some_and(|f| f < p)
-                        {
-                            out.push(set(
-                                cur + 1,
-                                format!(
-                                    "set shorter, it leaves page {page_no} ({:.0}% full)",
-                                    fill * 100.0
-                                ),
-                            ));
-                        }
-                    }
-                }
-                "events" => {
-                    // a short last page before a small events grid: the grid follows on it
-                    let events_next = pages
-                        .get(p + 1)
-                        .is_some_and(|q| q.kind() == Some(page::EVENTS));
-                    let events_here =
-                        pages[..=p].iter().rev().find_map(|q| q.kind()) == Some(page::EVENTS);
-                    if !plan.events_flow && (events_next || events_here && events_pages(pages) == 1)
-                    {
-                        let mut v = plan.clone();
-                        v.events_flow = true;
-                        out.push((
-                            v,
-                            decision(
-                                "events",
-                                "events",
-                                "new page",
-                                "flows on",
-                                page_no,
-                                format!("page {page_no} was {:.0}% full", fill * 100.0),
-                            ),
-                        ));
-                    }
-                    if events_here {
-                        // denser or roomier rows
-                        let cols = self.events_columns(plan);
-                        for c in [cols + 1, cols.saturating_sub(1)] {
-                            if (2..=4).contains(&c) {
-                                let mut v = plan.clone();
-                                v.events_columns = Some(c);
-                                out.push((
-                                    v,
-                                    decision(
-                                        "events",
-                                        "events",
-                                        &format!("{cols} per row"),
-                                        &format!("{c} per row"),
-                                        page_no,
-                                        format!(
-                                            "the events page {page_no} was {:.0}% full",
-                                            fill * 100.0
-                                        ),
-                                    ),
-                                ));
-                            }
-                        }
-                    }
-                    if events_here {
-                        let now = events_pages(pages);
-                        if now > 1 {
-                            let mut v = plan.clone();
-                            v.events_pages = Some(now - 1);
-                            out.push((
-                                v,
-                                decision(
-                                    "events",
-                                    "events",
-                                    &now.to_string(),
-                                    &(now - 1).to_string(),
-                                    page_no,
-                                    format!(
-                                        "the events page {page_no} was {:.0}% full",
-                                        fill * 100.0
-                                    ),
-                                ),
-                            ));
-                        }
-                    }
-                }
-                "pull-quotes" => {
-                    if let Some(id) = &ending {
-                        out.extend(self.pull_quote_variants(plan, r, p, id));
-                    }
-                }
-                "tracking" => {
-                    if let Some(id) = &ending {
-                        out.extend(self.tracking_variants(plan, r, p, id));
-                        out.extend(self.all_rungs(plan, r, p, id));
-                    }
-                }
-                "feature-tiles"
-                    if pages[..=p].iter().rev().find_map(|q| q.kind()) == Some("events") =>
-                {
-                    out.extend(self.feature_variants(plan, page_no, fill));
-                }
-                // The foreword has its page to itself: its type grows to fill it
-                // (area grows with the square of the size), within 40%. (Not
-                // one that runs over: its rail leaves the first page short.)
-                "typography"
-                    if page_kind(&pages[p]) == page::FOREWORD
-                        && fill > 0.05
-                        && self.foreword_ends_on(&pages[p]) =>
-                {
-                    let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
-                    let why = format!("the foreword filled {:.0}% of its page", fill * 100.0);
-                    out.extend(foreword_type(plan, s, page_no, why));
-                }
-                // A foreword too long for its page runs over, n pages: its
-                // type shrinks until it fits one page fewer, down to 80% …
-                "typography" if self.foreword_ends_on(&pages[p]) && foreword_run(pages, p) > 0 => {
-                    let n = foreword_run(pages, p);
-                    // Its continuation pages may be wider than the column
-                    // beside the rail: `ratio` is how much more one holds,
-                    // so the letter is `len` first pages long.
-                    let ratio = foreword_ratio(&pages[p]);
-                    let len = 1.0 + ratio * ((n - 1) as f64 + fill);
-                    let fewer = 1.0 + ratio * (n - 1) as f64;
-                    let why = format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
-                    // (steps: a paragraph or the signature may not break
-                    // where the area says, and the rail changes with the type)
-                    for k in [0.97, 0.9] {
-                        let s = (plan.foreword_scale * (fewer / len).sqrt() * k).max(0.8);
-                        out.extend(foreword_type(plan, s, page_no, why.clone()));
-                    }
-                    // … or, when it does not even so, larger type fills its
-                    // last page (within 40%), fullest first
-                    for target in [0.85, 0.75, 0.65] {
-                        let want = 1.0 + ratio * ((n - 1) as f64 + target);
-                        let s = (plan.foreword_scale * (want / len).sqrt()).min(1.4);
-                        let why = format!("{why}: its type fills that page");
-                        out.extend(foreword_type(plan, s, page_no, why));
-                    }
-                }
-                _ => {}
+                w
+            });
+            out.push((
+                v,
+                decision(&next, "flow", "new page", "flows on", page_no, why.clone()),
+            ));
+            if let Some(w) = w {
+                let why = format!("{why}; its first photo tops the next page");
+                out.push((
+                    w,
+                    decision(&next, "flow", "new page", "flows on", page_no, why),
+                ));
             }
         }
-        out
+        if let Some(n) = &next_article
+            && let Some(f) = plan.articles.get(n)
+            && f.start == Start::Page
+        {
+            let mut v = plan.clone();
+            if let Some(f) = v.articles.get_mut(n) {
+                f.start = Start::Flow;
+            }
+            out.push((
+                v,
+                decision(
+                    n,
+                    "flow",
+                    "new page",
+                    "flows on",
+                    page_no,
+                    format!(
+                        "page {page_no} was {:.0}% full before its new page",
+                        fill * 100.0
+                    ),
+                ),
+            ));
+        }
+    }
+
+    /// `lead-photo`: a short tail pulled back by smaller photos, or the next
+    /// article's head let in by a smaller or deferred lead photo.
+    fn lead_photo_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let (p, page_no, fill, text_h) = (h.p, h.p + 1, h.fill, h.text_h);
+        let ending = &h.ending;
+        let next_article = &h.next_article;
+        // A short tail: pull it back by shrinking the lead photo.
+        if let Some(id) = &ending {
+            if let Some(v) = self.pull_back(plan, r, p, id, text_h) {
+                out.push(v);
+            } else if let Some(v) = self.pull_back_run(plan, r, p, id, text_h) {
+                // … or, for a longer tail, the photos of the whole run
+                out.push(v);
+            }
+            // … or its inline photos, cropped shorter
+            if let Some(fill) = short_tail(r, p, id)
+                && let Some(v) = self.scale_inline(plan, r, p, id, -(fill * text_h + SLACK_PT))
+            {
+                out.push(v);
+            }
+        }
+        // The next article's head did not fit: a smaller lead photo lets it start here.
+        if let Some(n) = &next_article
+            && let Some(f) = plan.articles.get(n)
+            && f.start == Start::Flow
+            && self.has_lead(n)
+            && f.lead_scale > MIN_SCALE + 0.01
+        {
+            let mut v = plan.clone();
+            if let Some(f) = v.articles.get_mut(n) {
+                f.lead_scale = MIN_SCALE;
+            }
+            out.push((
+                v,
+                decision(
+                    n,
+                    "lead-photo",
+                    &format!("{:.2}", f.lead_scale),
+                    &format!("{MIN_SCALE:.2}"),
+                    page_no,
+                    format!(
+                        "a smaller photo lets the article start on page {page_no} ({:.0}% full)",
+                        fill * 100.0
+                    ),
+                ),
+            ));
+        }
+        // … or its photo waits for the top of its next page part
+        if let Some(n) = &next_article
+            && let Some(f) = plan.articles.get(n)
+            && f.start == Start::Flow
+            && f.lead == Lead::Head
+            && self.has_lead(n)
+            && self.article(n).is_some_and(|a| a.columns > 1)
+        {
+            let mut v = plan.clone();
+            if let Some(f) = v.articles.get_mut(n) {
+                f.lead = Lead::Deferred;
+            }
+            out.push((
+                v,
+                decision(n, "lead-photo", "in the head", "deferred", page_no, format!("the headline starts on page {page_no} ({:.0}% full), its photo tops the next page", fill * 100.0)),
+            ));
+        }
+    }
+
+    /// `lead-photo`: the photos of the articles that end the run grown into
+    /// the hole, or its inline photos cropped taller.
+    fn grow_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let (p, page_no, fill, text_h) = (h.p, h.p + 1, h.fill, h.text_h);
+        let ending = &h.ending;
+        // Grow the photos of the articles that end the run into the hole.
+        if let Some(id) = &ending {
+            let hole = (1.0 - fill) * text_h - SLACK_PT;
+            let cands = self.grow_candidates(plan, r, p, id);
+            let mut all = plan.clone();
+            let mut grown = Vec::new();
+            let mut left = hole;
+            for g in &cands {
+                if let Some(v) = self.grow(plan, r, g, hole, page_no, fill) {
+                    out.push(v.clone());
+                }
+                // all of them together, each up to its cap, for a hole no one photo fills
+                if left > 20.0
+                    && let Some((v, d)) = self.grow(&all, r, g, left, page_no, fill)
+                {
+                    let (old, new) = (
+                        all.articles[g.as_str()].lead_scale,
+                        v.articles[g.as_str()].lead_scale,
+                    );
+                    if let Some((h, _, _)) = self.lead_frame(r, g) {
+                        left -= h / old * (new - old);
+                    }
+                    all = v;
+                    grown.push(d);
+                }
+            }
+            if grown.len() > 1 {
+                let mut d = grown[0].clone();
+                d.subject = grown
+                    .iter()
+                    .map(|d| d.subject.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                d.to = grown
+                    .iter()
+                    .map(|d| d.to.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                d.from = grown
+                    .iter()
+                    .map(|d| d.from.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                out.push((all, d));
+            }
+            // … or the inline photos of the run, cropped taller
+            let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
+            if let Some(v) = self.scale_inline(plan, r, p, id, hole) {
+                out.push(v);
+            }
+        }
+    }
+
+    /// `columns`: the article that ends on the page set in one column fewer
+    /// or more.
+    fn columns_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let (p, page_no, fill) = (h.p, h.p + 1, h.fill);
+        let ending = &h.ending;
+        if let Some(id) = &ending
+            && let Some(f) = plan.articles.get(id)
+            && let Some(a) = self.article(id)
+            && fill < 0.5
+        {
+            let cur = f.columns.unwrap_or(a.columns);
+            let set = |n: u8, why: String| {
+                let mut v = plan.clone();
+                if let Some(f) = v.articles.get_mut(id) {
+                    f.columns = Some(n);
+                    f.balance = 0;
+                    f.gap = 0;
+                }
+                let d = decision(
+                    id,
+                    "columns",
+                    &cur.to_string(),
+                    &n.to_string(),
+                    page_no,
+                    why,
+                );
+                (v, d)
+            };
+            // (never undoing the other direction's change)
+            if cur >= 2 && cur <= a.columns {
+                out.push(set(
+                    cur - 1,
+                    format!(
+                        "set longer, it fills page {page_no} ({:.0}% full)",
+                        fill * 100.0
+                    ),
+                ));
+            }
+            // … or, a tail alone on its page, one column more sets
+            // it shorter (1 → 2 drops the wide single-column indent)
+            if cur < 3
+                && cur >= a.columns
+                && r.find(kind::ARTICLE, id, false).is_some_and(|f| f < p)
+            {
+                out.push(set(
+                    cur + 1,
+                    format!(
+                        "set shorter, it leaves page {page_no} ({:.0}% full)",
+                        fill * 100.0
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// `events`: the events grid flows on, gets denser or roomier rows, or
+    /// one page fewer.
+    fn events_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let pages = r.pages;
+        let (p, page_no, fill) = (h.p, h.p + 1, h.fill);
+        // a short last page before a small events grid: the grid follows on it
+        let events_next = pages
+            .get(p + 1)
+            .is_some_and(|q| q.kind() == Some(page::EVENTS));
+        let events_here = pages[..=p].iter().rev().find_map(|q| q.kind()) == Some(page::EVENTS);
+        if !plan.events_flow && (events_next || events_here && events_pages(pages) == 1) {
+            let mut v = plan.clone();
+            v.events_flow = true;
+            out.push((
+                v,
+                decision(
+                    "events",
+                    "events",
+                    "new page",
+                    "flows on",
+                    page_no,
+                    format!("page {page_no} was {:.0}% full", fill * 100.0),
+                ),
+            ));
+        }
+        if events_here {
+            // denser or roomier rows
+            let cols = self.events_columns(plan);
+            for c in [cols + 1, cols.saturating_sub(1)] {
+                if (2..=4).contains(&c) {
+                    let mut v = plan.clone();
+                    v.events_columns = Some(c);
+                    out.push((
+                        v,
+                        decision(
+                            "events",
+                            "events",
+                            &format!("{cols} per row"),
+                            &format!("{c} per row"),
+                            page_no,
+                            format!("the events page {page_no} was {:.0}% full", fill * 100.0),
+                        ),
+                    ));
+                }
+            }
+        }
+        if events_here {
+            let now = events_pages(pages);
+            if now > 1 {
+                let mut v = plan.clone();
+                v.events_pages = Some(now - 1);
+                out.push((
+                    v,
+                    decision(
+                        "events",
+                        "events",
+                        &now.to_string(),
+                        &(now - 1).to_string(),
+                        page_no,
+                        format!("the events page {page_no} was {:.0}% full", fill * 100.0),
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// `typography`: the foreword's type grows to fill its page or shrinks to
+    /// run onto one page fewer.
+    fn typography_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let pages = r.pages;
+        let (p, page_no, fill) = (h.p, h.p + 1, h.fill);
+        // The foreword has its page to itself: its type grows to fill it
+        // (area grows with the square of the size), within 40%. (Not
+        // one that runs over: its rail leaves the first page short.)
+        if page_kind(&pages[p]) == page::FOREWORD && fill > 0.05 && self.foreword_ends_on(&pages[p])
+        {
+            let s = (plan.foreword_scale * (0.7 / fill).sqrt()).min(1.4);
+            let why = format!("the foreword filled {:.0}% of its page", fill * 100.0);
+            out.extend(foreword_type(plan, s, page_no, why));
+        } else if self.foreword_ends_on(&pages[p]) && foreword_run(pages, p) > 0 {
+            // A foreword too long for its page runs over, n pages: its
+            // type shrinks until it fits one page fewer, down to 80% …
+            let n = foreword_run(pages, p);
+            // Its continuation pages may be wider than the column
+            // beside the rail: `ratio` is how much more one holds,
+            // so the letter is `len` first pages long.
+            let ratio = foreword_ratio(&pages[p]);
+            let len = 1.0 + ratio * ((n - 1) as f64 + fill);
+            let fewer = 1.0 + ratio * (n - 1) as f64;
+            let why = format!("the foreword ran {:.0}% onto page {page_no}", fill * 100.0);
+            // (steps: a paragraph or the signature may not break
+            // where the area says, and the rail changes with the type)
+            for k in [0.97, 0.9] {
+                let s = (plan.foreword_scale * (fewer / len).sqrt() * k).max(0.8);
+                out.extend(foreword_type(plan, s, page_no, why.clone()));
+            }
+            // … or, when it does not even so, larger type fills its
+            // last page (within 40%), fullest first
+            for target in [0.85, 0.75, 0.65] {
+                let want = 1.0 + ratio * ((n - 1) as f64 + target);
+                let s = (plan.foreword_scale * (want / len).sqrt()).min(1.4);
+                let why = format!("{why}: its type fills that page");
+                out.extend(foreword_type(plan, s, page_no, why));
+            }
+        }
     }
 
     /// Whether the foreword's text ends on `page`.

@@ -9,12 +9,6 @@ use std::path::{Path, PathBuf};
 /// The longest a function may be, from its `fn` line to its closing brace.
 const MAX_LINES: usize = 120;
 
-/// Functions still over the limit, in files other engineers are changing at
-/// the same time (issue 10): split them when those changes have landed. A
-/// listed function that is split (or renamed) fails the test too, so the
-/// list only shrinks.
-const NOT_YET_SPLIT: [(&str, &str); 1] = [("src/fit.rs", "variants")];
-
 /// A function found in a source file.
 #[derive(Debug, PartialEq)]
 struct Function {
@@ -213,7 +207,6 @@ fn no_function_is_longer_than_the_limit() {
     rust_files(&root.join("src"), &mut files);
     assert!(files.len() > 10, "src/ should hold the crate's sources");
     let mut too_long = Vec::new();
-    let mut waiting = Vec::new();
     let mut seen = 0;
     for file in &files {
         let src = std::fs::read_to_string(file).unwrap();
@@ -225,10 +218,6 @@ fn no_function_is_longer_than_the_limit() {
                 .display()
                 .to_string();
             if f.lines > MAX_LINES {
-                if NOT_YET_SPLIT.contains(&(rel.as_str(), f.name.as_str())) {
-                    waiting.push((rel.clone(), f.name.clone()));
-                    continue;
-                }
                 too_long.push(format!(
                     "{rel}:{}: fn {} is {} lines",
                     f.line, f.name, f.lines
@@ -240,13 +229,6 @@ fn no_function_is_longer_than_the_limit() {
         seen > 200,
         "only {seen} functions found: the scanner is broken"
     );
-    for (file, name) in NOT_YET_SPLIT {
-        if !waiting.contains(&(file.to_string(), name.to_string())) {
-            too_long.push(format!(
-                "{file}: fn {name} is no longer over {MAX_LINES} lines: remove it from NOT_YET_SPLIT"
-            ));
-        }
-    }
     assert!(
         too_long.is_empty(),
         "functions over {MAX_LINES} lines (split them into well-named parts):\n{}",
