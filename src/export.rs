@@ -47,6 +47,25 @@ pub fn pdf_located(
     })
 }
 
+/// Blanks `/Suspects false` out of the catalog's `/MarkInfo`, in place.
+///
+/// False is the default, so the file means the same without it; but
+/// poppler up to 23.x reports a present `false` as "Syntax Error: Suspects
+/// object is wrong type (boolean)", and a printer's or reader's `pdfinfo`
+/// must not greet the press office with a syntax error. The bytes are
+/// replaced by as many spaces, so every offset in the file stays valid.
+pub fn drop_false_suspects(pdf: &mut [u8]) {
+    const KEY: &[u8] = b"/Suspects false";
+    let span = crate::pdfupdate::Update::open(pdf)
+        .ok()
+        .and_then(|doc| doc.span(doc.root().ok()?));
+    let Some((start, end)) = span else { return };
+    let Some(at) = memchr::memmem::find(&pdf[start..end], KEY) else {
+        return;
+    };
+    pdf[start + at..start + at + KEY.len()].fill(b' ');
+}
+
 /// The standards of the accessible profiles. Screen: PDF/UA-1. Archive:
 /// PDF/A-2b and PDF/UA-1 at once (both are PDF 1.7; Typst validates both
 /// while exporting). Typst's validation failing means no file is written,

@@ -177,6 +177,11 @@ impl<'a> Update<'a> {
         Ok(out)
     }
 
+    /// Where an original object's bytes start and end in the file.
+    pub fn span(&self, id: ObjectId) -> Option<(usize, usize)> {
+        self.spans.get(&id.0).copied()
+    }
+
     /// The original objects whose bytes contain `needle` (a quick filter:
     /// the caller still checks the parsed object).
     pub fn containing(&self, needle: &[u8]) -> Vec<ObjectId> {

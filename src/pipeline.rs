@@ -507,6 +507,7 @@ pub fn finish(
     let mut pdf = phase("pdf", || {
         crate::export::pdf_located(document, issue, profile, located)
     })?;
+    crate::export::drop_false_suspects(&mut pdf);
     if profile == Profile::Print {
         pdf = phase("boxes", || {
             crate::export::print_boxes(&pdf, issue.page.bleed_mm, options.marks, Some(&issue.print))

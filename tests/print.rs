@@ -378,3 +378,23 @@ fn sample_issue_passes_preflight() {
     assert!(o.status.success(), "sample preflight has errors: {v}");
     assert_eq!(v["errors"], 0);
 }
+
+/// pdfinfo (poppler, as a printer's or reader's tools use it) reads the
+/// print and screen editions without a complaint on stderr. poppler ≤ 23
+/// called Typst's `/Suspects false` a syntax error; folio blanks it out.
+#[test]
+fn pdfinfo_reads_the_editions_without_complaint() {
+    for profile in ["print", "screen"] {
+        let pdf = sample(profile, false);
+        let o = std::process::Command::new("pdfinfo")
+            .arg(&pdf)
+            .output()
+            .expect("pdfinfo (poppler-utils) is needed for this test");
+        assert!(o.status.success(), "pdfinfo failed on the {profile} PDF");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.trim().is_empty(),
+            "pdfinfo complained about the {profile} PDF:\n{err}"
+        );
+    }
+}
