@@ -43,6 +43,9 @@ const OPENER_MIN_PPI: f64 = 180.0;
 const MIN_PPI: f64 = 150.0;
 /// A tail up to this share of the text height may be pulled back.
 const SHORT_TAIL: f64 = 0.3;
+/// How far past a full page an article's last page and the ad that floated
+/// off it may reach for the run to be set tighter to take the ad back.
+const AD_PULL: f64 = 0.15;
 /// Lead photos never shrink below this share of their natural height.
 const MIN_SCALE: f64 = 0.5;
 /// Room kept free when a photo grows into a hole (line-breaking slack, pt).
@@ -951,6 +954,7 @@ impl Engine<'_> {
             }
         }
         self.opener_flow_variants(plan, r, &h, &mut out);
+        self.ad_tail_variants(plan, r, &h, &mut out);
         out
     }
 
@@ -1111,6 +1115,63 @@ impl Engine<'_> {
                 d.lever = "openers".into();
                 (v, d)
             }));
+        }
+    }
+
+    /// A half- or quarter-page ad that floated alone onto page `p` because
+    /// the article it follows ended too low on the page before: every
+    /// tightening rung over that article's run at once pulls the text back
+    /// until the ad fits under it (the emptied page goes). Tried last, and
+    /// only when the ad is near fitting: it sets a whole run tighter.
+    fn ad_tail_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let p = h.p;
+        // (what frames every page, the running heads and folio, aside)
+        let frame = [kind::RUNNING, kind::RUNNING_HEAD, kind::FOLIO];
+        let mut held = r.pages[p]
+            .marks
+            .iter()
+            .filter(|m| !frame.contains(&m.kind.as_str()))
+            .peekable();
+        if p == 0 || held.peek().is_none() || held.any(|m| m.kind != kind::SPONSOR) {
+            return;
+        }
+        let Some(before) = r.fills[p - 1] else {
+            return;
+        };
+        // (tightening gains a few lines a page over a run of up to four
+        // articles: a pull-back of more than AD_PULL rarely lands)
+        if before + h.fill > 1.0 + AD_PULL {
+            return;
+        }
+        let Some(id) = r.pages[p - 1]
+            .marks
+            .iter()
+            .rev()
+            .find(|m| m.kind == kind::AFTER || m.kind == kind::ARTICLE_END)
+            .map(|m| m.id.clone())
+        else {
+            return;
+        };
+        let run = self.run_of(plan, r, p - 1, &id);
+        let mut v = plan.clone();
+        if self.uses("lead-photo") {
+            self.least_photos(&mut v, &run);
+        }
+        for g in &run {
+            if let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) {
+                self.type_limit(a, f, true);
+            }
+        }
+        if v != *plan {
+            let why = format!(
+                "page {} held only an ad ({:.0}% full): every tightening step at its limit pulls its article back under it",
+                p + 1,
+                h.fill * 100.0
+            );
+            out.push((
+                v,
+                decision(&run.join(", "), "tracking", "", "tightest", p + 1, why),
+            ));
         }
     }
 
