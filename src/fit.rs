@@ -43,6 +43,9 @@ const OPENER_MIN_PPI: f64 = 180.0;
 const MIN_PPI: f64 = 150.0;
 /// A tail up to this share of the text height may be pulled back.
 const SHORT_TAIL: f64 = 0.3;
+/// How far past a full page an article's last page and the ad that floated
+/// off it may reach for the run to be set tighter to take the ad back.
+const AD_PULL: f64 = 0.15;
 /// Lead photos never shrink below this share of their natural height.
 const MIN_SCALE: f64 = 0.5;
 /// Room kept free when a photo grows into a hole (line-breaking slack, pt).
@@ -820,7 +823,8 @@ impl Engine<'_> {
                 // A variant that lets the next section or article flow on
                 // joins its run to this one: it is judged (and combined) over
                 // both.
-                let judged = if plan.sections.contains_key(&d.subject) && d.lever == "flow" {
+                let flows = matches!(d.lever.as_str(), "flow" | "openers");
+                let judged = if plan.sections.contains_key(&d.subject) && flows {
                     vec![seg.clone(), format!("s:{}", d.subject)]
                 } else if plan.articles.contains_key(&d.subject) && d.lever == "flow" {
                     vec![seg.clone(), format!("a:{}", d.subject)]
@@ -949,6 +953,8 @@ impl Engine<'_> {
                 _ => {}
             }
         }
+        self.opener_flow_variants(plan, r, &h, &mut out);
+        self.ad_tail_variants(plan, r, &h, &mut out);
         out
     }
 
@@ -999,44 +1005,11 @@ impl Engine<'_> {
             && fill < 0.75
             && f.opener == Opener::Band
         {
-            let mut v = plan.clone();
-            if let Some(f) = v.sections.get_mut(&next) {
-                f.opener = Opener::Band;
-                f.flow = true;
-            }
             let why = format!(
                 "page {page_no} was {:.0}% full before the section",
                 fill * 100.0
             );
-            // … and when its band and first head do not fit there
-            // with the lead photo, the photo waits for the next page
-            let first = self.first_article(&next);
-            let deferred = first.filter(|a| {
-                !a.photos.is_empty()
-                    && a.columns > 1
-                    && plan
-                        .articles
-                        .get(&a.id)
-                        .is_some_and(|f| f.lead == Lead::Head)
-            });
-            let w = deferred.map(|a| {
-                let mut w = v.clone();
-                if let Some(f) = w.articles.get_mut(&a.id) {
-                    f.lead = Lead::Deferred;
-                }
-                w
-            });
-            out.push((
-                v,
-                decision(&next, "flow", "new page", "flows on", page_no, why.clone()),
-            ));
-            if let Some(w) = w {
-                let why = format!("{why}; its first photo tops the next page");
-                out.push((
-                    w,
-                    decision(&next, "flow", "new page", "flows on", page_no, why),
-                ));
-            }
+            self.section_flows(plan, &next, page_no, why, out);
         }
         if let Some(n) = &next_article
             && let Some(f) = plan.articles.get(n)
@@ -1059,6 +1032,145 @@ impl Engine<'_> {
                         fill * 100.0
                     ),
                 ),
+            ));
+        }
+    }
+
+    /// The band section `next` starts on page `page_no` under what precedes
+    /// it; when its band and first head do not fit there with the lead
+    /// photo, also with the photo waiting for the next page.
+    fn section_flows(
+        &self,
+        plan: &FitPlan,
+        next: &str,
+        page_no: usize,
+        why: String,
+        out: &mut Variants,
+    ) {
+        let mut v = plan.clone();
+        if let Some(f) = v.sections.get_mut(next) {
+            f.opener = Opener::Band;
+            f.flow = true;
+        }
+        let from = match plan.sections.get(next).map(|f| f.opener) {
+            Some(Opener::Full) => "opener page",
+            _ => "new page",
+        };
+        let deferred = self.first_article(next).filter(|a| {
+            !a.photos.is_empty()
+                && a.columns > 1
+                && plan
+                    .articles
+                    .get(&a.id)
+                    .is_some_and(|f| f.lead == Lead::Head)
+        });
+        let w = deferred.map(|a| {
+            let mut w = v.clone();
+            if let Some(f) = w.articles.get_mut(&a.id) {
+                f.lead = Lead::Deferred;
+            }
+            w
+        });
+        out.push((
+            v,
+            decision(next, "flow", from, "flows on", page_no, why.clone()),
+        ));
+        if let Some(w) = w {
+            let why = format!("{why}; its first photo tops the next page");
+            out.push((w, decision(next, "flow", from, "flows on", page_no, why)));
+        }
+    }
+
+    /// The last resort for a hole before a full-page opener the theme
+    /// chose (`opener = "auto"`): the section gives its opener up for a band
+    /// and starts on the page. Tried after every other lever, since an
+    /// opener page is part of the look.
+    fn opener_flow_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        if !self.uses("openers") || !self.uses("flow") {
+            return;
+        }
+        let (p, page_no, fill) = (h.p, h.p + 1, h.fill);
+        // (the foreword's page has a layout of its own)
+        let foreword = self.issue.foreword.as_ref().map(|f| &f.article.id);
+        if let Some(next) = self.next_section(r.pages, p)
+            && (foreword.is_none() || h.ending.as_ref() != foreword)
+            && plan
+                .sections
+                .get(&next)
+                .is_some_and(|f| f.opener == Opener::Full && !f.flow)
+            && self
+                .issue
+                .sections
+                .iter()
+                .any(|s| s.id == next && s.opener == OpenerMode::Auto)
+        {
+            let why = format!(
+                "page {page_no} was {:.0}% full before the section's opener page",
+                fill * 100.0
+            );
+            let mut vs = Vec::new();
+            self.section_flows(plan, &next, page_no, why, &mut vs);
+            // (not a `flow` step: `flow_all` takes those for every hole at once)
+            out.extend(vs.into_iter().map(|(v, mut d)| {
+                d.lever = "openers".into();
+                (v, d)
+            }));
+        }
+    }
+
+    /// A half- or quarter-page ad that floated alone onto page `p` because
+    /// the article it follows ended too low on the page before: every
+    /// tightening rung over that article's run at once pulls the text back
+    /// until the ad fits under it (the emptied page goes). Tried last, and
+    /// only when the ad is near fitting: it sets a whole run tighter.
+    fn ad_tail_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let p = h.p;
+        // (what frames every page, the running heads and folio, aside)
+        let frame = [kind::RUNNING, kind::RUNNING_HEAD, kind::FOLIO];
+        let mut held = r.pages[p]
+            .marks
+            .iter()
+            .filter(|m| !frame.contains(&m.kind.as_str()))
+            .peekable();
+        if p == 0 || held.peek().is_none() || held.any(|m| m.kind != kind::SPONSOR) {
+            return;
+        }
+        let Some(before) = r.fills[p - 1] else {
+            return;
+        };
+        // (tightening gains a few lines a page over a run of up to four
+        // articles: a pull-back of more than AD_PULL rarely lands)
+        if before + h.fill > 1.0 + AD_PULL {
+            return;
+        }
+        let Some(id) = r.pages[p - 1]
+            .marks
+            .iter()
+            .rev()
+            .find(|m| m.kind == kind::AFTER || m.kind == kind::ARTICLE_END)
+            .map(|m| m.id.clone())
+        else {
+            return;
+        };
+        let run = self.run_of(plan, r, p - 1, &id);
+        let mut v = plan.clone();
+        if self.uses("lead-photo") {
+            self.least_photos(&mut v, &run);
+        }
+        for g in &run {
+            if let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) {
+                self.type_limit(a, f, true);
+            }
+        }
+        if v != *plan {
+            let why = format!(
+                "page {} held only an ad ({:.0}% full): every tightening step at its limit pulls its article back under it",
+                p + 1,
+                h.fill * 100.0
+            );
+            out.push((
+                v,
+                decision(&run.join(", "), "tracking", "", "tightest", p + 1, why),
             ));
         }
     }
