@@ -20,15 +20,18 @@ use crate::inspect::PageInfo;
 use crate::markdown::Block;
 use crate::model::OpenerMode;
 
-/// At most this many variants are laid out for the page count.
+/// At most this many variants are laid out for the page count, less
+/// [`MAX_PARTIAL`] for those that reach only part of it; the pairs of
+/// one-page losses come on top ([`MAX_PARTIAL`] of them).
 const MAX_COUNT_VARIANTS: usize = 8;
 
 /// Passes the levers leave to the fillers and house pages after them, so
 /// the count is reached whatever the levers spent.
 const RESERVED: usize = 2;
 
-/// Of those, at most this many reach only part of the count (one page
-/// gained of two or three missing).
+/// At most this many variants reach only part of the count (one page
+/// gained of two or three missing), and as many pairs of steps that each
+/// lose a page where one is to lose.
 const MAX_PARTIAL: usize = 2;
 
 /// At most this many articles of one lever are offered as single steps
@@ -150,6 +153,29 @@ impl Engine<'_> {
         out.sort_by_key(|(k, _, _)| *k);
         out.truncate(MAX_COUNT_VARIANTS - MAX_PARTIAL);
         let whole = out.len();
+        // One page to lose: a step predicted to lose one often loses less
+        // (the prediction comes from one pass); two of them lose one or
+        // two (then a house page makes up the second), never the three a
+        // page gained towards the count leaves to add.
+        if lose == 1 {
+            let ones: Vec<&Step> = steps.iter().filter(|s| s.delta == -1).collect();
+            let mut pairs: Vec<(u32, FitPlan, Vec<Decision>)> = Vec::new();
+            for (i, a) in ones.iter().enumerate() {
+                for b in ones.iter().skip(i + 1).filter(|b| combinable(plan, a, b)) {
+                    let mut v = b.plan.clone();
+                    merge_changes(&mut v, plan, &a.plan);
+                    pairs.push((
+                        a.cost + b.cost,
+                        v,
+                        vec![a.decision.clone(), b.decision.clone()],
+                    ));
+                }
+            }
+            pairs.sort_by_key(|(c, _, _)| *c);
+            for (c, v, ds) in pairs.into_iter().take(MAX_PARTIAL) {
+                out.push(((c, true, out.len()), v, ds));
+            }
+        }
         // Then a gained page where two or three are missing: one house page
         // less (losing one of two or three pages only adds to them).
         if gain >= 2 {
@@ -188,6 +214,10 @@ impl Engine<'_> {
         if self.uses("lead-photo") {
             steps.extend(self.lead_steps(&b, true));
             steps.extend(self.lead_steps(&b, false));
+        }
+        if self.uses("tracking") {
+            steps.extend(self.type_steps(&b, true));
+            steps.extend(self.type_steps(&b, false));
         }
         steps
     }
@@ -424,6 +454,75 @@ impl Engine<'_> {
             cost: 3,
             plan: v,
             decision: decision(&subjects.join(", "), "lead-photo", "", to, n, b.why(what)),
+        }]
+    }
+
+    /// Every article of a run at the theme's tightest tracking and leading
+    /// (`tight`, to lose a page: the whole of its last page moves back) or
+    /// its loosest (its last page runs over onto a new one at least
+    /// [`MIN_FILL`] full), where the run's pages are predicted to give that
+    /// much: the run whose last page needs the least change. The body's
+    /// line pitch is about 0.7 em plus its leading, and a line holds about
+    /// two characters per em of tracking.
+    fn type_steps(&self, b: &Base, tight: bool) -> Vec<Step> {
+        let (plan, r, n) = (b.plan, &Reading::new(b.pages), b.pages.len());
+        let Some(st) = self.steps else {
+            return Vec::new();
+        };
+        let pick = |(lo, hi): (f64, f64)| if tight { lo } else { hi };
+        let (to_t, to_l) = (pick(st.tracking), pick(st.leading));
+        let mut best: Option<(f64, FitPlan, Vec<String>)> = None;
+        for (p, id) in run_ends(r) {
+            let Some(fill) = r.fills[p] else { continue };
+            let need = if tight { fill } else { 1.0 - fill + MIN_FILL };
+            if best.as_ref().is_some_and(|b| b.0 <= need) {
+                continue;
+            }
+            let run = self.run_of(plan, r, p, &id);
+            let mut v = plan.clone();
+            let mut gives = 0.0;
+            for g in &run {
+                let (Some(f), Some(first), Some(last)) = (
+                    v.articles.get_mut(g),
+                    r.find(kind::ARTICLE, g, false),
+                    r.find(kind::ARTICLE_END, g, true),
+                ) else {
+                    continue;
+                };
+                let now_l = f.leading.unwrap_or(st.base);
+                let share = ((to_l - now_l) / (0.7 + now_l) + (to_t - f.tracking) * 2.0).abs();
+                // the first page holds the head, the last one its end
+                gives += share * ((last + 1 - first) as f64 - 0.5).max(0.5);
+                f.tracking = to_t;
+                f.leading = Some(to_l);
+            }
+            // the estimate errs low (a paragraph's last line often has
+            // room to take the next one in): a quarter more is tried
+            if gives * 1.25 >= need && v != *plan {
+                best = Some((need, v, run));
+            }
+        }
+        let Some((_, v, run)) = best else {
+            return Vec::new();
+        };
+        let (delta, to, what) = if tight {
+            (
+                -1,
+                "tightest",
+                "a run set at its tightest tracking and leading",
+            )
+        } else {
+            (
+                1,
+                "loosest",
+                "a run set at its loosest tracking and leading",
+            )
+        };
+        vec![Step {
+            delta,
+            cost: 4,
+            plan: v,
+            decision: decision(&run.join(", "), "tracking", "", to, n, b.why(what)),
         }]
     }
 
