@@ -559,16 +559,21 @@ pub fn fit(
     }
     let (plan, pages) = e.flow_all(layout, plan, pages)?;
     let (p, pg) = e.fill(layout, plan, pages)?;
+    // The opener photos as the layout stands after each later stage: the
+    // next passes lay them out with their own changes (photos do not move
+    // the layout), and the last choice mostly holds, which saves the pass
+    // that would set them at the end.
+    let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.page_count(layout, p, pg)?;
+    let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.lone_tile(layout, p, pg)?;
     // Balancing an article moves what follows it up and may open a hole at
     // the end of its section: it is kept only where it opens none.
+    let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.balance(layout, p, pg, false)?;
+    let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.page_turns(layout, p, pg)?;
-    let (p, mut pg) = e.opener_photos(layout, p, pg)?;
-    if e.last.as_ref() != Some(&p) {
-        pg = e.run(layout, &p)?;
-    }
+    let (p, pg) = e.opener_photos(layout, p, pg)?;
     Ok(Fitted {
         plan: p,
         pages: pg,
@@ -2435,6 +2440,17 @@ impl Engine<'_> {
         plan: FitPlan,
         pages: Vec<PageInfo>,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let v = self.with_opener_photos(&plan, &pages);
+        if v == plan && self.last.as_ref() == Some(&plan) {
+            return Ok((plan, pages));
+        }
+        // Photos do not move the layout, but the final pass must be this plan's.
+        let got = self.run(layout, &v)?;
+        Ok((v, got))
+    }
+
+    /// `plan` with the opener photos [`Self::opener_photos`] chooses on `pages`.
+    fn with_opener_photos(&self, plan: &FitPlan, pages: &[PageInfo]) -> FitPlan {
         let mut v = plan.clone();
         for s in &self.issue.sections {
             let Some(f) = v.sections.get_mut(&s.id) else {
@@ -2472,12 +2488,7 @@ impl Engine<'_> {
                 .into_iter()
                 .find(|src| !on_spread(src) && sharp(src));
         }
-        if v == plan {
-            return Ok((plan, pages));
-        }
-        // Photos do not move the layout, but the final pass must be this plan's.
-        let got = self.run(layout, &v)?;
-        Ok((v, got))
+        v
     }
 }
 
