@@ -3749,6 +3749,20 @@ mod tests {
     }
 
     #[test]
+    fn estimates_put_the_samples_openers_where_its_spans_do() {
+        // measured with full openers: spotlight 3 pages, the months 7–11
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("issues/2023-q3");
+        let issue = crate::model::load(&dir).expect("the sample loads");
+        let band: Vec<&str> = issue
+            .sections
+            .iter()
+            .filter(|s| estimated_pages(s) < OPENER_ESTIMATE_PAGES)
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_eq!(band, ["spotlight"]);
+    }
+
+    #[test]
     fn spreads_pair_even_with_odd_pages() {
         assert_eq!(spread_of(0, 8), vec![0]);
         assert_eq!(spread_of(1, 8), vec![1, 2]);
