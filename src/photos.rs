@@ -650,10 +650,10 @@ pub fn resample(
     pre: Option<&Reduced>,
 ) -> Result<Vec<u8>, String> {
     let digest = format!("{:x}", Sha256::digest(bytes));
-    // v2: JPEGs are decoded at a reduced DCT scale first (see [`Reduced`])
-    // and encoded by jpeg-encoder.
+    // v2: JPEGs are decoded at a reduced DCT scale first (see [`Reduced`]);
+    // v3: and encoded by jpeg-encoder.
     let key = format!(
-        "v2-{}-{}x{}q{quality}{}",
+        "v3-{}-{}x{}q{quality}{}",
         &digest[..32],
         size.0,
         size.1,
