@@ -176,15 +176,11 @@ pub fn lay_out_inputs(
     phase("serve", || {
         resampled.serve(&mut project.files, &applied, &mut small, &HashMap::new())
     })?;
-    let page = &project.issue.page;
     let prefetch = Prefetch::start(
         &originals,
         &sizes,
         &applied,
-        (
-            (page.width_mm + 2.0 * page.bleed_mm) / 25.4,
-            (page.height_mm + 2.0 * page.bleed_mm) / 25.4,
-        ),
+        &project.issue,
         (max_ppi, target_ppi),
     );
     // The pixel size each photo is served at (what a layout proxy stands for).
@@ -214,12 +210,7 @@ pub fn lay_out_inputs(
             typst::comemo::evict(0);
             release_free_memory();
         }
-        phase("resample", || {
-            let pre = prefetch.finish();
-            resampled.serve(&mut project.files, &plan, &mut small, &pre)
-        })?;
-        // The prefetch thread's heap is freed, but only trimming gives it back.
-        release_free_memory();
+        prefetch.resample(&resampled, &mut project.files, &plan, &mut small)?;
         phase("final layout", || -> FolioResult<()> {
             let decoded = decode_photos(&project)?;
             world.reset(project.files.clone(), project.issue.date);
@@ -236,10 +227,7 @@ pub fn lay_out_inputs(
         // The first layout is replaced: drop it before decoding originals again.
         drop(pages);
         drop(document);
-        phase("resample", || {
-            let pre = prefetch.finish();
-            resampled.serve(&mut project.files, &plan, &mut small, &pre)
-        })?;
+        prefetch.resample(&resampled, &mut project.files, &plan, &mut small)?;
         let (doc, warns) = phase("final layout", || {
             decode_photos(&project)?;
             world.reset(project.files.clone(), project.issue.date);
@@ -362,15 +350,21 @@ const PREFETCH_BYTES: u64 = 48 << 20;
 
 impl Prefetch {
     /// Starts decoding the photos of `sizes` (virtual path → pixel size)
-    /// that are downsampled wherever they go on a page of `page` (inches,
-    /// bleed included) and not in `served` (downsampled already).
+    /// that are downsampled wherever they go on a page of `issue` (above
+    /// `max_ppi` at a page's size, bleed included) and not in `served`
+    /// (downsampled already), for `target_ppi`.
     fn start(
         originals: &HashMap<String, Bytes>,
         sizes: &HashMap<String, (u32, u32)>,
         served: &BTreeMap<String, (u32, u32)>,
-        page: (f64, f64),
+        issue: &crate::model::Issue,
         (max_ppi, target_ppi): (f64, f64),
     ) -> Self {
+        let p = &issue.page;
+        let page = (
+            (p.width_mm + 2.0 * p.bleed_mm) / 25.4,
+            (p.height_mm + 2.0 * p.bleed_mm) / 25.4,
+        );
         let mut names: Vec<&String> = sizes.keys().collect();
         names.sort();
         let mut budget = PREFETCH_BYTES;
@@ -417,6 +411,23 @@ impl Prefetch {
     /// The decoded photos (waiting for the decoding to finish).
     fn finish(self) -> HashMap<String, Reduced> {
         self.0.and_then(|h| h.join().ok()).unwrap_or_default()
+    }
+
+    /// The "resample" phase: serves the photos of `plan` downsampled
+    /// (see [`Resampled::serve`]), from the decoded photos where they fit.
+    fn resample(
+        self,
+        resampled: &Resampled<'_>,
+        files: &mut HashMap<String, Bytes>,
+        plan: &BTreeMap<String, (u32, u32)>,
+        small: &mut HashMap<(String, (u32, u32)), Bytes>,
+    ) -> FolioResult<()> {
+        phase("resample", || {
+            resampled.serve(files, plan, small, &self.finish())
+        })?;
+        // The prefetch thread's heap is freed, but only trimming gives it back.
+        release_free_memory();
+        Ok(())
     }
 }
 
