@@ -412,6 +412,7 @@ fn measure_pages(
         cmyk,
         names,
         proxies: &crate::raster::proxies(doc.pages(), TAC_DPI.round() as u32),
+        bases: &bases(doc.pages(), scale, which),
         opts: RenderOptions {
             pixel_per_pt: typst::utils::Scalar::new(scale),
             render_bleed: true,
@@ -430,6 +431,7 @@ struct Measure<'a> {
     cmyk: &'a HashMap<u128, Arc<CmykImage>>,
     names: &'a HashMap<u128, (String, String)>,
     proxies: &'a HashMap<u128, typst::visualize::Image>,
+    bases: &'a Bases,
     opts: RenderOptions,
     scale: f64,
 }
@@ -443,14 +445,7 @@ impl Measure<'_> {
             dx: page.bleed.left.to_pt(),
             dy: page.bleed.top.to_pt(),
         };
-        let mut found = Found::default();
-        let all = [
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::INFINITY,
-        ];
-        walk(&page.frame, Transform::identity(), all, &grid, &mut found);
+        let found = page_walk(page, scale);
 
         // The page as drawn, for the report.
         let mut full = page.clone();
@@ -473,7 +468,7 @@ impl Measure<'_> {
         for place in &found.placed {
             if let Some(img) = self.cmyk.get(&place.hash) {
                 paint_image(&mut ink, w, h, place, img);
-            } else if let Some(img) = rgb_ink(self.sep, place) {
+            } else if let Some(img) = rgb_ink(self.sep, place, self.bases) {
                 paint_image(&mut ink, w, h, place, &img);
             }
         }
@@ -605,23 +600,89 @@ impl Measure<'_> {
 /// An opaque RGB image's ink at twice the cell resolution of its placed
 /// box (box-filtered, then separated), or `None` for images with alpha
 /// (left to the renderer, which composites them).
-fn rgb_ink(sep: &Separator, place: &Placement) -> Option<CmykImage> {
-    let ImageKind::Raster(raster) = place.source.kind() else {
-        return None;
+/// (`bases`: see [`Bases`].)
+fn rgb_ink(sep: &Separator, place: &Placement, bases: &Bases) -> Option<CmykImage> {
+    let (nw, nh) = ink_size(place)?;
+    let small = match bases.get(&place.hash) {
+        Some(base) if base.dimensions() == (nw, nh) => base.clone(),
+        Some(base) => image::imageops::thumbnail(base, nw, nh),
+        None => opaque(place)?.thumbnail_exact(nw, nh).into_rgb8(),
     };
-    let dynamic = raster.dynamic();
-    if dynamic.color().has_alpha() {
-        return None;
-    }
-    let [x0, y0, x1, y1] = place.image;
-    let nw = (((x1 - x0) * 2.0).ceil() as u32).clamp(1, dynamic.width());
-    let nh = (((y1 - y0) * 2.0).ceil() as u32).clamp(1, dynamic.height());
-    let small = dynamic.thumbnail_exact(nw, nh).into_rgb8();
     Some(CmykImage {
         width: nw as usize,
         height: nh as usize,
         ink: sep.separate(small.as_raw()),
     })
+}
+
+/// A placed image's pixels when it is an opaque raster image.
+fn opaque(place: &Placement) -> Option<&image::DynamicImage> {
+    let ImageKind::Raster(raster) = place.source.kind() else {
+        return None;
+    };
+    let dynamic = raster.dynamic();
+    (!dynamic.color().has_alpha()).then_some(&**dynamic)
+}
+
+/// The size an opaque image is measured at: twice the cell resolution of
+/// its placed box, at most its own pixels.
+fn ink_size(place: &Placement) -> Option<(u32, u32)> {
+    let dynamic = opaque(place)?;
+    let [x0, y0, x1, y1] = place.image;
+    let nw = (((x1 - x0) * 2.0).ceil() as u32).clamp(1, dynamic.width());
+    let nh = (((y1 - y0) * 2.0).ceil() as u32).clamp(1, dynamic.height());
+    Some((nw, nh))
+}
+
+/// Opaque images box-filtered once, by data hash, to the largest size any
+/// placement in the document measures them at: a photo placed several
+/// times (a spread's halves, the recap's thumbnails) is read at its full
+/// resolution once, not once a placement. Sized over every page, so a page
+/// measures the same whichever pages are measured with it.
+type Bases = HashMap<u128, RgbImage>;
+
+/// The [`Bases`] of the images on the pages `which`.
+fn bases(pages: &[typst_layout::Page], scale: f64, which: &[usize]) -> Bases {
+    let mut need: HashMap<u128, (typst::visualize::Image, u32, u32, bool)> = HashMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        let measured = which.contains(&i);
+        for place in page_walk(page, scale).placed {
+            let Some((nw, nh)) = ink_size(&place) else {
+                continue;
+            };
+            let e = need
+                .entry(place.hash)
+                .or_insert_with(|| (place.source.clone(), 0, 0, false));
+            (e.1, e.2, e.3) = (e.1.max(nw), e.2.max(nh), e.3 || measured);
+        }
+    }
+    need.into_par_iter()
+        .filter(|(_, (_, _, _, measured))| *measured)
+        .filter_map(|(hash, (image, nw, nh, _))| {
+            let ImageKind::Raster(raster) = image.kind() else {
+                return None;
+            };
+            Some((hash, raster.dynamic().thumbnail_exact(nw, nh).into_rgb8()))
+        })
+        .collect()
+}
+
+/// What a page holds for the plates (see [`walk`]), on the grid at `scale`.
+fn page_walk(page: &typst_layout::Page, scale: f64) -> Found {
+    let grid = Grid {
+        scale,
+        dx: page.bleed.left.to_pt(),
+        dy: page.bleed.top.to_pt(),
+    };
+    let mut found = Found::default();
+    let all = [
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::INFINITY,
+    ];
+    walk(&page.frame, Transform::identity(), all, &grid, &mut found);
+    found
 }
 
 /// Lays an image's ink over its visible box: each cell gets the mean ink

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compile::{self, Profile};
 use crate::diag::{Diag, FolioResult};
-use crate::photos::PhotoCache;
+use crate::photos::{PhotoCache, Reduced};
 use crate::project::Project;
 use crate::world::FolioWorld;
 
@@ -174,8 +174,15 @@ pub fn lay_out_inputs(
         convert: sep,
     };
     phase("serve", || {
-        resampled.serve(&mut project.files, &applied, &mut small)
+        resampled.serve(&mut project.files, &applied, &mut small, &HashMap::new())
     })?;
+    let prefetch = Prefetch::start(
+        &originals,
+        &sizes,
+        &applied,
+        &project.issue,
+        (max_ppi, target_ppi),
+    );
     // The pixel size each photo is served at (what a layout proxy stands for).
     let mut served = sizes.clone();
     served.extend(applied.iter().map(|(src, size)| (src.clone(), *size)));
@@ -203,9 +210,7 @@ pub fn lay_out_inputs(
             typst::comemo::evict(0);
             release_free_memory();
         }
-        phase("resample", || {
-            resampled.serve(&mut project.files, &plan, &mut small)
-        })?;
+        prefetch.resample(&resampled, &mut project.files, &plan, &mut small)?;
         phase("final layout", || -> FolioResult<()> {
             let decoded = decode_photos(&project)?;
             world.reset(project.files.clone(), project.issue.date);
@@ -222,9 +227,7 @@ pub fn lay_out_inputs(
         // The first layout is replaced: drop it before decoding originals again.
         drop(pages);
         drop(document);
-        phase("resample", || {
-            resampled.serve(&mut project.files, &plan, &mut small)
-        })?;
+        prefetch.resample(&resampled, &mut project.files, &plan, &mut small)?;
         let (doc, warns) = phase("final layout", || {
             decode_photos(&project)?;
             world.reset(project.files.clone(), project.issue.date);
@@ -306,6 +309,23 @@ struct Resampled<'a> {
     convert: Option<&'a crate::ink::Separator>,
 }
 
+/// Heaps (arenas) glibc's allocator keeps at most. Each thread that meets
+/// a locked heap gets a heap of its own, and memory freed in one is never
+/// reused by another: with the rayon pool, the prefetch thread and the
+/// main thread, a build's peak grew by ~15 MB of such stranded pages.
+/// Two heaps cost no measurable time on two cores.
+const MALLOC_ARENAS: i32 = 2;
+
+/// Limits the allocator's heaps ([`MALLOC_ARENAS`]); called before a
+/// build starts its threads.
+pub fn limit_heaps() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, MALLOC_ARENAS);
+    }
+}
+
 /// Gives the heap's free pages back to the system (glibc keeps them
 /// otherwise, and the peak memory of a build counts them).
 fn release_free_memory() {
@@ -313,6 +333,101 @@ fn release_free_memory() {
     // SAFETY: malloc_trim only returns unused heap pages to the system.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// Photos decoded in the background at a reduced scale while the fitting
+/// passes run (they keep one core of two busy at most): the resample after
+/// fitting starts from them. Only photos that every placement on a page
+/// downsamples are decoded, each at the scale its largest such placement
+/// needs ([`Reduced`]); one placed smaller, or across a spread, is decoded
+/// again at its own scale, so the result never depends on this.
+struct Prefetch(Option<std::thread::JoinHandle<HashMap<String, Reduced>>>);
+
+/// Decoded pixels a prefetch holds at most: they are held through the
+/// fitting passes, whose peak is the build's.
+const PREFETCH_BYTES: u64 = 48 << 20;
+
+impl Prefetch {
+    /// Starts decoding the photos of `sizes` (virtual path → pixel size)
+    /// that are downsampled wherever they go on a page of `issue` (above
+    /// `max_ppi` at a page's size, bleed included) and not in `served`
+    /// (downsampled already), for `target_ppi`.
+    fn start(
+        originals: &HashMap<String, Bytes>,
+        sizes: &HashMap<String, (u32, u32)>,
+        served: &BTreeMap<String, (u32, u32)>,
+        issue: &crate::model::Issue,
+        (max_ppi, target_ppi): (f64, f64),
+    ) -> Self {
+        let p = &issue.page;
+        let page = (
+            (p.width_mm + 2.0 * p.bleed_mm) / 25.4,
+            (p.height_mm + 2.0 * p.bleed_mm) / 25.4,
+        );
+        let mut names: Vec<&String> = sizes.keys().collect();
+        names.sort();
+        let mut budget = PREFETCH_BYTES;
+        let mut todo = Vec::new();
+        for src in names {
+            let Some(bytes) = originals.get(src) else {
+                continue;
+            };
+            let (w, h) = sizes[src];
+            // inches a pixel at the largest placement of the photo's aspect
+            let k = (page.0 / f64::from(w)).min(page.1 / f64::from(h));
+            if served.contains_key(src) || src.ends_with(".png") || 1.0 / k <= max_ppi {
+                continue;
+            }
+            let bound = (
+                (f64::from(w) * k * target_ppi).ceil() as u32,
+                (f64::from(h) * k * target_ppi).ceil() as u32,
+            );
+            let (rw, rh) = Reduced::size_for((w, h), bound);
+            let Some(rest) = budget.checked_sub(u64::from(rw) * u64::from(rh) * 3) else {
+                continue;
+            };
+            budget = rest;
+            todo.push((src.clone(), bytes.clone(), bound));
+        }
+        if todo.is_empty() {
+            return Self(None);
+        }
+        let decode = move || {
+            todo.into_iter()
+                .filter_map(|(src, bytes, bound)| {
+                    Some((src, Reduced::decode(bytes.as_slice(), bound)?))
+                })
+                .collect()
+        };
+        Self(
+            std::thread::Builder::new()
+                .name("prefetch".into())
+                .spawn(decode)
+                .ok(),
+        )
+    }
+
+    /// The decoded photos (waiting for the decoding to finish).
+    fn finish(self) -> HashMap<String, Reduced> {
+        self.0.and_then(|h| h.join().ok()).unwrap_or_default()
+    }
+
+    /// The "resample" phase: serves the photos of `plan` downsampled
+    /// (see [`Resampled::serve`]), from the decoded photos where they fit.
+    fn resample(
+        self,
+        resampled: &Resampled<'_>,
+        files: &mut HashMap<String, Bytes>,
+        plan: &BTreeMap<String, (u32, u32)>,
+        small: &mut HashMap<(String, (u32, u32)), Bytes>,
+    ) -> FolioResult<()> {
+        phase("resample", || {
+            resampled.serve(files, plan, small, &self.finish())
+        })?;
+        // The prefetch thread's heap is freed, but only trimming gives it back.
+        release_free_memory();
+        Ok(())
     }
 }
 
@@ -326,6 +441,7 @@ impl Resampled<'_> {
         &self,
         plan: &BTreeMap<String, (u32, u32)>,
         small: &HashMap<(String, (u32, u32)), Bytes>,
+        pre: &HashMap<String, Reduced>,
     ) -> FolioResult<Downsampled> {
         use rayon::prelude::*;
         let (cache, quality) = (self.cache, self.quality);
@@ -342,6 +458,7 @@ impl Resampled<'_> {
                         *size,
                         quality,
                         src.ends_with(".png"),
+                        pre.get(src),
                     )
                     .map(|b| (src.clone(), *size, Bytes::new(b)))
                     .map_err(|e| Diag::error("photo", format!("cannot downsample {src}: {e}"))),
@@ -354,15 +471,17 @@ impl Resampled<'_> {
     /// Serves each photo downsampled to the size the plan gives it, and
     /// every other photo as its original; with `convert`, RGB JPEGs as CMYK
     /// JPEGs. `small` keeps downsampled photos by path and size, so a warm
-    /// run serves the same `Bytes` again.
+    /// run serves the same `Bytes` again; `pre`: photos decoded at a
+    /// reduced scale already ([`Prefetch`]).
     fn serve(
         &self,
         files: &mut HashMap<String, Bytes>,
         plan: &BTreeMap<String, (u32, u32)>,
         small: &mut HashMap<(String, (u32, u32)), Bytes>,
+        pre: &HashMap<String, Reduced>,
     ) -> FolioResult<()> {
         use rayon::prelude::*;
-        let resampled = self.downsample(plan, small)?;
+        let resampled = self.downsample(plan, small, pre)?;
         for (src, original) in self.originals {
             files.insert(src.clone(), original.clone());
         }
@@ -447,6 +566,9 @@ pub fn preflight(
         let (ink, small) = phase("ink", || {
             crate::ink::measure_project(&project, &document, kept.as_deref())
         })?;
+        // The ink rasters were drawn on the pool's threads, whose heaps the
+        // export on this thread cannot reuse: give them back first.
+        release_free_memory();
         findings.extend(crate::ink::findings(&project.issue, &ink, &small));
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.page.cmp(&b.page)));
         ink
@@ -938,6 +1060,7 @@ pub fn build(
     options: OutputOptions,
     system_fonts: bool,
 ) -> FolioResult<BuildReport> {
+    limit_heaps();
     let cache = photo_cache(project);
     let mut store = None;
     let mut rendered = Vec::new();
@@ -985,9 +1108,29 @@ fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let out = f();
     if std::env::var_os("FOLIO_TIME").is_some() {
         let ms = start.elapsed().as_secs_f64() * 1e3;
-        eprintln!("time {name}: {ms:.1} ms (cpu {:.1} ms)", cpu_ms() - cpu);
+        eprintln!(
+            "time {name}: {ms:.1} ms (cpu {:.1} ms){}",
+            cpu_ms() - cpu,
+            peak_rss()
+        );
     }
     out
+}
+
+/// The process's resident and peak memory, for `FOLIO_TIME` (where the
+/// peak of a build is reached).
+fn peak_rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(hwm)) => format!(", rss {} MB, peak {} MB", rss / 1024, hwm / 1024),
+        _ => String::new(),
+    }
 }
 
 /// CPU milliseconds (user and system) this process has used so far.
