@@ -816,8 +816,6 @@ impl Engine<'_> {
         let mut given_up: BTreeSet<String> = BTreeSet::new();
         // per section: the page being mended and the next variant to try
         let mut cursor: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        // per run: the variants it rejected since it last changed
-        let mut rejected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let issue = self.issue;
         // Leave room for the page-count and balance passes.
         while self.passes + 6 < self.max_passes {
@@ -834,16 +832,7 @@ impl Engine<'_> {
                     Some((k, i)) if *k == key => *i,
                     _ => 0,
                 };
-                // a variant its run rejected, met again on a moved page, is
-                // skipped: the run is as it was, so the pass would be too
-                let refused = rejected.get(&seg);
-                let next = self
-                    .variants(&plan, &r, p)
-                    .into_iter()
-                    .enumerate()
-                    .skip(idx)
-                    .find(|(_, (_, d))| refused.is_none_or(|set| !set.contains(&signature(d))));
-                let Some((idx, (v, d))) = next else {
+                let Some((v, d)) = self.variants(&plan, &r, p).into_iter().nth(idx) else {
                     given_up.insert(key);
                     continue;
                 };
@@ -896,10 +885,8 @@ impl Engine<'_> {
                     merge_changes(&mut accepted, &plan, &v);
                     self.decisions.push(d);
                     cursor.remove(&seg);
-                    rejected.remove(&seg);
                 } else if let Some(c) = cursor.get_mut(&seg) {
                     c.1 += 1;
-                    rejected.entry(seg).or_default().insert(signature(&d));
                 }
             }
             if accepted == combined {
@@ -3450,11 +3437,6 @@ fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
         (over.ceil() as i32).max(1)
     };
     (step != 0).then_some((step, last + 1))
-}
-
-/// What a decision changes, to recognise a variant tried before.
-fn signature(d: &Decision) -> String {
-    format!("{} {} {} → {}", d.subject, d.lever, d.from, d.to)
 }
 
 /// The pages a section's articles fill in the digest layout, estimated from
