@@ -1173,11 +1173,7 @@ impl Engine<'_> {
         if self.uses("lead-photo") {
             self.least_photos(&mut v, &run);
         }
-        for g in &run {
-            if let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) {
-                self.type_limit(a, f, true);
-            }
-        }
+        self.run_type_limit(&mut v, &run, true);
         if v != *plan {
             let why = format!(
                 "page {} held only an ad ({:.0}% full): every tightening step at its limit pulls its article back under it",
@@ -1739,11 +1735,7 @@ impl Engine<'_> {
                 v = self.grown_photos(v, r, p, id, &run);
             }
         }
-        for g in &run {
-            if let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) {
-                self.type_limit(a, f, tail.is_some());
-            }
-        }
+        self.run_type_limit(&mut v, &run, tail.is_some());
         let (to, why) = match tail {
             Some(t) => (
                 "tightest",
@@ -1820,6 +1812,15 @@ impl Engine<'_> {
         match self.scale_inline(&v, r, p, id, hole) {
             Some((w, _)) => w,
             None => v,
+        }
+    }
+
+    /// [`Self::type_limit`] for every article of `run`.
+    fn run_type_limit(&self, v: &mut FitPlan, run: &[String], tight: bool) {
+        for g in run {
+            if let (Some(a), Some(f)) = (self.article(g), v.articles.get_mut(g)) {
+                self.type_limit(a, f, tight);
+            }
         }
     }
 
