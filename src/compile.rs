@@ -2,7 +2,7 @@
 //! photos, generate the template inputs, and compile in the sandboxed world.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use typst::foundations::Bytes;
 use typst_layout::PagedDocument;
@@ -233,6 +233,10 @@ pub fn compile_from(
         return fallback();
     };
     let mut last = start.cloned();
+    let trace = std::env::var_os("FOLIO_TYPST_TRACE");
+    if trace.is_some() {
+        typst_timing::enable();
+    }
     for iteration in 1..=MAX_ITERS {
         let begun = std::time::Instant::now();
         let constraint = Constraint::new();
@@ -253,6 +257,9 @@ pub fn compile_from(
             return fallback();
         };
         let settled = constraint.validate(Output::introspector(&document));
+        if let Some(dir) = &trace {
+            write_trace(world, Path::new(dir), iteration);
+        }
         if std::env::var_os("FOLIO_TIME").is_some() {
             let ms = begun.elapsed().as_secs_f64() * 1e3;
             eprintln!("  iteration {iteration}: {ms:.1} ms, settled: {settled}");
@@ -272,6 +279,34 @@ pub fn compile_from(
         last = Some(document.introspector().clone());
     }
     fallback()
+}
+
+/// Writes what Typst timed since the last call (`FOLIO_TYPST_TRACE=DIR`, a
+/// developer's tool like `FOLIO_TIME`) as a Chrome trace, one file per
+/// layout iteration (`NNN-iterK.json`), spans resolved to template lines.
+/// Shows what a pass lays out again, e.g. measured content whose
+/// introspection changed between iterations.
+fn write_trace(world: &FolioWorld, dir: &Path, iteration: usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use typst::World;
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let Ok(file) = std::fs::File::create(dir.join(format!("{n:03}-iter{iteration}.json"))) else {
+        return;
+    };
+    let _ = typst_timing::export_json(std::io::BufWriter::new(file), |raw| {
+        let span = typst::syntax::Span::from_raw(raw);
+        let Some(id) = span.id() else {
+            return (String::new(), 0);
+        };
+        let Ok(source) = world.source(id) else {
+            return (format!("{:?}", id.vpath()), 0);
+        };
+        let line = typst::WorldExt::range(world, span)
+            .and_then(|r| source.lines().byte_to_line(r.start))
+            .map_or(0, |l| l + 1);
+        (format!("{:?}", id.vpath()), line as u32)
+    });
 }
 
 /// Compiles the world; returns the document and the warnings.
