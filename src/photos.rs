@@ -61,6 +61,13 @@ impl PhotoCache {
         }
     }
 
+    /// A cache over the same folder with a memory of its own, for a
+    /// thread that works beside this cache's users (the resample begun
+    /// during the fitting passes, see `pipeline::Prefetch`).
+    pub fn same_folder(&self) -> Self {
+        Self::new(self.dir.clone())
+    }
+
     /// How many photos were decoded (cache misses) so far.
     pub fn decodes(&self) -> usize {
         self.decodes.load(Ordering::Relaxed)

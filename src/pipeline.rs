@@ -176,8 +176,8 @@ pub fn lay_out_inputs(
     phase("serve", || {
         resampled.serve(&mut project.files, &applied, &mut small, &HashMap::new())
     })?;
-    let prefetch = Prefetch::start(
-        &originals,
+    let mut prefetch = Prefetch::start(
+        &resampled,
         &sizes,
         &applied,
         &project.issue,
@@ -198,7 +198,11 @@ pub fn lay_out_inputs(
     };
     let (mut document, mut warnings, mut pages, fit, proxies) = phase("fitted", || {
         let prior = (warm.fit.take(), warm.introspection.take());
-        lay_out_fitted(world, &mut project, fit_cache, prior, &served)
+        let mut ahead = |pages: &[crate::inspect::PageInfo]| {
+            let plan = crate::photos::resample_plan(pages, &sizes, max_ppi, target_ppi);
+            prefetch.speculate(plan);
+        };
+        lay_out_fitted(world, &mut project, fit_cache, prior, &served, &mut ahead)
     })?;
     warm.fit = fit.plan.clone();
     let plan = crate::photos::resample_plan(&pages, &sizes, max_ppi, target_ppi);
@@ -342,7 +346,36 @@ fn release_free_memory() {
 /// downsamples are decoded, each at the scale its largest such placement
 /// needs ([`Reduced`]); one placed smaller, or across a spread, is decoded
 /// again at its own scale, so the result never depends on this.
-struct Prefetch(Option<std::thread::JoinHandle<HashMap<String, Reduced>>>);
+///
+/// Then, while the passes go on, it resamples those photos as each pass's
+/// resample plan sizes them ([`Prefetch::speculate`]) at a low priority: the last
+/// passes rarely move a photo, so the resample after fitting mostly finds
+/// its photos done. The bytes are those [`crate::photos::resample`] gives
+/// for the same photo and size, so the output does not depend on this.
+struct Prefetch {
+    worker: Option<std::thread::JoinHandle<Prefetched>>,
+    /// Resample plans for the worker (closed when fitting ends).
+    plans: Option<std::sync::mpsc::Sender<BTreeMap<String, (u32, u32)>>>,
+    /// Tells the worker to stop after the photo it is resampling.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The last plan sent.
+    sent: BTreeMap<String, (u32, u32)>,
+}
+
+/// What the prefetch worker made: photos decoded at a reduced scale, and
+/// photos resampled ahead (by path and size).
+#[derive(Default)]
+struct Prefetched {
+    reduced: HashMap<String, Reduced>,
+    resampled: HashMap<(String, (u32, u32)), Bytes>,
+}
+
+/// How the prefetch worker resamples (see [`Resampled`]).
+struct Ahead {
+    originals: HashMap<String, Bytes>,
+    cache: PhotoCache,
+    quality: u8,
+}
 
 /// Decoded pixels a prefetch holds at most: they are held through the
 /// fitting passes, whose peak is the build's.
@@ -354,12 +387,13 @@ impl Prefetch {
     /// `max_ppi` at a page's size, bleed included) and not in `served`
     /// (downsampled already), for `target_ppi`.
     fn start(
-        originals: &HashMap<String, Bytes>,
+        resampled: &Resampled<'_>,
         sizes: &HashMap<String, (u32, u32)>,
         served: &BTreeMap<String, (u32, u32)>,
         issue: &crate::model::Issue,
         (max_ppi, target_ppi): (f64, f64),
     ) -> Self {
+        let originals = resampled.originals;
         let p = &issue.page;
         let page = (
             (p.width_mm + 2.0 * p.bleed_mm) / 25.4,
@@ -390,27 +424,59 @@ impl Prefetch {
             budget = rest;
             todo.push((src.clone(), bytes.clone(), bound));
         }
-        if todo.is_empty() {
-            return Self(None);
-        }
-        let decode = move || {
-            todo.into_iter()
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ahead = Ahead {
+            originals: originals.clone(),
+            cache: resampled.cache.same_folder(),
+            quality: resampled.quality,
+        };
+        let halt = stop.clone();
+        let work = move || {
+            lower_priority();
+            let reduced = todo
+                .into_iter()
                 .filter_map(|(src, bytes, bound)| {
                     Some((src, Reduced::decode(bytes.as_slice(), bound)?))
                 })
-                .collect()
+                .collect();
+            let mut done = Prefetched {
+                reduced,
+                resampled: HashMap::new(),
+            };
+            ahead.resample(&rx, &halt, &mut done);
+            done
         };
-        Self(
-            std::thread::Builder::new()
-                .name("prefetch".into())
-                .spawn(decode)
-                .ok(),
-        )
+        let worker = std::thread::Builder::new()
+            .name("prefetch".into())
+            .spawn(work)
+            .ok();
+        Self {
+            plans: worker.is_some().then_some(tx),
+            worker,
+            stop,
+            sent: BTreeMap::new(),
+        }
     }
 
-    /// The decoded photos (waiting for the decoding to finish).
-    fn finish(self) -> HashMap<String, Reduced> {
-        self.0.and_then(|h| h.join().ok()).unwrap_or_default()
+    /// Hands the worker a pass's resample plan (when it changed).
+    fn speculate(&mut self, plan: BTreeMap<String, (u32, u32)>) {
+        if plan != self.sent
+            && let Some(tx) = &self.plans
+        {
+            let _ = tx.send(plan.clone());
+            self.sent = plan;
+        }
+    }
+
+    /// What the worker made (it stops after the photo it is resampling).
+    fn finish(mut self) -> Prefetched {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.plans = None;
+        self.worker
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
     }
 
     /// The "resample" phase: serves the photos of `plan` downsampled
@@ -423,11 +489,78 @@ impl Prefetch {
         small: &mut HashMap<(String, (u32, u32)), Bytes>,
     ) -> FolioResult<()> {
         phase("resample", || {
-            resampled.serve(files, plan, small, &self.finish())
+            let done = self.finish();
+            if std::env::var_os("FOLIO_TIME").is_some() {
+                let ahead = plan
+                    .iter()
+                    .filter(|(src, size)| done.resampled.contains_key(&((*src).clone(), **size)))
+                    .count();
+                eprintln!("  {ahead} of {} photos resampled ahead", plan.len());
+            }
+            small.extend(done.resampled);
+            resampled.serve(files, plan, small, &done.reduced)
         })?;
         // The prefetch thread's heap is freed, but only trimming gives it back.
         release_free_memory();
         Ok(())
+    }
+}
+
+impl Ahead {
+    /// Resamples the photos of each plan received (the latest when several
+    /// wait) that are not done yet, until the plans end or `stop` is set.
+    fn resample(
+        &self,
+        plans: &std::sync::mpsc::Receiver<BTreeMap<String, (u32, u32)>>,
+        stop: &std::sync::atomic::AtomicBool,
+        done: &mut Prefetched,
+    ) {
+        use std::sync::atomic::Ordering;
+        while let Ok(mut plan) = plans.recv() {
+            while let Ok(later) = plans.try_recv() {
+                plan = later;
+            }
+            for (src, size) in plan {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let (Some(original), false) = (
+                    self.originals.get(&src),
+                    done.resampled.contains_key(&(src.clone(), size)),
+                ) else {
+                    continue;
+                };
+                // Only from the photos decoded already: decoding an
+                // original here would add its pixels to the passes' peak.
+                let Some(pre) = done.reduced.get(&src).filter(|r| r.fits(size)) else {
+                    continue;
+                };
+                let made = crate::photos::resample(
+                    &self.cache,
+                    original.as_slice(),
+                    size,
+                    self.quality,
+                    false,
+                    Some(pre),
+                );
+                // A failure is reported by the resample after fitting.
+                if let Ok(bytes) = made {
+                    done.resampled.insert((src, size), Bytes::new(bytes));
+                }
+            }
+        }
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (Linux: a thread is a
+/// task of its own), so work done ahead takes the core the layout leaves
+/// idle rather than slowing it down.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority only read their arguments.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
     }
 }
 
@@ -829,6 +962,7 @@ fn lay_out_fitted(
     fit_cache: FitCache<'_>,
     (hint, start): (Option<crate::fit::FitPlan>, Option<compile::Introspection>),
     served: &HashMap<String, (u32, u32)>,
+    ahead: &mut dyn FnMut(&[crate::inspect::PageInfo]),
 ) -> FolioResult<(
     typst_layout::PagedDocument,
     Vec<Diag>,
@@ -843,6 +977,7 @@ fn lay_out_fitted(
         index,
         last: None,
         start,
+        ahead,
     };
     let issue = passes.project.issue.clone();
     let key = fit_cache
@@ -991,6 +1126,8 @@ struct Passes<'a> {
     last: Option<(crate::fit::FitPlan, typst_layout::PagedDocument, Vec<Diag>)>,
     /// Where the first pass starts from (the last layout of a warm state).
     start: Option<compile::Introspection>,
+    /// Told each pass's pages (to resample photos ahead, see [`Prefetch`]).
+    ahead: &'a mut dyn FnMut(&[crate::inspect::PageInfo]),
 }
 
 impl crate::fit::Layout for Passes<'_> {
@@ -1013,6 +1150,7 @@ impl crate::fit::Layout for Passes<'_> {
         typst::comemo::evict(MEMO_AGE);
         crate::budget::check_pages(document.pages().len(), &self.project.issue)?;
         let pages = crate::inspect::inspect(&document, &self.index);
+        (self.ahead)(&pages);
         self.last = Some((plan.clone(), document, warnings));
         Ok(pages)
     }
