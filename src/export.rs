@@ -34,7 +34,9 @@ pub fn pdf_located(
         timestamp: Datetime::from_ymd(y, m, d).map(Timestamp::new_utc),
         page_ranges: None,
         standards,
-        tagged: true,
+        // The print PDF goes to the press, which reads no structure tree;
+        // readers, screen readers among them, get the screen edition.
+        tagged: profile != Profile::Print,
         pretty: false,
     };
     typst_pdf::pdf(doc, &options).map_err(|errors| {
