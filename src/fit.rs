@@ -565,7 +565,7 @@ pub fn fit(
         pages = pg;
     }
     let (plan, pages) = e.flow_all(layout, plan, pages)?;
-    let (plan, pages) = e.overruns(layout, plan, pages)?;
+    let (plan, pages) = e.overruns(layout, plan, pages, false)?;
     let (p, pg) = e.fill(layout, plan, pages)?;
     // The opener photos as the layout stands after each later stage: the
     // next passes lay them out with their own changes (photos do not move
@@ -579,7 +579,7 @@ pub fn fit(
     // the end of its section: it is kept only where it opens none.
     let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.balance(layout, p, pg, false)?;
-    let (p, pg) = e.overruns(layout, p, pg)?;
+    let (p, pg) = e.overruns(layout, p, pg, true)?;
     let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.page_turns(layout, p, pg)?;
     let (p, pg) = e.opener_photos(layout, p, pg)?;
@@ -2575,12 +2575,15 @@ impl Engine<'_> {
     /// its article's last columns and ran past the block's foot (over what
     /// follows), the block is made taller by the lines it needs, all such
     /// articles in one pass. Done before the page-filling passes, which
-    /// never set text over a photo again and mend the pages it moved.
+    /// never set text over a photo again and mend the pages it moved, and
+    /// again after balancing (`same_count`: kept only when the page count
+    /// stays, as nothing after it mends the count).
     fn overruns(
         &mut self,
         layout: &mut dyn Layout,
         plan: FitPlan,
         pages: Vec<PageInfo>,
+        same_count: bool,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
         let mut v = plan.clone();
         let mut ds = Vec::new();
@@ -2603,7 +2606,8 @@ impl Engine<'_> {
             return Ok((plan, pages));
         }
         let got = self.run(layout, &v)?;
-        if overlap_pages(&got) < overlap_pages(&pages) {
+        if overlap_pages(&got) < overlap_pages(&pages) && (!same_count || got.len() == pages.len())
+        {
             self.decisions.extend(ds);
             Ok((v, got))
         } else {
