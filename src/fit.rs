@@ -565,7 +565,6 @@ pub fn fit(
         pages = pg;
     }
     let (plan, pages) = e.flow_all(layout, plan, pages)?;
-    let (plan, pages) = e.overruns(layout, plan, pages, false)?;
     let (p, pg) = e.fill(layout, plan, pages)?;
     // The opener photos as the layout stands after each later stage: the
     // next passes lay them out with their own changes (photos do not move
@@ -579,7 +578,7 @@ pub fn fit(
     // the end of its section: it is kept only where it opens none.
     let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.balance(layout, p, pg, false)?;
-    let (p, pg) = e.overruns(layout, p, pg, true)?;
+    let (p, pg) = e.overruns(layout, p, pg)?;
     let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.page_turns(layout, p, pg)?;
     let (p, pg) = e.opener_photos(layout, p, pg)?;
@@ -865,7 +864,9 @@ impl Engine<'_> {
             if picks.is_empty() {
                 break;
             }
-            let mut combined = plan.clone();
+            // an inline photo run past its block is mended in the same pass
+            let (base, mends) = overrun_mends(&plan, &pages).unwrap_or((plan.clone(), Vec::new()));
+            let mut combined = base.clone();
             for (_, _, v, _) in &picks {
                 merge_changes(&mut combined, &plan, v);
             }
@@ -874,7 +875,8 @@ impl Engine<'_> {
             let improves = |keys: &[String], tiny_ok: bool| {
                 segment_improves((&pages, &plan), (&got, &combined), keys, &px, tiny_ok)
             };
-            let mut accepted = plan.clone();
+            let mut accepted = base;
+            self.decisions.extend(mends);
             for (seg, judged, v, d) in picks {
                 if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
                     eprintln!(
@@ -2574,40 +2576,24 @@ impl Engine<'_> {
     /// No inline photo outside its column block: where one found no room in
     /// its article's last columns and ran past the block's foot (over what
     /// follows), the block is made taller by the lines it needs, all such
-    /// articles in one pass. Done before the page-filling passes, which
-    /// never set text over a photo again and mend the pages it moved, and
-    /// again after balancing (`same_count`: kept only when the page count
-    /// stays, as nothing after it mends the count).
+    /// articles at once. The page-filling passes take this along in their
+    /// next pass (they never set text over a photo again, and mend the pages
+    /// it moved); after balancing it takes a pass of its own, kept only when
+    /// the page count stays (nothing after it mends the count).
     fn overruns(
         &mut self,
         layout: &mut dyn Layout,
         plan: FitPlan,
         pages: Vec<PageInfo>,
-        same_count: bool,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
-        let mut v = plan.clone();
-        let mut ds = Vec::new();
-        for (id, f) in v.articles.iter_mut() {
-            let Some((lines, page)) = overrun(&pages, id) else {
-                continue;
-            };
-            let from = f.balance;
-            (f.balance, f.gap) = (f.balance + lines, (f.gap - lines).max(0));
-            ds.push(decision(
-                id,
-                "balance",
-                &from.to_string(),
-                &f.balance.to_string(),
-                page + 1,
-                format!("an inline photo ran {lines} line(s) past its column block"),
-            ));
-        }
-        if ds.is_empty() || !self.budget() {
+        let Some((v, ds)) = overrun_mends(&plan, &pages) else {
+            return Ok((plan, pages));
+        };
+        if !self.budget() {
             return Ok((plan, pages));
         }
         let got = self.run(layout, &v)?;
-        if overlap_pages(&got) < overlap_pages(&pages) && (!same_count || got.len() == pages.len())
-        {
+        if overlap_pages(&got) < overlap_pages(&pages) && got.len() == pages.len() {
             self.decisions.extend(ds);
             Ok((v, got))
         } else {
@@ -3493,6 +3479,30 @@ fn overrun(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
     let last = pages.iter().rposition(|p| p.has(kind::ARTICLE_END, id))?;
     let after = pages.iter().rposition(|p| p.has(kind::AFTER, id))?;
     (last..=after.max(last)).find_map(|i| Some((photo_overrun(&pages[i], id, pitch)?, i)))
+}
+
+/// `plan` with the column block of every article whose inline photo runs
+/// past it ([`overrun`]) taller by the lines the photo needs, and the
+/// decisions; none when no photo runs over.
+fn overrun_mends(plan: &FitPlan, pages: &[PageInfo]) -> Option<(FitPlan, Vec<Decision>)> {
+    let mut v = plan.clone();
+    let mut ds = Vec::new();
+    for (id, f) in v.articles.iter_mut() {
+        let Some((lines, page)) = overrun(pages, id) else {
+            continue;
+        };
+        let from = f.balance;
+        (f.balance, f.gap) = (f.balance + lines, (f.gap - lines).max(0));
+        ds.push(decision(
+            id,
+            "balance",
+            &from.to_string(),
+            &f.balance.to_string(),
+            page + 1,
+            format!("an inline photo ran {lines} line(s) past its column block"),
+        ));
+    }
+    (!ds.is_empty()).then_some((v, ds))
 }
 
 /// Whether an article's last column ends below its first: its column block
