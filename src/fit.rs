@@ -821,6 +821,8 @@ impl Engine<'_> {
         let mut given_up: BTreeSet<String> = BTreeSet::new();
         // per section: the page being mended and the next variant to try
         let mut cursor: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        // articles whose inline photo ran past their block in the last pass
+        let mut seen_over: BTreeSet<String> = BTreeSet::new();
         let issue = self.issue;
         // Leave room for the page-count and balance passes.
         while self.passes + 6 < self.max_passes {
@@ -864,8 +866,18 @@ impl Engine<'_> {
             if picks.is_empty() {
                 break;
             }
-            // an inline photo run past its block is mended in the same pass
-            let (base, mends) = overrun_mends(&plan, &pages).unwrap_or((plan.clone(), Vec::new()));
+            // an inline photo run past its block for two passes is mended in
+            // the next (one that a change further up set there mostly moves
+            // on with the next change)
+            let now: BTreeSet<String> = plan
+                .articles
+                .keys()
+                .filter(|id| overrun(&pages, id).is_some())
+                .cloned()
+                .collect();
+            let (base, mends) = overrun_mends(&plan, &pages, |id| seen_over.contains(id))
+                .unwrap_or((plan.clone(), Vec::new()));
+            seen_over = now;
             let mut combined = base.clone();
             for (_, _, v, _) in &picks {
                 merge_changes(&mut combined, &plan, v);
@@ -2586,7 +2598,7 @@ impl Engine<'_> {
         plan: FitPlan,
         pages: Vec<PageInfo>,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
-        let Some((v, ds)) = overrun_mends(&plan, &pages) else {
+        let Some((v, ds)) = overrun_mends(&plan, &pages, |_| true) else {
             return Ok((plan, pages));
         };
         if !self.budget() {
@@ -3481,13 +3493,17 @@ fn overrun(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
     (last..=after.max(last)).find_map(|i| Some((photo_overrun(&pages[i], id, pitch)?, i)))
 }
 
-/// `plan` with the column block of every article whose inline photo runs
-/// past it ([`overrun`]) taller by the lines the photo needs, and the
+/// `plan` with the column block of every article (of those `which` takes)
+/// whose inline photo runs past it ([`overrun`]) taller by the lines the photo needs, and the
 /// decisions; none when no photo runs over.
-fn overrun_mends(plan: &FitPlan, pages: &[PageInfo]) -> Option<(FitPlan, Vec<Decision>)> {
+fn overrun_mends(
+    plan: &FitPlan,
+    pages: &[PageInfo],
+    which: impl Fn(&str) -> bool,
+) -> Option<(FitPlan, Vec<Decision>)> {
     let mut v = plan.clone();
     let mut ds = Vec::new();
-    for (id, f) in v.articles.iter_mut() {
+    for (id, f) in v.articles.iter_mut().filter(|(id, _)| which(id)) {
         let Some((lines, page)) = overrun(pages, id) else {
             continue;
         };
