@@ -578,6 +578,7 @@ pub fn fit(
     // the end of its section: it is kept only where it opens none.
     let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.balance(layout, p, pg, false)?;
+    let (p, pg) = e.overruns(layout, p, pg)?;
     let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.page_turns(layout, p, pg)?;
     let (p, pg) = e.opener_photos(layout, p, pg)?;
@@ -654,7 +655,7 @@ impl Engine<'_> {
                 .map(|&i| format!("{}:{:.0}%", i + 1, r.fills[i].unwrap_or(0.0) * 100.0))
                 .collect();
             eprintln!(
-                "fit pass {} ({} ms): {} pages, under-filled [{}]; events {:?}/{:?}/{}, house {}",
+                "fit pass {} ({} ms): {} pages, under-filled [{}]; events {:?}/{:?}/{}, house {}, overlaps {:?}",
                 self.passes,
                 t.elapsed().as_millis(),
                 pages.len(),
@@ -662,7 +663,11 @@ impl Engine<'_> {
                 plan.events_columns,
                 plan.events_pages,
                 plan.events_flow,
-                plan.house_pages
+                plan.house_pages,
+                (0..pages.len())
+                    .filter(|&i| !pages[i].text_over_photos().is_empty())
+                    .map(|i| i + 1)
+                    .collect::<Vec<_>>()
             );
             // FOLIO_FIT_TRACE=2: what each page holds, to see why a hole stays
             if std::env::var_os("FOLIO_FIT_TRACE").is_some_and(|v| v == "2") {
@@ -816,6 +821,8 @@ impl Engine<'_> {
         let mut given_up: BTreeSet<String> = BTreeSet::new();
         // per section: the page being mended and the next variant to try
         let mut cursor: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        // articles whose inline photo ran past their block in the last pass
+        let mut seen_over: BTreeSet<String> = BTreeSet::new();
         let issue = self.issue;
         // Leave room for the page-count and balance passes.
         while self.passes + 6 < self.max_passes {
@@ -859,7 +866,19 @@ impl Engine<'_> {
             if picks.is_empty() {
                 break;
             }
-            let mut combined = plan.clone();
+            // an inline photo run past its block for two passes is mended in
+            // the next (one that a change further up set there mostly moves
+            // on with the next change)
+            let now: BTreeSet<String> = plan
+                .articles
+                .keys()
+                .filter(|id| overrun(&pages, id).is_some())
+                .cloned()
+                .collect();
+            let (base, mends) = overrun_mends(&plan, &pages, |id| seen_over.contains(id))
+                .unwrap_or((plan.clone(), Vec::new()));
+            seen_over = now;
+            let mut combined = base.clone();
             for (_, _, v, _) in &picks {
                 merge_changes(&mut combined, &plan, v);
             }
@@ -868,7 +887,8 @@ impl Engine<'_> {
             let improves = |keys: &[String], tiny_ok: bool| {
                 segment_improves((&pages, &plan), (&got, &combined), keys, &px, tiny_ok)
             };
-            let mut accepted = plan.clone();
+            let mut accepted = base;
+            self.decisions.extend(mends);
             for (seg, judged, v, d) in picks {
                 if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
                     eprintln!(
@@ -2528,6 +2548,8 @@ impl Engine<'_> {
             let got = self.run(layout, &v)?;
             let mut keep = plan.clone();
             let mut ds = Vec::new();
+            let steps: Vec<(String, usize)> =
+                trials.iter().map(|t| (t.id.clone(), t.page)).collect();
             for t in trials {
                 if let Some(d) = judge_balance(&t, &pages, &got, lenient, &mut frozen) {
                     t.apply(&mut keep);
@@ -2542,6 +2564,13 @@ impl Engine<'_> {
             } else {
                 self.run(layout, &keep)?
             };
+            if got.len() == pages.len() && overlap_pages(&got) > overlap_pages(&pages) {
+                // a shorter block moved what follows up, and an inline photo
+                // further on lost its room: the steps before it in its
+                // section wait, the others are tried again
+                frozen.extend(covering_steps(&pages, &got, &steps));
+                continue;
+            }
             if got.len() != pages.len()
                 || !lenient
                     && Reading::new(&got).underfilled().len()
@@ -2554,6 +2583,34 @@ impl Engine<'_> {
             pages = got;
         }
         Ok((plan, pages))
+    }
+
+    /// No inline photo outside its column block: where one found no room in
+    /// its article's last columns and ran past the block's foot (over what
+    /// follows), the block is made taller by the lines it needs, all such
+    /// articles at once. The page-filling passes take this along in their
+    /// next pass (they never set text over a photo again, and mend the pages
+    /// it moved); after balancing it takes a pass of its own, kept only when
+    /// the page count stays (nothing after it mends the count).
+    fn overruns(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let Some((v, ds)) = overrun_mends(&plan, &pages, |_| true) else {
+            return Ok((plan, pages));
+        };
+        if !self.budget() {
+            return Ok((plan, pages));
+        }
+        let got = self.run(layout, &v)?;
+        if overlap_pages(&got) < overlap_pages(&pages) && got.len() == pages.len() {
+            self.decisions.extend(ds);
+            Ok((v, got))
+        } else {
+            self.restore(plan, pages)
+        }
     }
 
     /// Openers never show a photo that is on their spread: each opener takes
@@ -2614,6 +2671,24 @@ impl Engine<'_> {
         }
         v
     }
+}
+
+/// The articles of `steps` (id, 1-based page) whose step may have set text
+/// over a photo in `got`: those in the section of a newly covered page, up
+/// to it.
+fn covering_steps(pages: &[PageInfo], got: &[PageInfo], steps: &[(String, usize)]) -> Vec<String> {
+    let covered = |p: &PageInfo| !p.text_over_photos().is_empty();
+    let new: Vec<usize> = (0..got.len().min(pages.len()))
+        .filter(|&i| covered(&got[i]) && !covered(&pages[i]))
+        .collect();
+    steps
+        .iter()
+        .filter(|(_, page)| {
+            new.iter()
+                .any(|&i| *page <= i + 1 && segment_of(pages, page - 1) == segment_of(got, i))
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
 }
 
 /// One article's balancing step: its `balance` and `gap` before and after.
@@ -2789,7 +2864,7 @@ fn judge_balance(
             t.id, t.from, t.to
         );
     }
-    let (pitch, last) = column_ends(pages, &t.id).map_or((0.0, 0), |(_, p, l)| (p, l));
+    let last = column_ends(pages, &t.id).map_or(0, |(_, _, l)| l);
     // Never text over a photo on its last page: a block one line too short
     // runs its text under an inline photo at the foot of its column.
     let covered = |ps: &[PageInfo], p: usize| ps.get(p).map_or(0, |pg| pg.text_over_photos().len());
@@ -2803,25 +2878,28 @@ fn judge_balance(
         return None;
     }
     // a photo running onto what follows is worse than uneven columns
-    let overrun_mended = photo_overrun(&pages[last], &t.id, pitch).is_some()
-        && after
-            .is_some_and(|(_, ap)| ap == last && photo_overrun(&got[ap], &t.id, pitch).is_none());
+    let overrun_mended = overrun(pages, &t.id).is_some()
+        && overrun(got, &t.id).is_none()
+        && overlap_pages(got) <= overlap_pages(pages);
     match (before, after) {
-        (Some((b, _)), Some((a, _))) if overrun_mended => Some(decision(
+        (_, a) if overrun_mended => Some(decision(
             &t.id,
             "balance",
             &t.from.0.to_string(),
             &t.to.0.to_string(),
             t.page,
-            format!(
-                "an inline photo ran past its column block; its columns end {b:.0} → {a:.0} pt apart"
-            ),
+            match a {
+                Some((a, _)) => format!(
+                    "an inline photo ran past its column block; now it fits, its columns end {a:.0} pt apart"
+                ),
+                None => "an inline photo ran past its column block; now it fits".to_string(),
+            },
         )),
         (Some((b, bp)), Some((a, ap)))
             if ap == bp
                 && a < b - 0.5
                 && !overflows(got, &t.id)
-                && photo_overrun(&got[ap], &t.id, pitch).is_none() =>
+                && overrun(got, &t.id).is_none() =>
         {
             Some(decision(
                 &t.id,
@@ -3403,6 +3481,46 @@ fn photo_overrun(p: &PageInfo, id: &str, pitch: f64) -> Option<i32> {
     (over > 1.0).then(|| (over / pitch).ceil() as i32 + 3)
 }
 
+/// Lines an inline photo of a multi-column article runs past the foot of its
+/// column block, and the page (0-based). Checked on the page its text ends
+/// and the page its block ends: a photo that found no room beside the last
+/// lines is set in the block's last part on the next page, which holds no
+/// line of it.
+fn overrun(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
+    let (_, pitch) = columns_of(pages, id)?;
+    let last = pages.iter().rposition(|p| p.has(kind::ARTICLE_END, id))?;
+    let after = pages.iter().rposition(|p| p.has(kind::AFTER, id))?;
+    (last..=after.max(last)).find_map(|i| Some((photo_overrun(&pages[i], id, pitch)?, i)))
+}
+
+/// `plan` with the column block of every article (of those `which` takes)
+/// whose inline photo runs past it ([`overrun`]) taller by the lines the photo needs, and the
+/// decisions; none when no photo runs over.
+fn overrun_mends(
+    plan: &FitPlan,
+    pages: &[PageInfo],
+    which: impl Fn(&str) -> bool,
+) -> Option<(FitPlan, Vec<Decision>)> {
+    let mut v = plan.clone();
+    let mut ds = Vec::new();
+    for (id, f) in v.articles.iter_mut().filter(|(id, _)| which(id)) {
+        let Some((lines, page)) = overrun(pages, id) else {
+            continue;
+        };
+        let from = f.balance;
+        (f.balance, f.gap) = (f.balance + lines, (f.gap - lines).max(0));
+        ds.push(decision(
+            id,
+            "balance",
+            &from.to_string(),
+            &f.balance.to_string(),
+            page + 1,
+            format!("an inline photo ran {lines} line(s) past its column block"),
+        ));
+    }
+    (!ds.is_empty()).then_some((v, ds))
+}
+
 /// Whether an article's last column ends below its first: its column block
 /// is too short and the text runs past its foot.
 fn overflows(pages: &[PageInfo], id: &str) -> bool {
@@ -3416,10 +3534,10 @@ fn overflows(pages: &[PageInfo], id: &str) -> bool {
 /// brings the columns closer (three columns of 3k + 1 lines end k + 1,
 /// k + 1, k − 1 at best).
 fn imbalance(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
-    let (used, pitch, last) = column_ends(pages, id)?;
-    if let Some(lines) = photo_overrun(&pages[last], id, pitch) {
-        return Some((lines, last + 1));
+    if let Some((lines, page)) = overrun(pages, id) {
+        return Some((lines, page + 1));
     }
+    let (used, pitch, last) = column_ends(pages, id)?;
     let hi = used.iter().copied().fold(f64::MIN, f64::max);
     let lo = used.iter().copied().fold(f64::MAX, f64::min);
     if hi - lo <= pitch + 1.0 {

@@ -49,21 +49,6 @@ const MAX_UNDERFILLED: f64 = 0.02;
 /// column block's empty end: never acceptable, whatever the share (seed 16
 /// once had an empty page before a full-page opener).
 const BLANK_FILL: f64 = 0.02;
-/// Pages of the 30 issues with text drawn over a photo (`overlap`), as
-/// measured (a guard against more, like MAX_UNDERFILLED). 5 when the check
-/// came in; mended since: a half-page ad's headline running out of its box
-/// (seed 1), a head with two lead photos taller than its page (seed 2), a
-/// balance step one line too short under an inline photo (seed 20). Left
-/// (3, explained): seed 27 pp. 6–7, an inline photo that found no room
-/// beside the last lines of its article (a01's p002, a02's p004) is set by
-/// Typst at the top of the next page's column, where the column block has
-/// a few points left, so the next article's head is drawn over it (the
-/// balance step's `imbalance` reads no column there: no line of the article
-/// is left on that page; growing the block to hold the photo, 15 lines,
-/// changes the section's page count); seed 20 p. 15 (p. 19 before the page count changed), an inline photo taller
-/// than what is left of an empty column on its article's first page, which
-/// Typst places anyway, over the running foot. The goal is 0.
-const MAX_OVERLAP_PAGES: usize = 3;
 
 /// Designed house pages over the 30 issues (issue 11: the engine reaches
 /// the page count by loosening or tightening the issue; house pages are the
@@ -72,7 +57,9 @@ const MAX_OVERLAP_PAGES: usize = 3;
 /// with 37 house pages, 9 of them with three in a row, which read as three
 /// back covers. Measured now: 6 in 5 issues, one each in seeds 1, 3, 15
 /// and 17, 2 in seed 19 (34 pages: nothing loses a page, and the pull
-/// quotes, the only step that adds one, keep 34). Seed 29 lost its three
+/// quotes, the only step that adds one, keep 34; nor do the pull quotes
+/// left out together with its longest article at its tightest type, a
+/// pair of steps on one article since they change different parameters). Seed 29 lost its three
 /// (37 pages) when an `auto` opener could give way to a band that flows on,
 /// seed 16 its one to two band openers taken together, seed 20 its one to
 /// the opener lever too (10 before them). The goal is at most one per
@@ -497,7 +484,20 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         problems.join("\n")
     );
     // Fill must never be bought by setting text over a photo (a squeezed
-    // column block or a head taller than its page once did).
+    // column block or a head taller than its page once did). No page of the
+    // 30 issues has text over a photo: 5 when the check came in; mended
+    // since: a half-page ad's headline running out of its box (seed 1), a
+    // head with two lead photos taller than its page (seed 2), a balance
+    // step one line too short under an inline photo (seed 20), and the last
+    // 3 (seed 27 pp. 6–7, seed 20 p. 15): an inline photo that found no room
+    // beside its article's last lines was set by Typst in the column
+    // block's last part on the next page, a few points tall, so the next
+    // article's head was drawn over it. The engine finds such a photo
+    // (`overrun` in src/fit.rs, also on a page that holds no line of the
+    // article) and makes the block taller by the lines it needs, in the
+    // filling passes and again after balancing; a balancing round that
+    // costs another article's photo its room waits (tests/levers.rs,
+    // `an_inline_photo_never_runs_past_its_column_block`).
     let overlaps: Vec<&String> = outcomes.iter().flat_map(|o| &o.overlaps).collect();
     let listed = overlaps
         .iter()
@@ -506,8 +506,8 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         .join("\n");
     eprintln!("text over photos on {} pages:\n{listed}\n", overlaps.len());
     assert!(
-        overlaps.len() <= MAX_OVERLAP_PAGES,
-        "text is drawn over photos on {} pages (at most {MAX_OVERLAP_PAGES} allowed):\n{listed}",
+        overlaps.is_empty(),
+        "text is drawn over photos on {} pages:\n{listed}",
         overlaps.len()
     );
     let blank: Vec<String> = outcomes

@@ -480,3 +480,28 @@ fn no_word_is_hyphenated_across_a_page_turn() {
     );
     let _ = std::fs::remove_file(&pdf);
 }
+
+/// An inline photo that finds no room beside its article's last lines is
+/// set in the column block's last part on the next page; when that part is
+/// too short for it, the photo runs over what follows (the first two
+/// articles of `folio synth --seed 27`, tests/fixtures/overrun). The engine
+/// makes the block taller instead: no text over a photo.
+#[test]
+fn an_inline_photo_never_runs_past_its_column_block() {
+    let dir = fixture_copy("overrun", "overrun", |_| {});
+    let json = check(dir.path());
+    let overlaps: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .filter(|f| f["code"] == "overlap")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(overlaps.is_empty(), "text over a photo: {overlaps:?}");
+    let ds = decisions(&json);
+    assert!(
+        ds.iter()
+            .any(|(s, l, _, _)| s == "a01-member-coordinating" && l == "balance"),
+        "the block was not made taller: {ds:?}"
+    );
+}

@@ -13,8 +13,9 @@
 //! first single page gained towards it (one house page fewer).
 
 use super::{
-    Decision, Engine, FitPlan, Layout, MIN_FILL, MIN_SCALE, Opener, QuoteStyle, Reading, SLACK_PT,
-    Start, body_of, decision, events_pages, kind, merge_changes, overlap_pages, section_span,
+    ArticleFit, Decision, Engine, FitPlan, Layout, MIN_FILL, MIN_SCALE, Opener, QuoteStyle,
+    Reading, SLACK_PT, Start, body_of, decision, events_pages, kind, merge_changes, overlap_pages,
+    section_span,
 };
 use crate::inspect::PageInfo;
 use crate::markdown::Block;
@@ -132,6 +133,15 @@ impl Engine<'_> {
         let lose = (n % m) as i64;
         let gain = m as i64 - lose;
         let steps = self.count_steps(plan, pages, m);
+        if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+            for s in &steps {
+                let d = &s.decision;
+                eprintln!(
+                    "  count step {:+} (cost {}): {} {} {}→{}",
+                    s.delta, s.cost, d.subject, d.lever, d.from, d.to
+                );
+            }
+        }
         let mut out: Vec<(Rank, FitPlan, Vec<Decision>)> = Vec::new();
         for (want, second) in [(-lose, lose > gain), (gain, gain >= lose)] {
             for s in steps.iter().filter(|s| s.delta == want) {
@@ -140,11 +150,12 @@ impl Engine<'_> {
             }
             for (i, a) in steps.iter().enumerate() {
                 for b in steps.iter().skip(i + 1) {
-                    if a.delta + b.delta != want || !combinable(plan, a, b) {
+                    if a.delta + b.delta != want {
                         continue;
                     }
-                    let mut v = b.plan.clone();
-                    merge_changes(&mut v, plan, &a.plan);
+                    let Some(v) = pair(plan, a, b) else {
+                        continue;
+                    };
                     let key = (a.cost + b.cost, second, out.len());
                     out.push((key, v, vec![a.decision.clone(), b.decision.clone()]));
                 }
@@ -161,9 +172,11 @@ impl Engine<'_> {
             let ones: Vec<&Step> = steps.iter().filter(|s| s.delta == -1).collect();
             let mut pairs: Vec<(u32, FitPlan, Vec<Decision>)> = Vec::new();
             for (i, a) in ones.iter().enumerate() {
-                for b in ones.iter().skip(i + 1).filter(|b| combinable(plan, a, b)) {
-                    let mut v = b.plan.clone();
-                    merge_changes(&mut v, plan, &a.plan);
+                for (b, v) in ones
+                    .iter()
+                    .skip(i + 1)
+                    .filter_map(|b| Some((b, pair(plan, a, b)?)))
+                {
                     pairs.push((
                         a.cost + b.cost,
                         v,
@@ -592,26 +605,55 @@ fn run_ends(r: &Reading) -> Vec<(usize, String)> {
     out
 }
 
-/// Whether two steps can be taken together: they change different
-/// articles and sections and not the same issue-wide parameter (one would
-/// overwrite the other).
-fn combinable(base: &FitPlan, a: &Step, b: &Step) -> bool {
+/// Two steps taken together: `b`'s plan with `a`'s changes; none when
+/// they change the same parameter (one would overwrite the other). Steps on
+/// one article combine when they change different parameters of it (its
+/// pull quotes and its type, say); sections and the events grid go whole.
+fn pair(base: &FitPlan, a: &Step, b: &Step) -> Option<FitPlan> {
     let changed = |v: &FitPlan| -> Vec<String> {
-        let articles = v
-            .articles
-            .iter()
-            .filter(|(id, f)| base.articles.get(*id) != Some(f));
         let sections = v
             .sections
             .iter()
             .filter(|(id, f)| base.sections.get(*id) != Some(f));
-        let mut ids: Vec<String> = articles.map(|(id, _)| format!("a:{id}")).collect();
-        ids.extend(sections.map(|(id, _)| format!("s:{id}")));
+        let mut ids: Vec<String> = sections.map(|(id, _)| format!("s:{id}")).collect();
         if v.events_pages != base.events_pages || v.events_columns != base.events_columns {
             ids.push("events".into());
         }
         ids
     };
     let ours = changed(&a.plan);
-    a.decision.subject != b.decision.subject && !changed(&b.plan).iter().any(|x| ours.contains(x))
+    if a.decision.subject == b.decision.subject || changed(&b.plan).iter().any(|x| ours.contains(x))
+    {
+        return None;
+    }
+    let mut v = b.plan.clone();
+    let mut rest = a.plan.clone();
+    rest.articles = base.articles.clone();
+    merge_changes(&mut v, base, &rest);
+    for (id, fa) in &a.plan.articles {
+        let f0 = base.articles.get(id)?;
+        if fa != f0 {
+            let fb = v.articles.get_mut(id)?;
+            *fb = merged(f0, fa, fb)?;
+        }
+    }
+    Some(v)
+}
+
+/// `b` with the parameters `a` changed from `base`; none when `b` changed
+/// one of them otherwise.
+fn merged(base: &ArticleFit, a: &ArticleFit, b: &ArticleFit) -> Option<ArticleFit> {
+    let json = |f: &ArticleFit| serde_json::to_value(f).ok();
+    let (base, a, mut b) = (json(base)?, json(a)?, json(b)?);
+    let (base, a, to) = (base.as_object()?, a.as_object()?, b.as_object_mut()?);
+    for (k, x) in a {
+        if base.get(k) == Some(x) {
+            continue;
+        }
+        if to.get(k) != base.get(k) && to.get(k) != Some(x) {
+            return None;
+        }
+        to.insert(k.clone(), x.clone());
+    }
+    serde_json::from_value(b).ok()
 }
