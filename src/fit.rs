@@ -431,6 +431,24 @@ impl<'a> Reading<'a> {
             .collect()
     }
 
+    /// Flow pages at or above [`MIN_FILL`] that a reader still sees holes
+    /// in: under it by [`PageInfo::open_fill`] (white gaps above content,
+    /// e.g. above an ad at the foot). Fitting does not see them yet; preflight
+    /// reports them. (0-based index, open fill.) Not the contents page,
+    /// whose list and masthead pinned to its foot leave white by design.
+    pub fn hidden_holes(&self) -> Vec<(usize, f64)> {
+        self.fills
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_some_and(|f| f >= MIN_FILL))
+            .filter(|(i, _)| page_kind(&self.pages[*i]) != crate::contract::page::CONTENTS)
+            .filter_map(|(i, _)| {
+                let open = self.pages[i].open_fill(body_of(self.pages, i));
+                (open < MIN_FILL).then_some((i, open))
+            })
+            .collect()
+    }
+
     /// The 0-based page index where a mark first/last appears.
     fn find(&self, kind: &str, id: &str, last: bool) -> Option<usize> {
         let mut it = self

@@ -147,37 +147,97 @@ impl PageInfo {
     /// strips, each strip counts as filled down to its lowest content, and
     /// the fill is the strips' mean. A page whose columns all end at the foot
     /// is 1, a page with one of two columns full is 0.5. `body` is the text
-    /// block to measure (see [`PageInfo::body`]).
+    /// block to measure (see [`PageInfo::body`]). Blind to white above
+    /// content (a page holding only an ad at its foot reads full): see
+    /// [`PageInfo::open_fill`].
     pub fn fill(&self, body: [f64; 4]) -> f64 {
+        let Some((strips, h)) = self.strips(body) else {
+            return 0.0;
+        };
+        let depth: f64 = strips
+            .iter()
+            .map(|s| s.iter().fold(0.0f64, |d, &(_, y1)| d.max(y1)))
+            .sum();
+        (depth / strips.len() as f64 / h).clamp(0.0, 1.0)
+    }
+
+    /// [`PageInfo::fill`] as a reader sees it: in each strip, white counts
+    /// as empty below the lowest content and also wherever a gap between
+    /// contents (or above the first) is taller than [`HOLE`]; line and
+    /// paragraph spacing and the gap under a headline count as filled. A
+    /// page holding only a half-page ad at its foot reads 0.5. Fitting does
+    /// not use it yet; preflight reports the pages where it finds a hole
+    /// that [`PageInfo::fill`] does not.
+    pub fn open_fill(&self, body: [f64; 4]) -> f64 {
+        let Some((mut strips, h)) = self.strips(body) else {
+            return 0.0;
+        };
+        let n = strips.len() as f64;
+        let filled: f64 = strips.iter_mut().map(|s| strip_fill(s)).sum();
+        (filled / n / h).clamp(0.0, 1.0)
+    }
+
+    /// The content in the text block `body`, by vertical strip: spans
+    /// (top, bottom) from the block's top; and the block's height. `None`
+    /// for an empty block.
+    fn strips(&self, body: [f64; 4]) -> Option<(Vec<Strip>, f64)> {
         const STRIPS: usize = 24;
         let [left, top, right, bottom] = body;
         let (w, h) = (right - left, bottom - top);
         if w <= 0.0 || h <= 0.0 {
-            return 0.0;
+            return None;
         }
-        let mut depth = [0.0f64; STRIPS];
+        let mut strips = vec![Vec::new(); STRIPS];
         for r in &self.content {
             // only what lies in the text block: not the running head, folio
             // or full-bleed backgrounds
             if r.y < top - 2.0 || r.y + r.h > bottom + 12.0 || r.w > w + 2.0 && r.h > h {
                 continue;
             }
-            let d = (r.y + r.h).min(bottom) - top;
+            let y1 = (r.y + r.h).min(bottom) - top;
+            let y0 = (r.y - top).max(0.0).min(y1);
             let a = (((r.x - left) / w) * STRIPS as f64).floor().max(0.0) as usize;
             let b = ((((r.x + r.w) - left) / w) * STRIPS as f64)
                 .ceil()
                 .min(STRIPS as f64) as usize;
-            for s in depth.iter_mut().take(b).skip(a) {
-                *s = s.max(d);
+            for s in strips.iter_mut().take(b).skip(a) {
+                s.push((y0, y1));
             }
         }
-        (depth.iter().sum::<f64>() / STRIPS as f64 / h).clamp(0.0, 1.0)
+        Some((strips, h))
     }
 
     /// Whether a mark of `kind` with `id` is on this page.
     pub fn has(&self, kind: &str, id: &str) -> bool {
         self.marks.iter().any(|m| m.kind == kind && m.id == id)
     }
+}
+
+/// What lies in one vertical strip of a text block: content spans (top,
+/// bottom), as offsets from the block's top.
+type Strip = Vec<(f64, f64)>;
+
+/// The tallest white gap in a column that still reads as spacing, not as a
+/// hole: 16 mm, about three lines of body text (9–10 pt type). Larger gaps
+/// (above an ad pushed to the foot, between an article's end and what
+/// follows) are empty to [`PageInfo::open_fill`].
+pub const HOLE: f64 = 16.0 * 72.0 / 25.4;
+
+/// How much of one strip, from the block's top down to its lowest content,
+/// is filled: its content spans (offsets from the top) with the gaps
+/// between them that are at most [`HOLE`] tall.
+fn strip_fill(spans: &mut [(f64, f64)]) -> f64 {
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut filled, mut reach) = (0.0, 0.0);
+    for &(y0, y1) in spans.iter() {
+        if y1 <= reach {
+            continue;
+        }
+        let from = if y0 - reach <= HOLE { reach } else { y0 };
+        filled += y1 - from.max(reach);
+        reach = y1;
+    }
+    filled
 }
 
 /// Walks the document. `photos` maps image data to the photo's virtual path.
@@ -423,5 +483,51 @@ mod tests {
         page.text.push(rect(60.0, 200.0, 120.0, 9.0));
         page.text.push(rect(60.0, 212.0, 120.0, 9.0));
         assert_eq!(page.text_over_photos(), vec![("/folio/photos/a.jpg", 2)]);
+    }
+
+    /// Text lines 12 pt apart (9 pt runs) from `from` to `to`, `w` wide at `x`.
+    fn lines(x: f64, w: f64, from: f64, to: f64) -> Vec<Rect> {
+        let n = ((to - from) / 12.0) as usize;
+        (0..n)
+            .map(|i| rect(x, from + 12.0 * i as f64, w, 9.0))
+            .collect()
+    }
+
+    const BODY: [f64; 4] = [50.0, 50.0, 550.0, 750.0];
+
+    fn page(content: Vec<Rect>) -> PageInfo {
+        PageInfo {
+            content,
+            ..PageInfo::default()
+        }
+    }
+
+    #[test]
+    fn open_fill_counts_line_spacing_as_filled_and_the_space_below_as_empty() {
+        let mut full = lines(50.0, 245.0, 50.0, 750.0);
+        full.extend(lines(305.0, 245.0, 50.0, 750.0));
+        assert!(page(full).open_fill(BODY) > 0.97);
+        let f = page(lines(50.0, 245.0, 50.0, 750.0)).open_fill(BODY);
+        assert!((0.45..0.52).contains(&f), "{f}");
+        // a headline with a gap under it, shorter than a hole, reads as filled
+        let mut head = vec![rect(50.0, 50.0, 500.0, 24.0)];
+        head.extend(lines(50.0, 500.0, 50.0 + 24.0 + HOLE - 1.0, 750.0));
+        assert!(page(head).open_fill(BODY) > 0.97);
+    }
+
+    #[test]
+    fn open_fill_sees_the_hole_above_an_ad_at_the_foot_that_fill_does_not() {
+        // a half-page ad alone at the foot
+        let ad = page(vec![rect(50.0, 400.0, 500.0, 350.0)]);
+        assert!(ad.fill(BODY) > 0.99);
+        let f = ad.open_fill(BODY);
+        assert!((0.48..0.52).contains(&f), "{f}");
+        // an article's end at 40 %, white to 70 %, an ad to the foot
+        let mut gap = lines(50.0, 500.0, 50.0, 330.0);
+        gap.push(rect(50.0, 540.0, 500.0, 210.0));
+        let gap = page(gap);
+        assert!(gap.fill(BODY) > 0.99);
+        let f = gap.open_fill(BODY);
+        assert!((0.67..0.72).contains(&f), "{f}");
     }
 }

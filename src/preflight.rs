@@ -328,6 +328,22 @@ fn page_count(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
             .hint("more text or photos around it give the engine room; `folio check` lists its decisions and every page's fill"),
         );
     }
+    for (i, open) in reading.hidden_holes() {
+        out.push(
+            Diag::warning(
+                "page-hole",
+                format!(
+                    "page {} is {:.0}% full down to its lowest content, but white gaps taller than {:.0} mm leave {:.0}% filled; fitting does not mend such holes yet",
+                    i + 1,
+                    reading.fills[i].unwrap_or(0.0) * 100.0,
+                    crate::inspect::HOLE * 25.4 / 72.0,
+                    open * 100.0,
+                ),
+            )
+            .on_page(i + 1)
+            .hint("usually an ad or photo at the foot with white above it: place the ad elsewhere in its section, or lengthen the text before it"),
+        );
+    }
 }
 
 /// The first words of a caption, for a message.
