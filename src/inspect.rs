@@ -151,14 +151,11 @@ impl PageInfo {
     /// content (a page holding only an ad at its foot reads full): see
     /// [`PageInfo::open_fill`].
     pub fn fill(&self, body: [f64; 4]) -> f64 {
-        let Some((strips, h)) = self.strips(body) else {
+        let mut depth = [0.0f64; STRIPS];
+        let Some(h) = self.strips(body, |s, _, y1| depth[s] = depth[s].max(y1)) else {
             return 0.0;
         };
-        let depth: f64 = strips
-            .iter()
-            .map(|s| s.iter().fold(0.0f64, |d, &(_, y1)| d.max(y1)))
-            .sum();
-        (depth / strips.len() as f64 / h).clamp(0.0, 1.0)
+        (depth.iter().sum::<f64>() / STRIPS as f64 / h).clamp(0.0, 1.0)
     }
 
     /// [`PageInfo::fill`] as a reader sees it: in each strip, white counts
@@ -169,25 +166,25 @@ impl PageInfo {
     /// not use it yet; preflight reports the pages where it finds a hole
     /// that [`PageInfo::fill`] does not.
     pub fn open_fill(&self, body: [f64; 4]) -> f64 {
-        let Some((mut strips, h)) = self.strips(body) else {
+        let mut spans: Vec<Vec<(f64, f64)>> = vec![Vec::new(); STRIPS];
+        let Some(h) = self.strips(body, |s, y0, y1| spans[s].push((y0, y1))) else {
             return 0.0;
         };
-        let n = strips.len() as f64;
-        let filled: f64 = strips.iter_mut().map(|s| strip_fill(s)).sum();
-        (filled / n / h).clamp(0.0, 1.0)
+        let filled: f64 = spans.iter_mut().map(|s| strip_fill(s)).sum();
+        (filled / STRIPS as f64 / h).clamp(0.0, 1.0)
     }
 
-    /// The content in the text block `body`, by vertical strip: spans
-    /// (top, bottom) from the block's top; and the block's height. `None`
-    /// for an empty block.
-    fn strips(&self, body: [f64; 4]) -> Option<(Vec<Strip>, f64)> {
-        const STRIPS: usize = 24;
+    /// Hands `each` every content span in the text block `body` once per
+    /// vertical strip it covers: (strip, top, bottom), offsets from the
+    /// block's top. Returns the block's height; `None` for an empty block.
+    /// (The strips of [`PageInfo::fill`], which runs on every page of every
+    /// pass: nothing is allocated.)
+    fn strips(&self, body: [f64; 4], mut each: impl FnMut(usize, f64, f64)) -> Option<f64> {
         let [left, top, right, bottom] = body;
         let (w, h) = (right - left, bottom - top);
         if w <= 0.0 || h <= 0.0 {
             return None;
         }
-        let mut strips = vec![Vec::new(); STRIPS];
         for r in &self.content {
             // only what lies in the text block: not the running head, folio
             // or full-bleed backgrounds
@@ -200,11 +197,11 @@ impl PageInfo {
             let b = ((((r.x + r.w) - left) / w) * STRIPS as f64)
                 .ceil()
                 .min(STRIPS as f64) as usize;
-            for s in strips.iter_mut().take(b).skip(a) {
-                s.push((y0, y1));
+            for s in a..b {
+                each(s, y0, y1);
             }
         }
-        Some((strips, h))
+        Some(h)
     }
 
     /// Whether a mark of `kind` with `id` is on this page.
@@ -213,9 +210,8 @@ impl PageInfo {
     }
 }
 
-/// What lies in one vertical strip of a text block: content spans (top,
-/// bottom), as offsets from the block's top.
-type Strip = Vec<(f64, f64)>;
+/// The vertical strips a text block is cut into to measure its fill.
+const STRIPS: usize = 24;
 
 /// The tallest white gap in a column that still reads as spacing, not as a
 /// hole: 16 mm, about three lines of body text (9–10 pt type). Larger gaps

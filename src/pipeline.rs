@@ -372,6 +372,7 @@ struct Prefetched {
 
 /// How the prefetch worker resamples (see [`Resampled`]).
 struct Ahead {
+    /// The photos it decodes, as served (the only ones it resamples).
     originals: HashMap<String, Bytes>,
     cache: PhotoCache,
     quality: u8,
@@ -424,10 +425,22 @@ impl Prefetch {
             budget = rest;
             todo.push((src.clone(), bytes.clone(), bound));
         }
-        let (tx, rx) = std::sync::mpsc::channel();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if todo.is_empty() {
+            // nothing decoded, so nothing to resample ahead either
+            return Self {
+                worker: None,
+                plans: None,
+                stop,
+                sent: BTreeMap::new(),
+            };
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
         let ahead = Ahead {
-            originals: originals.clone(),
+            originals: todo
+                .iter()
+                .map(|(src, bytes, _)| (src.clone(), bytes.clone()))
+                .collect(),
             cache: resampled.cache.same_folder(),
             quality: resampled.quality,
         };
@@ -524,15 +537,13 @@ impl Ahead {
                 if stop.load(Ordering::Relaxed) {
                     return;
                 }
-                let (Some(original), false) = (
-                    self.originals.get(&src),
-                    done.resampled.contains_key(&(src.clone(), size)),
-                ) else {
+                if done.resampled.contains_key(&(src.clone(), size)) {
                     continue;
-                };
+                }
                 // Only from the photos decoded already: decoding an
                 // original here would add its pixels to the passes' peak.
-                let Some(pre) = done.reduced.get(&src).filter(|r| r.fits(size)) else {
+                let pre = done.reduced.get(&src).filter(|r| r.fits(size));
+                let (Some(original), Some(pre)) = (self.originals.get(&src), pre) else {
                     continue;
                 };
                 let made = crate::photos::resample(
