@@ -407,12 +407,14 @@ fn measure_pages(
     which: &[usize],
 ) -> Vec<(usize, (PageInk, Vec<SmallText>))> {
     let scale = TAC_DPI / 72.0;
+    let proxies = crate::raster::proxies(doc.pages(), TAC_DPI.round() as u32);
+    let bases = bases(doc.pages(), scale, which);
     let m = Measure {
         sep,
         cmyk,
         names,
-        proxies: &crate::raster::proxies(doc.pages(), TAC_DPI.round() as u32),
-        bases: &bases(doc.pages(), scale, which),
+        proxies: &proxies,
+        bases: &bases,
         opts: RenderOptions {
             pixel_per_pt: typst::utils::Scalar::new(scale),
             render_bleed: true,
@@ -446,14 +448,22 @@ impl Measure<'_> {
             dy: page.bleed.top.to_pt(),
         };
         let found = page_walk(page, scale);
-
-        // The page as drawn, for the report.
-        let mut full = page.clone();
-        crate::raster::swap_images(&mut full.frame, self.proxies);
-        let px = typst_render::render(&full, &self.opts);
-        let (w, h) = (px.width(), px.height());
-        let image = crate::raster::on_white(w, h, px.data());
-        let rgb = self.rgb_layer(page, &found, &image);
+        let cmyk_photos = found.placed.iter().any(|p| self.cmyk.contains_key(&p.hash));
+        let rgb = self.rgb_layer(page, &found);
+        let (w, h) = rgb.dimensions();
+        // The page as drawn, for the report: the RGB layer with the CMYK
+        // layers below laid on it in their colours (each text glyph is
+        // drawn once). A page with CMYK photos, which the RGB layer leaves
+        // out, is drawn whole.
+        let mut image = if cmyk_photos {
+            let mut full = page.clone();
+            crate::raster::swap_images(&mut full.frame, self.proxies);
+            let px = typst_render::render(&full, &self.opts);
+            Some(crate::raster::on_white(w, h, px.data()))
+        } else {
+            None
+        };
+        let mut layered = image.is_none().then(|| rgb.clone());
         let mut ink: Vec<f32> = self
             .sep
             .separate(rgb.as_raw())
@@ -472,7 +482,8 @@ impl Measure<'_> {
                 paint_image(&mut ink, w, h, place, &img);
             }
         }
-        self.paint_cmyk_layers(page, &found, &mut ink, (w, h));
+        self.paint_cmyk_layers(page, &found, &mut ink, (w, h), layered.as_mut());
+        let image = image.take().or(layered).unwrap_or(rgb);
         let tac: Vec<f32> = ink
             .chunks_exact(4)
             .map(|c| (c[0] + c[1] + c[2] + c[3]) * 100.0)
@@ -520,18 +531,15 @@ impl Measure<'_> {
 
     /// The RGB layer: the page without what is CMYK (filtered before the
     /// proxies replace the images, which are known by their data).
-    fn rgb_layer(&self, page: &typst_layout::Page, found: &Found, image: &RgbImage) -> RgbImage {
-        let (w, h) = image.dimensions();
+    fn rgb_layer(&self, page: &typst_layout::Page, found: &Found) -> RgbImage {
         let cmyk_hashes: Vec<u128> = found
             .placed
             .iter()
             .map(|c| c.hash)
             .filter(|h| self.cmyk.contains_key(h))
             .collect();
-        if found.cmyk_colors.is_empty() && cmyk_hashes.is_empty() {
-            image.clone()
-        } else {
-            let mut rgb_page = page.clone();
+        let mut rgb_page = page.clone();
+        if !(found.cmyk_colors.is_empty() && cmyk_hashes.is_empty()) {
             filter(
                 &mut rgb_page.frame,
                 &|item| match item {
@@ -542,19 +550,21 @@ impl Measure<'_> {
                 },
                 false,
             );
-            crate::raster::swap_images(&mut rgb_page.frame, self.proxies);
-            let px = typst_render::render(&rgb_page, &self.opts);
-            crate::raster::on_white(w, h, px.data())
         }
+        crate::raster::swap_images(&mut rgb_page.frame, self.proxies);
+        let px = typst_render::render(&rgb_page, &self.opts);
+        crate::raster::on_white(px.width(), px.height(), px.data())
     }
 
-    /// CMYK text and rules: one coverage mask per colour, on top of `ink`.
+    /// CMYK text and rules: one coverage mask per colour, on top of `ink`,
+    /// and on top of `drawn` in the colour the renderer gives it.
     fn paint_cmyk_layers(
         &self,
         page: &typst_layout::Page,
         found: &Found,
         ink: &mut [f32],
         (w, h): (u32, u32),
+        mut drawn: Option<&mut RgbImage>,
     ) {
         for k in &found.cmyk_colors {
             let mut layer = page.clone();
@@ -573,6 +583,21 @@ impl Measure<'_> {
                 if a > 0.0 {
                     for c in 0..4 {
                         cell[c] = cell[c] * (1.0 - a) + color[c] * a;
+                    }
+                }
+            }
+            if let Some(drawn) = drawn.as_deref_mut() {
+                let [c, m, y, k] = color;
+                let rgb = Color::Process(ProcessColor::Cmyk(typst::visualize::Cmyk { c, m, y, k }))
+                    .to_rgb();
+                let rgb = [rgb.red, rgb.green, rgb.blue];
+                for (px, m) in drawn.pixels_mut().zip(mask.as_raw().chunks_exact(3)) {
+                    let a = 1.0 - f32::from(m[0]) / 255.0;
+                    if a > 0.0 {
+                        for c in 0..3 {
+                            let v = f32::from(px[c]) * (1.0 - a) + rgb[c] * 255.0 * a;
+                            px[c] = v.round().clamp(0.0, 255.0) as u8;
+                        }
                     }
                 }
             }
@@ -904,7 +929,7 @@ mod cache {
     pub type Kept = HashMap<u128, (PageInk, Vec<SmallText>)>;
 
     /// Bump when the file layout or the measurement changes.
-    const MAGIC: &[u8; 8] = b"FOLINK01";
+    const MAGIC: &[u8; 8] = b"FOLINK02";
 
     /// The digest of what every page of a project shares: the profile,
     /// the photo names and served files, and this executable.

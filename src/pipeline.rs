@@ -1156,9 +1156,10 @@ impl crate::fit::Layout for Passes<'_> {
             compile::compile_from(self.world, start.as_ref())
         })?;
         drop(start);
-        // A search would hold every pass's memoised layouts otherwise (RSS
-        // grew by ~13 MB a pass on the sample).
-        typst::comemo::evict(MEMO_AGE);
+        // Layouts memoised in earlier passes are kept for the later ones,
+        // within a memory budget (see [`MEMO_AGE`]).
+        let tight = resident_mb().is_some_and(|mb| mb > MEMO_BUDGET_MB);
+        typst::comemo::evict(if tight { MEMO_AGE_TIGHT } else { MEMO_AGE });
         crate::budget::check_pages(document.pages().len(), &self.project.issue)?;
         let pages = crate::inspect::inspect(&document, &self.index);
         (self.ahead)(&pages);
@@ -1167,10 +1168,24 @@ impl crate::fit::Layout for Passes<'_> {
     }
 }
 
-/// Passes a memoised layout is kept unused during a fit search: the next
-/// plans mostly reuse the last ones' (on the sample, peak RSS fell by about
-/// 80 MB with no measurable change in CPU time).
-const MEMO_AGE: usize = 2;
+/// Passes a memoised layout is kept unused during a fit search. A pass
+/// that changes an article (a balance correction, say) lays out again only
+/// that article, but it needs the line breaks and measured probes of its
+/// paragraphs that the first pass memoised: while later passes reused the
+/// article whole, those inner results went unused. Kept for 2 passes, the
+/// sample's search took 1.9 s (they were all broken again); kept for 30,
+/// 1.2 s, for ~40 MB more at its peak. The output never depends on it.
+const MEMO_AGE: usize = 30;
+
+/// Passes a memoised layout is kept unused once the process holds more than
+/// [`MEMO_BUDGET_MB`] (a large issue: memory before speed; the search's
+/// own layouts are then dropped soon, RSS grows by ~13 MB a pass on the
+/// sample otherwise).
+const MEMO_AGE_TIGHT: usize = 2;
+
+/// Resident memory (MB) above which a search keeps memoised layouts for
+/// [`MEMO_AGE_TIGHT`] passes only.
+const MEMO_BUDGET_MB: u64 = 300;
 
 /// Today's date from the clock, for rights-expiry checks only (never in output).
 pub fn today() -> (i32, u8, u8) {
@@ -1269,17 +1284,24 @@ fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
 /// The process's resident and peak memory, for `FOLIO_TIME` (where the
 /// peak of a build is reached).
 fn peak_rss() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-    };
-    match (field("VmRSS:"), field("VmHWM:")) {
+    match (status_kb("VmRSS:"), status_kb("VmHWM:")) {
         (Some(rss), Some(hwm)) => format!(", rss {} MB, peak {} MB", rss / 1024, hwm / 1024),
         _ => String::new(),
     }
+}
+
+/// The process's resident memory in MB (`None` where /proc is not there).
+fn resident_mb() -> Option<u64> {
+    status_kb("VmRSS:").map(|kb| kb / 1024)
+}
+
+/// A field of /proc/self/status in kB.
+fn status_kb(name: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
 }
 
 /// CPU milliseconds (user and system) this process has used so far.
