@@ -669,21 +669,36 @@ fn second_build_decodes_no_photo() {
     use folio::compile::{Profile, prepare};
     use folio::photos::PhotoCache;
     let issue = minimal_copy("photo-cache");
+    // A GIF is served re-encoded (decoded once, then cached); the
+    // fixture's JPEGs are served as they are (never decoded, not cached).
+    image::RgbImage::from_fn(300, 200, |x, y| image::Rgb([x as u8, y as u8, 90]))
+        .save(issue.join("photos/converted.gif"))
+        .unwrap();
+    edit(
+        &issue.join("articles/two.md"),
+        "title = \"The second article\"\n",
+        "title = \"The second article\"\n[[photos]]\nfile = \"photos/converted.gif\"\ncaption = \"Converted\"\n",
+    );
     let cache_dir = issue.parent().unwrap().join("cache");
     let cache = PhotoCache::new(Some(cache_dir.clone()));
     let model = folio::model::load(&issue).expect("fixture loads");
     let mut unique: Vec<&Path> = model.photos().iter().map(|p| p.path.as_path()).collect();
     unique.sort();
     unique.dedup();
-    let n = unique.len();
-    assert!(n >= 1, "the fixture has photos");
+    assert!(unique.len() >= 3, "the fixture has JPEGs and the GIF");
     let dirs = folio::project::Project::resolve(&issue, None).expect("project");
     prepare(&dirs, Profile::Print, &cache).expect("first build");
-    assert_eq!(cache.decodes(), n, "each photo is decoded once");
+    assert_eq!(cache.decodes(), 1, "only the GIF is decoded, once");
     prepare(&dirs, Profile::Print, &cache).expect("second build");
-    assert_eq!(cache.decodes(), n, "the in-memory cache was not used");
-    // A new process finds the photo in the on-disk cache.
-    let fresh = PhotoCache::new(Some(cache_dir));
+    assert_eq!(cache.decodes(), 1, "the in-memory cache was not used");
+    // A new process finds the converted photo in the on-disk cache.
+    let fresh = PhotoCache::new(Some(cache_dir.clone()));
     prepare(&dirs, Profile::Print, &fresh).expect("third build");
     assert_eq!(fresh.decodes(), 0, "the on-disk cache was not used");
+    let kept: Vec<_> = std::fs::read_dir(&cache_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().ends_with(".json"))
+        .collect();
+    assert_eq!(kept.len(), 1, "only the converted photo is kept on disk");
 }
