@@ -54,6 +54,7 @@ pub struct PhotoCache {
     /// rebuild read and hashed every photo of the sample, ~15 ms).
     stamps: Mutex<HashMap<PathBuf, (Stamp, String)>>,
     decodes: AtomicUsize,
+    reads: AtomicUsize,
 }
 
 /// A file's size and modification time.
@@ -78,6 +79,12 @@ impl PhotoCache {
     /// How many photos were decoded (cache misses) so far.
     pub fn decodes(&self) -> usize {
         self.decodes.load(Ordering::Relaxed)
+    }
+
+    /// How many photo files were read so far (new or changed since this
+    /// cache last saw them); a photo served as it is is read, not decoded.
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::Relaxed)
     }
 
     /// What `path` was processed into, when it has not changed since
@@ -214,6 +221,7 @@ fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
     if let Some(p) = stamp.and_then(|s| cache.stamped(path, s)) {
         return Ok(p);
     }
+    cache.reads.fetch_add(1, Ordering::Relaxed);
     let bytes = crate::safe_io::read_input(path, crate::limits::MAX_PHOTO_BYTES)
         .map_err(|e| e.message())?;
     if bytes.is_empty() {

@@ -126,8 +126,8 @@ fn watch_rebuilds_on_edit_and_survives_a_broken_manifest() {
     assert!(!rebuilds.is_empty());
     for line in rebuilds {
         assert!(
-            line.contains(" 0 photo(s) decoded"),
-            "a rebuild decoded photos: {line}"
+            line.contains(" 0 photo(s) read"),
+            "a rebuild read photos again: {line}"
         );
     }
 }
@@ -168,7 +168,7 @@ fn watch_follows_layout_and_photo_changes() {
         (builds(&log).len() >= 2).then_some(())
     });
 
-    // A photo replaced by a new image: rebuilt, and only that photo is decoded.
+    // A photo replaced by a new image: rebuilt, and only that photo is read.
     let model = folio::model::load(&issue).expect("fixture loads");
     let photo = model.photos()[0].path.clone();
     std::fs::remove_file(&photo).unwrap();
@@ -176,7 +176,7 @@ fn watch_follows_layout_and_photo_changes() {
     let third = wait_for(30, "the rebuild after a photo change", || {
         builds(&log).get(2).cloned()
     });
-    assert!(third.contains(" 1 photo(s) decoded"), "{third}");
+    assert!(third.contains(" 1 photo(s) read"), "{third}");
     assert_running(&mut child, &log);
 }
 

@@ -58,13 +58,13 @@ pub fn run(args: &WatchArgs) -> FolioResult<std::process::ExitCode> {
     let mut session = Session::new(config);
     crate::pool::with_jobs(jobs, || {
         watch_loop(&mut session, &mut watcher, |session| {
-            let decodes = session.cache().decodes();
+            let reads = session.cache().reads();
             match session.build_pdf(&output) {
                 Ok((compiled, pages)) => {
                     report_warnings(&compiled.warnings);
                     let t = compiled.timings;
                     eprintln!(
-                        "[{}] wrote {} ({pages} pages) in {} (load {}, typeset {}, check {}, pdf {}, write {}, {} photo(s) decoded)",
+                        "[{}] wrote {} ({pages} pages) in {} (load {}, typeset {}, check {}, pdf {}, write {}, {} photo(s) read)",
                         clock(),
                         crate::diag::display_path(&output),
                         ms(t.total()),
@@ -73,7 +73,7 @@ pub fn run(args: &WatchArgs) -> FolioResult<std::process::ExitCode> {
                         ms(t.check),
                         ms(t.export),
                         ms(t.write),
-                        session.cache().decodes() - decodes,
+                        session.cache().reads() - reads,
                     );
                 }
                 Err(failure) => {
