@@ -1157,9 +1157,10 @@ impl crate::fit::Layout for Passes<'_> {
         })?;
         drop(start);
         // Layouts memoised in earlier passes are kept for the later ones,
-        // within a memory budget (see [`MEMO_AGE`]).
-        let tight = resident_mb().is_some_and(|mb| mb > MEMO_BUDGET_MB);
-        typst::comemo::evict(if tight { MEMO_AGE_TIGHT } else { MEMO_AGE });
+        // within a memory budget (see [`MEMO_BUDGET_MB`]).
+        if resident_mb().is_some_and(|mb| mb > MEMO_BUDGET_MB) {
+            typst::comemo::evict(MEMO_AGE_TIGHT);
+        }
         crate::budget::check_pages(document.pages().len(), &self.project.issue)?;
         let pages = crate::inspect::inspect(&document, &self.index);
         (self.ahead)(&pages);
@@ -1168,24 +1169,20 @@ impl crate::fit::Layout for Passes<'_> {
     }
 }
 
-/// Passes a memoised layout is kept unused during a fit search. A pass
-/// that changes an article (a balance correction, say) lays out again only
-/// that article, but it needs the line breaks and measured probes of its
-/// paragraphs that the first pass memoised: while later passes reused the
-/// article whole, those inner results went unused. Kept for 2 passes, the
-/// sample's search took 1.9 s (they were all broken again); kept for 30,
-/// 1.2 s, for ~40 MB more at its peak. The output never depends on it.
-const MEMO_AGE: usize = 30;
+/// Resident memory (MB) up to which a fit search keeps every layout Typst
+/// memoised. A pass that changes an article (a balance correction, say)
+/// lays out again only that article, but it needs the line breaks and
+/// measured probes of its paragraphs that the first pass memoised, which
+/// went unused while later passes reused the article whole. Evicted after
+/// 2 unused passes, the sample's search took 1.9 s (they were all broken
+/// again); kept, 1.2 s, for ~40 MB more at its peak (and each eviction
+/// walked the whole cache, ~2 ms). The output never depends on it.
+const MEMO_BUDGET_MB: u64 = 300;
 
 /// Passes a memoised layout is kept unused once the process holds more than
-/// [`MEMO_BUDGET_MB`] (a large issue: memory before speed; the search's
-/// own layouts are then dropped soon, RSS grows by ~13 MB a pass on the
-/// sample otherwise).
+/// [`MEMO_BUDGET_MB`] (a large issue: memory before speed; RSS grows by
+/// ~13 MB a pass on the sample).
 const MEMO_AGE_TIGHT: usize = 2;
-
-/// Resident memory (MB) above which a search keeps memoised layouts for
-/// [`MEMO_AGE_TIGHT`] passes only.
-const MEMO_BUDGET_MB: u64 = 300;
 
 /// Today's date from the clock, for rights-expiry checks only (never in output).
 pub fn today() -> (i32, u8, u8) {
