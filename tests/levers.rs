@@ -505,3 +505,23 @@ fn an_inline_photo_never_runs_past_its_column_block() {
         "the block was not made taller: {ds:?}"
     );
 }
+
+/// An article's short tail alone before a full-page section opener
+/// (`folio synth --seed 41`, tests/fixtures/opener-tail: page 10 was 34%
+/// full before February's opener). The section flows on under it with a
+/// band; the column block above that ran taller than its text is set to
+/// it, so the band and the first head find room on the page.
+#[test]
+fn a_tail_before_an_opener_page_takes_the_next_section_in() {
+    let dir = fixture_copy("opener-tail", "opener-tail", |_| {});
+    let json = check(dir.path());
+    let ds = decisions(&json);
+    assert_eq!(under_filled(&json), vec![], "{ds:?}");
+    assert!(
+        ds.iter().any(|(s, l, f, t)| s == "february"
+            && l == "openers"
+            && f == "opener page"
+            && t == "flows on"),
+        "February kept its opener page: {ds:?}"
+    );
+}
