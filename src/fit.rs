@@ -1163,7 +1163,18 @@ impl Engine<'_> {
                 fill * 100.0
             );
             let mut vs = Vec::new();
-            self.section_flows(plan, &next, page_no, why, &mut vs);
+            self.section_flows(plan, &next, page_no, why.clone(), &mut vs);
+            // The band and the first head may miss the page by the lines a
+            // column block above the hole runs taller than its text (blocks
+            // are balanced only after the holes are mended): those blocks
+            // set to their text let it move up and make the room.
+            if let Some((t, ids)) = shortened_blocks(plan, r.pages, p) {
+                let why = format!(
+                    "{why}; the column blocks of {} set to their text",
+                    ids.join(", ")
+                );
+                self.section_flows(&t, &next, page_no, why, &mut vs);
+            }
             // (not a `flow` step: `flow_all` takes those for every hole at once)
             out.extend(vs.into_iter().map(|(v, mut d)| {
                 d.lever = "openers".into();
@@ -2947,6 +2958,30 @@ fn judge_balance(
             None
         }
     }
+}
+
+/// `plan` with the column block of every multi-column article ending on
+/// page `p` or the page before set shorter by the whole lines it runs past
+/// its text ([`imbalance`], no `gap` kept: what follows moves up), and
+/// their ids; none when no such block is too tall.
+fn shortened_blocks(
+    plan: &FitPlan,
+    pages: &[PageInfo],
+    p: usize,
+) -> Option<(FitPlan, Vec<String>)> {
+    let mut v = plan.clone();
+    let mut ids = Vec::new();
+    for (id, f) in v.articles.iter_mut() {
+        let Some((step, page)) = imbalance(pages, id) else {
+            continue;
+        };
+        // (`page` is 1-based: the article's last page is p − 1 or p)
+        if step < 0 && (page == p || page == p + 1) && f.gap == 0 {
+            f.balance += step;
+            ids.push(id.clone());
+        }
+    }
+    (!ids.is_empty()).then_some((v, ids))
 }
 
 /// A photo's pixel size (the original's), by its virtual path.

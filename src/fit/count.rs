@@ -39,6 +39,13 @@ const MAX_PARTIAL: usize = 2;
 /// (the most promising first), so the variants stay few.
 const MAX_PER_LEVER: usize = 3;
 
+/// A page this little full after a step for the count holds a tail that
+/// the fitting rungs may pull back ([`Engine::tail_mends`]) …
+const TINY_TAIL: f64 = 0.12;
+
+/// … at most this many times in one search for the count.
+const MAX_MENDS: usize = 2;
+
 /// A variant's place in the order of trial: its cost, whether it goes the
 /// less preferred way, and the order it was found in.
 type Rank = (u32, bool, usize);
@@ -89,11 +96,25 @@ impl Engine<'_> {
         let overlaps = overlap_pages(&pages);
         // the first variant that reached part of the count
         let mut part: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
+        let mut mends = 0;
         for (v, ds, partial) in self.count_variants(&plan, &pages, m) {
             if self.passes + RESERVED + 1 >= self.max_passes || (partial && part.is_some()) {
                 break;
             }
-            let got = self.run(layout, &v)?;
+            let mut got = self.run(layout, &v)?;
+            let (mut v, mut ds) = (v, ds);
+            // a step that left a tail of a few lines behind: pulled back
+            if missing(got.len()) > 0
+                && mends < MAX_MENDS
+                && let Some((w, more)) = self.tail_mends(&v, &got, under)
+            {
+                mends += 1;
+                let again = self.run(layout, &w)?;
+                if missing(again.len()) < missing(got.len()) {
+                    (v, got) = (w, again);
+                    ds.extend(more);
+                }
+            }
             let kept = missing(got.len()) < missing(n)
                 && Reading::new(&got).underfilled().len() <= under
                 && overlap_pages(&got) <= overlaps;
@@ -118,6 +139,40 @@ impl Engine<'_> {
         }
         // The last pass must be the kept plan's.
         self.restore(plan, pages)
+    }
+
+    /// A variant whose new under-filled pages (over `under`) are all tails
+    /// of a few lines: the step pulled its run back not quite far enough,
+    /// or a band took the room of a few lines from its section's first
+    /// page. The rung that pulls each such tail back (a spilled block's
+    /// height, smaller photos) is taken with it; none when a tail has none.
+    fn tail_mends(
+        &self,
+        v: &FitPlan,
+        got: &[PageInfo],
+        under: usize,
+    ) -> Option<(FitPlan, Vec<Decision>)> {
+        let r = Reading::new(got);
+        let holes = r.underfilled();
+        let tails: Vec<usize> = holes
+            .iter()
+            .copied()
+            .filter(|&p| r.fills[p].is_some_and(|f| f < TINY_TAIL))
+            .collect();
+        if tails.is_empty() || holes.len() - tails.len() > under || !self.budget() {
+            return None;
+        }
+        let mut w = v.clone();
+        let mut ds = Vec::new();
+        for p in tails {
+            let (x, d) = self
+                .variants(v, &r, p)
+                .into_iter()
+                .find(|(_, d)| matches!(d.lever.as_str(), "balance" | "lead-photo"))?;
+            merge_changes(&mut w, v, &x);
+            ds.push(d);
+        }
+        Some((w, ds))
     }
 
     /// Variants predicted to lose `n mod m` pages or gain the rest, least
