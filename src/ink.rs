@@ -22,7 +22,6 @@ use image::RgbImage;
 use moxcms::{ColorProfile, Layout, RenderingIntent, TransformExecutor, TransformOptions};
 use rayon::prelude::*;
 use serde::Serialize;
-use typst::foundations::Smart;
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
 use typst::visualize::{Color, ImageKind, Paint, ProcessColor};
 use typst_layout::PagedDocument;
@@ -32,6 +31,8 @@ use crate::diag::{Diag, FolioResult};
 use crate::model::Issue;
 use crate::pdfx::OutputCondition;
 use crate::photos::CmykImage;
+
+mod mask;
 
 /// Cells per inch of the TAC raster (1.27 mm cells).
 pub const TAC_DPI: f64 = 20.0;
@@ -342,38 +343,34 @@ fn visit(item: &FrameItem, here: Transform, clip: [f64; 4], grid: &Grid, found: 
     }
 }
 
-/// Keeps the items `keep` accepts (recursing into groups), painting kept
-/// text and shapes black when `black` (a coverage mask).
-fn filter(frame: &mut Frame, keep: &dyn Fn(&FrameItem) -> bool, black: bool) {
+/// Keeps the items `keep` accepts (recursing into groups).
+fn filter(frame: &mut Frame, keep: &dyn Fn(&FrameItem) -> bool) {
     crate::visit::retain(frame, &mut |item| match item {
         FrameItem::Tag(_) | FrameItem::Link(..) => true,
-        other => {
-            if !keep(other) {
-                return false;
-            }
-            if black {
-                let ink = Paint::Solid(Color::BLACK);
-                match other {
-                    FrameItem::Text(t) => {
-                        t.fill = ink.clone();
-                        if let Some(s) = &mut t.stroke {
-                            s.paint = ink;
-                        }
-                    }
-                    FrameItem::Shape(s, _) => {
-                        if s.fill.is_some() {
-                            s.fill = Some(ink.clone());
-                        }
-                        if let Some(st) = &mut s.stroke {
-                            st.paint = ink;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            true
-        }
+        other => keep(other),
     });
+}
+
+/// Paints text and shapes black, for a coverage mask.
+fn paint_black(item: &mut FrameItem) {
+    let ink = Paint::Solid(Color::BLACK);
+    match item {
+        FrameItem::Text(t) => {
+            t.fill = ink.clone();
+            if let Some(s) = &mut t.stroke {
+                s.paint = ink;
+            }
+        }
+        FrameItem::Shape(s, _) => {
+            if s.fill.is_some() {
+                s.fill = Some(ink.clone());
+            }
+            if let Some(st) = &mut s.stroke {
+                st.paint = ink;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Measures every page of a laid-out document. `cmyk` holds the decoded
@@ -423,7 +420,9 @@ fn measure_pages(
     };
     which
         .par_iter()
-        .map(|&i| (i, m.page(i, &doc.pages()[i])))
+        .map_init(mask::Glyphs::default, |glyphs, &i| {
+            (i, m.page(i, &doc.pages()[i], glyphs))
+        })
         .collect()
 }
 
@@ -440,7 +439,12 @@ struct Measure<'a> {
 
 impl Measure<'_> {
     /// One page's ink, and its small text printed on several plates.
-    fn page(&self, i: usize, page: &typst_layout::Page) -> (PageInk, Vec<SmallText>) {
+    fn page(
+        &self,
+        i: usize,
+        page: &typst_layout::Page,
+        glyphs: &mut mask::Glyphs,
+    ) -> (PageInk, Vec<SmallText>) {
         let scale = self.scale;
         let grid = Grid {
             scale,
@@ -482,7 +486,7 @@ impl Measure<'_> {
                 paint_image(&mut ink, w, h, place, &img);
             }
         }
-        self.paint_cmyk_layers(page, &found, &mut ink, (w, h), layered.as_mut());
+        self.paint_cmyk_layers(page, &found, (&mut ink, glyphs), (w, h), layered.as_mut());
         let image = image.take().or(layered).unwrap_or(rgb);
         let tac: Vec<f32> = ink
             .chunks_exact(4)
@@ -540,16 +544,12 @@ impl Measure<'_> {
             .collect();
         let mut rgb_page = page.clone();
         if !(found.cmyk_colors.is_empty() && cmyk_hashes.is_empty()) {
-            filter(
-                &mut rgb_page.frame,
-                &|item| match item {
-                    FrameItem::Image(img, ..) => {
-                        data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h))
-                    }
-                    other => item_cmyk(other).is_none(),
-                },
-                false,
-            );
+            filter(&mut rgb_page.frame, &|item| match item {
+                FrameItem::Image(img, ..) => {
+                    data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h))
+                }
+                other => item_cmyk(other).is_none(),
+            });
         }
         crate::raster::swap_images(&mut rgb_page.frame, self.proxies);
         let px = typst_render::render(&rgb_page, &self.opts);
@@ -562,24 +562,15 @@ impl Measure<'_> {
         &self,
         page: &typst_layout::Page,
         found: &Found,
-        ink: &mut [f32],
+        (ink, glyphs): (&mut [f32], &mut mask::Glyphs),
         (w, h): (u32, u32),
         mut drawn: Option<&mut RgbImage>,
     ) {
         for k in &found.cmyk_colors {
-            let mut layer = page.clone();
-            layer.fill = Smart::Custom(None);
-            let k = *k;
-            filter(
-                &mut layer.frame,
-                &move |item| item_cmyk(item) == Some(k),
-                true,
-            );
-            let px = typst_render::render(&layer, &self.opts);
-            let mask = crate::raster::on_white(w, h, px.data());
+            let mask = mask::coverage(page, *k, &self.opts, (w, h), glyphs);
             let color = k.map(|v| v as f32 / 1000.0);
-            for (cell, m) in ink.chunks_exact_mut(4).zip(mask.as_raw().chunks_exact(3)) {
-                let a = 1.0 - f32::from(m[0]) / 255.0;
+            for (cell, &m) in ink.chunks_exact_mut(4).zip(&mask) {
+                let a = f32::from(m) / 255.0;
                 if a > 0.0 {
                     for c in 0..4 {
                         cell[c] = cell[c] * (1.0 - a) + color[c] * a;
@@ -591,8 +582,8 @@ impl Measure<'_> {
                 let rgb = Color::Process(ProcessColor::Cmyk(typst::visualize::Cmyk { c, m, y, k }))
                     .to_rgb();
                 let rgb = [rgb.red, rgb.green, rgb.blue];
-                for (px, m) in drawn.pixels_mut().zip(mask.as_raw().chunks_exact(3)) {
-                    let a = 1.0 - f32::from(m[0]) / 255.0;
+                for (px, &m) in drawn.pixels_mut().zip(&mask) {
+                    let a = f32::from(m) / 255.0;
                     if a > 0.0 {
                         for c in 0..3 {
                             let v = f32::from(px[c]) * (1.0 - a) + rgb[c] * 255.0 * a;
@@ -929,7 +920,7 @@ mod cache {
     pub type Kept = HashMap<u128, (PageInk, Vec<SmallText>)>;
 
     /// Bump when the file layout or the measurement changes.
-    const MAGIC: &[u8; 8] = b"FOLINK02";
+    const MAGIC: &[u8; 8] = b"FOLINK03";
 
     /// The digest of what every page of a project shares: the profile,
     /// the photo names and served files, and this executable.
