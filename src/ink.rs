@@ -404,8 +404,11 @@ fn measure_pages(
     which: &[usize],
 ) -> Vec<(usize, (PageInk, Vec<SmallText>))> {
     let scale = TAC_DPI / 72.0;
-    let proxies = crate::raster::proxies(doc.pages(), TAC_DPI.round() as u32);
     let bases = bases(doc.pages(), scale, which);
+    // A photo's proxy (the renderer's texture) from its base, which is
+    // larger (two pixels a cell): each full photo is read once.
+    let base_of = |image: &typst::visualize::Image| data_hash(image).and_then(|h| bases.get(&h));
+    let proxies = crate::raster::proxies_from(doc.pages(), TAC_DPI.round() as u32, &base_of);
     let m = Measure {
         sep,
         cmyk,
