@@ -421,9 +421,20 @@ fn measure_pages(
         },
         scale,
     };
+    // One glyph cache a worker thread, for all its pages (a bitmap depends
+    // only on its key, so which thread draws a page changes nothing).
+    let caches: Vec<std::sync::Mutex<mask::Glyphs>> = (0..rayon::current_num_threads())
+        .map(|_| Default::default())
+        .collect();
     which
         .par_iter()
-        .map_init(mask::Glyphs::default, |glyphs, &i| {
+        .map(|&i| {
+            let slot = rayon::current_thread_index().unwrap_or(0) % caches.len();
+            // A page measured on a thread whose cache is in use (nested
+            // work) gets a fresh one.
+            let mut spare = mask::Glyphs::default();
+            let mut held = caches[slot].try_lock().ok();
+            let glyphs = held.as_deref_mut().unwrap_or(&mut spare);
             (i, m.page(i, &doc.pages()[i], glyphs))
         })
         .collect()
