@@ -766,15 +766,22 @@ pub fn measure_project(
     doc: &PagedDocument,
     cache: Option<&std::path::Path>,
 ) -> FolioResult<(Vec<PageInk>, PlateFindings)> {
-    let sep = Separator::new(&project.issue.print)?;
-    let names = crate::model::photo_names(&project.issue);
-    let base = cache::base_key(project, &names);
-    let keys: Vec<Option<u128>> = doc
-        .pages()
-        .iter()
-        .map(|p| cache::page_key(base, p))
-        .collect();
-    let mut kept = cache.map(cache::load).unwrap_or_default();
+    // Building the profile's transform takes as long as digesting the
+    // pages and reading the kept results, so the two run side by side.
+    let (sep, (names, keys, mut kept)) = rayon::join(
+        || Separator::new(&project.issue.print),
+        || {
+            let names = crate::model::photo_names(&project.issue);
+            let base = cache::base_key(project, &names);
+            let keys: Vec<Option<u128>> = doc
+                .pages()
+                .iter()
+                .map(|p| cache::page_key(base, p))
+                .collect();
+            (names, keys, cache.map(cache::load).unwrap_or_default())
+        },
+    );
+    let sep = sep?;
     let todo: Vec<usize> = (0..keys.len())
         .filter(|&i| keys[i].is_none_or(|k| !kept.contains_key(&k)))
         .collect();
