@@ -343,14 +343,6 @@ fn visit(item: &FrameItem, here: Transform, clip: [f64; 4], grid: &Grid, found: 
     }
 }
 
-/// Keeps the items `keep` accepts (recursing into groups).
-fn filter(frame: &mut Frame, keep: &dyn Fn(&FrameItem) -> bool) {
-    crate::visit::retain(frame, &mut |item| match item {
-        FrameItem::Tag(_) | FrameItem::Link(..) => true,
-        other => keep(other),
-    });
-}
-
 /// Paints text and shapes black, for a coverage mask.
 fn paint_black(item: &mut FrameItem) {
     let ink = Paint::Solid(Color::BLACK);
@@ -557,14 +549,14 @@ impl Measure<'_> {
             .filter(|h| self.cmyk.contains_key(h))
             .collect();
         let mut rgb_page = page.clone();
-        if !(found.cmyk_colors.is_empty() && cmyk_hashes.is_empty()) {
-            filter(&mut rgb_page.frame, &|item| match item {
-                FrameItem::Image(img, ..) => {
-                    data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h))
-                }
-                other => item_cmyk(other).is_none(),
-            });
-        }
+        let keep = |item: &FrameItem| match item {
+            FrameItem::Image(img, ..) => data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h)),
+            FrameItem::Tag(_) | FrameItem::Link(..) => false,
+            other => item_cmyk(other).is_none(),
+        };
+        rgb_page.frame =
+            crate::visit::picked(&page.frame, &mut |item| keep(item).then(|| item.clone()))
+                .unwrap_or_else(|| Frame::new(page.frame.size(), page.frame.kind()));
         crate::raster::swap_images(&mut rgb_page.frame, self.proxies);
         let px = typst_render::render(&rgb_page, &self.opts);
         crate::raster::on_white(px.width(), px.height(), px.data())

@@ -311,16 +311,19 @@ fn render_rest(page: &typst_layout::Page, rest: &[usize], opts: &RenderOptions, 
     layer.fill = Smart::Custom(None);
     let mut index = 0usize;
     let mut next = rest.iter().peekable();
-    crate::visit::retain(&mut layer.frame, &mut |item| {
+    let picked = crate::visit::picked(&page.frame, &mut |item| {
         let i = index;
         index += 1;
         if next.peek() != Some(&&i) {
-            return false;
+            return None;
         }
         next.next();
-        super::paint_black(item);
-        true
+        let mut item = item.clone();
+        super::paint_black(&mut item);
+        Some(item)
     });
+    layer.frame =
+        picked.unwrap_or_else(|| typst::layout::Frame::new(page.frame.size(), page.frame.kind()));
     let px = typst_render::render(&layer, opts);
     for (a, p) in alpha.iter_mut().zip(px.data().chunks_exact(4)) {
         // The glyphs blended before over what the renderer drew.
