@@ -626,9 +626,9 @@ impl Measure<'_> {
 fn rgb_ink(sep: &Separator, place: &Placement, bases: &Bases) -> Option<CmykImage> {
     let (nw, nh) = ink_size(place)?;
     let small = match bases.get(&place.hash) {
-        Some(base) if base.dimensions() == (nw, nh) => base.clone(),
-        Some(base) => image::imageops::thumbnail(base, nw, nh),
-        None => opaque(place)?.thumbnail_exact(nw, nh).into_rgb8(),
+        Some(base) if base.dimensions() == (nw, nh) => std::borrow::Cow::Borrowed(base),
+        Some(base) => std::borrow::Cow::Owned(image::imageops::thumbnail(base, nw, nh)),
+        None => std::borrow::Cow::Owned(opaque(place)?.thumbnail_exact(nw, nh).into_rgb8()),
     };
     Some(CmykImage {
         width: nw as usize,
@@ -1089,7 +1089,10 @@ mod cache {
             }
         }
         let _ = path.parent().map(std::fs::create_dir_all);
-        let _ = crate::output::write_atomic(path, &w);
+        // Not waited for on the disk (~10 ms for the sample's 10 MB): after
+        // a crash the file is the old one, the new one or one that `decode`
+        // refuses, which costs only a cold build.
+        let _ = crate::output::write_replacing(path, &w);
     }
 
     fn put(w: &mut Vec<u8>, v: u64) {
