@@ -400,7 +400,7 @@ fn measure_pages(
     // A photo's proxy (the renderer's texture) from its base, which is
     // larger (two pixels a cell): each full photo is read once.
     let base_of = |image: &typst::visualize::Image| data_hash(image).and_then(|h| bases.get(&h));
-    let proxies = crate::raster::proxies_from(doc.pages(), TAC_DPI.round() as u32, &base_of);
+    let proxies = crate::raster::proxies_from(doc.pages(), TAC_DPI.round() as u32, which, &base_of);
     let m = Measure {
         sep,
         cmyk,
