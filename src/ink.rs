@@ -22,7 +22,6 @@ use image::RgbImage;
 use moxcms::{ColorProfile, Layout, RenderingIntent, TransformExecutor, TransformOptions};
 use rayon::prelude::*;
 use serde::Serialize;
-use typst::foundations::Smart;
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
 use typst::visualize::{Color, ImageKind, Paint, ProcessColor};
 use typst_layout::PagedDocument;
@@ -32,6 +31,8 @@ use crate::diag::{Diag, FolioResult};
 use crate::model::Issue;
 use crate::pdfx::OutputCondition;
 use crate::photos::CmykImage;
+
+mod mask;
 
 /// Cells per inch of the TAC raster (1.27 mm cells).
 pub const TAC_DPI: f64 = 20.0;
@@ -342,38 +343,26 @@ fn visit(item: &FrameItem, here: Transform, clip: [f64; 4], grid: &Grid, found: 
     }
 }
 
-/// Keeps the items `keep` accepts (recursing into groups), painting kept
-/// text and shapes black when `black` (a coverage mask).
-fn filter(frame: &mut Frame, keep: &dyn Fn(&FrameItem) -> bool, black: bool) {
-    crate::visit::retain(frame, &mut |item| match item {
-        FrameItem::Tag(_) | FrameItem::Link(..) => true,
-        other => {
-            if !keep(other) {
-                return false;
+/// Paints text and shapes black, for a coverage mask.
+fn paint_black(item: &mut FrameItem) {
+    let ink = Paint::Solid(Color::BLACK);
+    match item {
+        FrameItem::Text(t) => {
+            t.fill = ink.clone();
+            if let Some(s) = &mut t.stroke {
+                s.paint = ink;
             }
-            if black {
-                let ink = Paint::Solid(Color::BLACK);
-                match other {
-                    FrameItem::Text(t) => {
-                        t.fill = ink.clone();
-                        if let Some(s) = &mut t.stroke {
-                            s.paint = ink;
-                        }
-                    }
-                    FrameItem::Shape(s, _) => {
-                        if s.fill.is_some() {
-                            s.fill = Some(ink.clone());
-                        }
-                        if let Some(st) = &mut s.stroke {
-                            st.paint = ink;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            true
         }
-    });
+        FrameItem::Shape(s, _) => {
+            if s.fill.is_some() {
+                s.fill = Some(ink.clone());
+            }
+            if let Some(st) = &mut s.stroke {
+                st.paint = ink;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Measures every page of a laid-out document. `cmyk` holds the decoded
@@ -407,8 +396,11 @@ fn measure_pages(
     which: &[usize],
 ) -> Vec<(usize, (PageInk, Vec<SmallText>))> {
     let scale = TAC_DPI / 72.0;
-    let proxies = crate::raster::proxies(doc.pages(), TAC_DPI.round() as u32);
     let bases = bases(doc.pages(), scale, which);
+    // A photo's proxy (the renderer's texture) from its base, which is
+    // larger (two pixels a cell): each full photo is read once.
+    let base_of = |image: &typst::visualize::Image| data_hash(image).and_then(|h| bases.get(&h));
+    let proxies = crate::raster::proxies_from(doc.pages(), TAC_DPI.round() as u32, which, &base_of);
     let m = Measure {
         sep,
         cmyk,
@@ -421,9 +413,22 @@ fn measure_pages(
         },
         scale,
     };
+    // One glyph cache a worker thread, for all its pages (a bitmap depends
+    // only on its key, so which thread draws a page changes nothing).
+    let caches: Vec<std::sync::Mutex<mask::Glyphs>> = (0..rayon::current_num_threads())
+        .map(|_| Default::default())
+        .collect();
     which
         .par_iter()
-        .map(|&i| (i, m.page(i, &doc.pages()[i])))
+        .map(|&i| {
+            let slot = rayon::current_thread_index().unwrap_or(0) % caches.len();
+            // A page measured on a thread whose cache is in use (nested
+            // work) gets a fresh one.
+            let mut spare = mask::Glyphs::default();
+            let mut held = caches[slot].try_lock().ok();
+            let glyphs = held.as_deref_mut().unwrap_or(&mut spare);
+            (i, m.page(i, &doc.pages()[i], glyphs))
+        })
         .collect()
 }
 
@@ -440,7 +445,12 @@ struct Measure<'a> {
 
 impl Measure<'_> {
     /// One page's ink, and its small text printed on several plates.
-    fn page(&self, i: usize, page: &typst_layout::Page) -> (PageInk, Vec<SmallText>) {
+    fn page(
+        &self,
+        i: usize,
+        page: &typst_layout::Page,
+        glyphs: &mut mask::Glyphs,
+    ) -> (PageInk, Vec<SmallText>) {
         let scale = self.scale;
         let grid = Grid {
             scale,
@@ -482,7 +492,7 @@ impl Measure<'_> {
                 paint_image(&mut ink, w, h, place, &img);
             }
         }
-        self.paint_cmyk_layers(page, &found, &mut ink, (w, h), layered.as_mut());
+        self.paint_cmyk_layers(page, &found, (&mut ink, glyphs), (w, h), layered.as_mut());
         let image = image.take().or(layered).unwrap_or(rgb);
         let tac: Vec<f32> = ink
             .chunks_exact(4)
@@ -539,18 +549,14 @@ impl Measure<'_> {
             .filter(|h| self.cmyk.contains_key(h))
             .collect();
         let mut rgb_page = page.clone();
-        if !(found.cmyk_colors.is_empty() && cmyk_hashes.is_empty()) {
-            filter(
-                &mut rgb_page.frame,
-                &|item| match item {
-                    FrameItem::Image(img, ..) => {
-                        data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h))
-                    }
-                    other => item_cmyk(other).is_none(),
-                },
-                false,
-            );
-        }
+        let keep = |item: &FrameItem| match item {
+            FrameItem::Image(img, ..) => data_hash(img).is_none_or(|h| !cmyk_hashes.contains(&h)),
+            FrameItem::Tag(_) | FrameItem::Link(..) => false,
+            other => item_cmyk(other).is_none(),
+        };
+        rgb_page.frame =
+            crate::visit::picked(&page.frame, &mut |item| keep(item).then(|| item.clone()))
+                .unwrap_or_else(|| Frame::new(page.frame.size(), page.frame.kind()));
         crate::raster::swap_images(&mut rgb_page.frame, self.proxies);
         let px = typst_render::render(&rgb_page, &self.opts);
         crate::raster::on_white(px.width(), px.height(), px.data())
@@ -562,24 +568,15 @@ impl Measure<'_> {
         &self,
         page: &typst_layout::Page,
         found: &Found,
-        ink: &mut [f32],
+        (ink, glyphs): (&mut [f32], &mut mask::Glyphs),
         (w, h): (u32, u32),
         mut drawn: Option<&mut RgbImage>,
     ) {
         for k in &found.cmyk_colors {
-            let mut layer = page.clone();
-            layer.fill = Smart::Custom(None);
-            let k = *k;
-            filter(
-                &mut layer.frame,
-                &move |item| item_cmyk(item) == Some(k),
-                true,
-            );
-            let px = typst_render::render(&layer, &self.opts);
-            let mask = crate::raster::on_white(w, h, px.data());
+            let mask = mask::coverage(page, *k, &self.opts, (w, h), glyphs);
             let color = k.map(|v| v as f32 / 1000.0);
-            for (cell, m) in ink.chunks_exact_mut(4).zip(mask.as_raw().chunks_exact(3)) {
-                let a = 1.0 - f32::from(m[0]) / 255.0;
+            for (cell, &m) in ink.chunks_exact_mut(4).zip(&mask) {
+                let a = f32::from(m) / 255.0;
                 if a > 0.0 {
                     for c in 0..4 {
                         cell[c] = cell[c] * (1.0 - a) + color[c] * a;
@@ -591,8 +588,8 @@ impl Measure<'_> {
                 let rgb = Color::Process(ProcessColor::Cmyk(typst::visualize::Cmyk { c, m, y, k }))
                     .to_rgb();
                 let rgb = [rgb.red, rgb.green, rgb.blue];
-                for (px, m) in drawn.pixels_mut().zip(mask.as_raw().chunks_exact(3)) {
-                    let a = 1.0 - f32::from(m[0]) / 255.0;
+                for (px, &m) in drawn.pixels_mut().zip(&mask) {
+                    let a = f32::from(m) / 255.0;
                     if a > 0.0 {
                         for c in 0..3 {
                             let v = f32::from(px[c]) * (1.0 - a) + rgb[c] * 255.0 * a;
@@ -629,9 +626,9 @@ impl Measure<'_> {
 fn rgb_ink(sep: &Separator, place: &Placement, bases: &Bases) -> Option<CmykImage> {
     let (nw, nh) = ink_size(place)?;
     let small = match bases.get(&place.hash) {
-        Some(base) if base.dimensions() == (nw, nh) => base.clone(),
-        Some(base) => image::imageops::thumbnail(base, nw, nh),
-        None => opaque(place)?.thumbnail_exact(nw, nh).into_rgb8(),
+        Some(base) if base.dimensions() == (nw, nh) => std::borrow::Cow::Borrowed(base),
+        Some(base) => std::borrow::Cow::Owned(image::imageops::thumbnail(base, nw, nh)),
+        None => std::borrow::Cow::Owned(opaque(place)?.thumbnail_exact(nw, nh).into_rgb8()),
     };
     Some(CmykImage {
         width: nw as usize,
@@ -761,15 +758,22 @@ pub fn measure_project(
     doc: &PagedDocument,
     cache: Option<&std::path::Path>,
 ) -> FolioResult<(Vec<PageInk>, PlateFindings)> {
-    let sep = Separator::new(&project.issue.print)?;
-    let names = crate::model::photo_names(&project.issue);
-    let base = cache::base_key(project, &names);
-    let keys: Vec<Option<u128>> = doc
-        .pages()
-        .iter()
-        .map(|p| cache::page_key(base, p))
-        .collect();
-    let mut kept = cache.map(cache::load).unwrap_or_default();
+    // Building the profile's transform takes as long as digesting the
+    // pages and reading the kept results, so the two run side by side.
+    let (sep, (names, keys, mut kept)) = rayon::join(
+        || Separator::new(&project.issue.print),
+        || {
+            let names = crate::model::photo_names(&project.issue);
+            let base = cache::base_key(project, &names);
+            let keys: Vec<Option<u128>> = doc
+                .pages()
+                .iter()
+                .map(|p| cache::page_key(base, p))
+                .collect();
+            (names, keys, cache.map(cache::load).unwrap_or_default())
+        },
+    );
+    let sep = sep?;
     let todo: Vec<usize> = (0..keys.len())
         .filter(|&i| keys[i].is_none_or(|k| !kept.contains_key(&k)))
         .collect();
@@ -929,7 +933,7 @@ mod cache {
     pub type Kept = HashMap<u128, (PageInk, Vec<SmallText>)>;
 
     /// Bump when the file layout or the measurement changes.
-    const MAGIC: &[u8; 8] = b"FOLINK02";
+    const MAGIC: &[u8; 8] = b"FOLINK03";
 
     /// The digest of what every page of a project shares: the profile,
     /// the photo names and served files, and this executable.
@@ -1085,7 +1089,10 @@ mod cache {
             }
         }
         let _ = path.parent().map(std::fs::create_dir_all);
-        let _ = crate::output::write_atomic(path, &w);
+        // Not waited for on the disk (~10 ms for the sample's 10 MB): after
+        // a crash the file is the old one, the new one or one that `decode`
+        // refuses, which costs only a cold build.
+        let _ = crate::output::write_replacing(path, &w);
     }
 
     fn put(w: &mut Vec<u8>, v: u64) {

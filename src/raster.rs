@@ -52,18 +52,38 @@ const PROXY_SIZE: f64 = 1.25;
 /// Images are keyed by their 128-bit hash (what Typst's own caches use):
 /// `Image` caches its hash inside, which clippy counts as a mutable key.
 pub(crate) fn proxies(pages: &[typst_layout::Page], ppi: u32) -> HashMap<u128, Image> {
+    let all: Vec<usize> = (0..pages.len()).collect();
+    proxies_from(pages, ppi, &all, &|_| None)
+}
+
+/// A smaller copy of an image's pixels that a caller already holds (RGB,
+/// opaque), to make a proxy from instead of the full image.
+pub(crate) type Smaller<'a> = dyn Fn(&Image) -> Option<&'a RgbImage> + Sync + 'a;
+
+/// [`proxies`] of the images on the pages `which` (sized for every page,
+/// so a proxy is the same whichever pages are drawn), made from `smaller`
+/// copies where they are at least the proxy's size (box-filtering a
+/// box-filtered copy reads far fewer pixels than the full photo, for
+/// nearly the same proxy).
+pub(crate) fn proxies_from(
+    pages: &[typst_layout::Page],
+    ppi: u32,
+    which: &[usize],
+    smaller: &Smaller,
+) -> HashMap<u128, Image> {
+    let px_per_pt = f64::from(ppi) / 72.0;
     let mut needed: HashMap<u128, (Image, f64, f64)> = HashMap::new();
     for page in pages {
-        needed_sizes(
-            &page.frame,
-            Transform::identity(),
-            f64::from(ppi) / 72.0,
-            &mut needed,
-        );
+        needed_sizes(&page.frame, Transform::identity(), px_per_pt, &mut needed);
     }
+    let mut drawn = HashMap::new();
+    for page in which.iter().filter_map(|&i| pages.get(i)) {
+        needed_sizes(&page.frame, Transform::identity(), px_per_pt, &mut drawn);
+    }
+    needed.retain(|key, _| drawn.contains_key(key));
     needed
         .into_par_iter()
-        .filter_map(|(key, (image, w, h))| Some((key, proxy(&image, (w, h))?)))
+        .filter_map(|(key, (image, w, h))| Some((key, proxy(&image, (w, h), smaller)?)))
         .collect()
 }
 
@@ -104,7 +124,7 @@ fn pixel_key(image: &Image) -> u128 {
 
 /// A box-filtered copy of `image` at [`PROXY_SIZE`] times `need`, or `None`
 /// when the image is small enough already.
-fn proxy(image: &Image, need: (f64, f64)) -> Option<Image> {
+fn proxy(image: &Image, need: (f64, f64), smaller: &Smaller) -> Option<Image> {
     let ImageKind::Raster(raster) = image.kind() else {
         return None;
     };
@@ -116,7 +136,12 @@ fn proxy(image: &Image, need: (f64, f64)) -> Option<Image> {
     }
     let nw = ((w * factor).ceil() as u32).max(1);
     let nh = ((h * factor).ceil() as u32).max(1);
-    let small = dynamic.thumbnail_exact(nw, nh);
+    let small = match smaller(image) {
+        Some(base) if base.width() >= nw && base.height() >= nh => {
+            image::DynamicImage::ImageRgb8(image::imageops::thumbnail(base, nw, nh))
+        }
+        _ => dynamic.thumbnail_exact(nw, nh),
+    };
     let (encoding, data) = if small.color().has_alpha() {
         (PixelEncoding::Rgba8, small.into_rgba8().into_raw())
     } else {

@@ -50,6 +50,32 @@ pub fn retain(frame: &mut Frame, keep: &mut impl FnMut(&mut FrameItem) -> bool) 
     });
 }
 
+/// A copy of `frame` holding only the non-group items `pick` returns a
+/// copy of (in paint order), inside the groups around them; groups left
+/// without items are left out. Unlike [`retain`] on a clone, it copies only
+/// what it keeps (a page's text runs each own their glyphs). `None` when
+/// nothing is kept.
+pub fn picked(
+    frame: &Frame,
+    pick: &mut impl FnMut(&FrameItem) -> Option<FrameItem>,
+) -> Option<Frame> {
+    let mut out = Frame::new(frame.size(), frame.kind());
+    for (pos, it) in frame.items() {
+        let kept = match it {
+            FrameItem::Group(group) => picked(&group.frame, pick).map(|inner| {
+                let mut group = group.clone();
+                group.frame = inner;
+                FrameItem::Group(group)
+            }),
+            other => pick(other),
+        };
+        if let Some(kept) = kept {
+            out.push(*pos, kept);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// Where a string sits in the issue data: the object keys above it, and
 /// the nearest enclosing objects that carry a `kind` and an `id`.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +132,45 @@ fn strings_at(value: &serde_json::Value, path: &mut Vec<Step>, f: &mut impl FnMu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn picked_copies_only_what_it_keeps_inside_its_groups() {
+        use typst::layout::{Abs, GroupItem, Point, Size};
+        use typst::visualize::{Color, Geometry};
+        let pt = Abs::pt;
+        let shape = |w: f64| {
+            let rect = Geometry::Rect(Size::new(pt(w), pt(1.0))).filled(Color::BLACK);
+            FrameItem::Shape(rect, typst::syntax::Span::detached())
+        };
+        let mut inner = Frame::soft(Size::new(pt(50.0), pt(50.0)));
+        inner.push(Point::zero(), shape(1.0));
+        inner.push(Point::zero(), shape(2.0));
+        let mut empty = Frame::soft(Size::new(pt(5.0), pt(5.0)));
+        empty.push(Point::zero(), shape(3.0));
+        let mut page = Frame::soft(Size::new(pt(100.0), pt(100.0)));
+        page.push(
+            Point::new(pt(4.0), pt(6.0)),
+            FrameItem::Group(GroupItem::new(inner)),
+        );
+        page.push(Point::zero(), FrameItem::Group(GroupItem::new(empty)));
+        let width = |it: &FrameItem| match it {
+            FrameItem::Shape(s, _) => match s.geometry {
+                Geometry::Rect(size) => size.x.to_pt(),
+                _ => 0.0,
+            },
+            _ => 0.0,
+        };
+        let kept = picked(&page, &mut |it| (width(it) == 2.0).then(|| it.clone())).unwrap();
+        let items: Vec<_> = kept.items().collect();
+        assert_eq!(items.len(), 1, "the group without kept items is left out");
+        assert_eq!(items[0].0, Point::new(pt(4.0), pt(6.0)));
+        let FrameItem::Group(g) = &items[0].1 else {
+            panic!("a group")
+        };
+        let inner: Vec<f64> = g.frame.items().map(|(_, it)| width(it)).collect();
+        assert_eq!(inner, vec![2.0]);
+        assert!(picked(&page, &mut |_| None).is_none());
+    }
 
     #[test]
     fn strings_carry_their_path() {
