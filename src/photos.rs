@@ -105,6 +105,9 @@ impl PhotoCache {
         let meta: Processed =
             serde_json::from_slice(&std::fs::read(dir.join(format!("{key}.json"))).ok()?).ok()?;
         let bytes = std::fs::read(dir.join(&meta.name)).ok()?;
+        // Written without waiting for the disk: a file torn by a crash
+        // lacks its end marker and is made again.
+        Header::read(&bytes).ok()?;
         let p = Processed { bytes, ..meta };
         self.memory.lock().ok()?.insert(key.to_string(), p.clone());
         Some(p)
@@ -122,9 +125,11 @@ impl PhotoCache {
         if let Some(dir) = &self.dir {
             // The cache is an optimisation: failing to write it is not an error.
             let _ = std::fs::create_dir_all(dir);
-            let _ = crate::output::write_atomic(&dir.join(&p.name), &p.bytes);
+            // No fsync: the cache only saves time, and `get` checks what
+            // it reads back (waiting for the disk held up the resample).
+            let _ = crate::output::write_replacing(&dir.join(&p.name), &p.bytes);
             if let Ok(meta) = serde_json::to_vec(p) {
-                let _ = crate::output::write_atomic(&dir.join(format!("{key}.json")), &meta);
+                let _ = crate::output::write_replacing(&dir.join(format!("{key}.json")), &meta);
             }
         }
     }
@@ -148,9 +153,9 @@ pub fn process(
     let results: Vec<(PathBuf, Result<Processed, Diag>)> = unique
         .par_iter()
         .map(|(path, origin)| {
-            let r = process_one(path, cache)
+            let r = process_one(path, cache, keep_cmyk)
                 .map(|p| {
-                    if keep_cmyk && p.cmyk {
+                    if keep_cmyk && p.cmyk && !p.name.ends_with(CMYK_KEPT) {
                         keep_cmyk_original(path, p)
                     } else {
                         p
@@ -195,7 +200,7 @@ fn keep_cmyk_original(path: &Path, p: Processed) -> Processed {
     }
     let stem = p.name.rsplit_once('.').map_or(p.name.as_str(), |(s, _)| s);
     Processed {
-        name: format!("{stem}-cmyk.jpg"),
+        name: format!("{stem}{CMYK_KEPT}"),
         bytes,
         ..p
     }
@@ -214,7 +219,7 @@ pub fn origin_error(origin: &Origin, path: &Path, msg: String) -> Diag {
     )
 }
 
-fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
+fn process_one(path: &Path, cache: &PhotoCache, keep_cmyk: bool) -> Result<Processed, String> {
     let stamp: Option<Stamp> = std::fs::metadata(path)
         .ok()
         .map(|m| (m.len(), m.modified().ok()));
@@ -239,7 +244,7 @@ fn process_one(path: &Path, cache: &PhotoCache) -> Result<Processed, String> {
     // A photo served as it is costs a header read: it is not copied into
     // the disk cache (writing the sample's 8.5 MB there took ~70 ms of a
     // cold build, and reading it back is no cheaper than the original).
-    if let Some(p) = served_as_is(&bytes, &key)? {
+    if let Some(p) = served_as_is(&bytes, &key, keep_cmyk)? {
         cache.remember(&key, &p);
         return Ok(p);
     }
@@ -342,15 +347,30 @@ fn ext(format: ImageFormat) -> &'static str {
     }
 }
 
+/// How the name of a CMYK JPEG served as it is (print) ends.
+const CMYK_KEPT: &str = "-cmyk.jpg";
+
 /// A photo whose headers say it is served as it is (see
-/// [`Header::passthrough`]), undecoded; `None` for one that needs processing.
-fn served_as_is(bytes: &[u8], key: &str) -> Result<Option<Processed>, String> {
+/// [`Header::passthrough`]; with `keep_cmyk`, also an upright CMYK JPEG
+/// within the served size, see [`process`]), undecoded; `None` for one that
+/// needs processing.
+fn served_as_is(bytes: &[u8], key: &str, keep_cmyk: bool) -> Result<Option<Processed>, String> {
     let head = Header::read(bytes)?;
-    Ok(head.passthrough().then(|| Processed {
-        name: format!("{key}.{}", ext(head.format)),
+    let kept_cmyk = keep_cmyk
+        && head.cmyk
+        && head.format == ImageFormat::Jpeg
+        && head.orientation == Orientation::NoTransforms
+        && u64::from(head.width) * u64::from(head.height) <= crate::limits::MAX_SERVED_PIXELS;
+    let name = match (head.passthrough(), kept_cmyk) {
+        (true, _) => format!("{key}.{}", ext(head.format)),
+        (false, true) => format!("{key}{CMYK_KEPT}"),
+        (false, false) => return Ok(None),
+    };
+    Ok(Some(Processed {
+        name,
         width: head.width,
         height: head.height,
-        cmyk: false,
+        cmyk: head.cmyk,
         bytes: bytes.to_vec(),
     }))
 }
@@ -361,7 +381,7 @@ fn served_as_is(bytes: &[u8], key: &str) -> Result<Option<Processed>, String> {
 /// without, its pixels are left to the layout ([`validate`] checks them
 /// there, decoding each photo once).
 fn process_bytes(bytes: &[u8], key: &str, full: bool) -> Result<Processed, String> {
-    if !full && let Some(p) = served_as_is(bytes, key)? {
+    if !full && let Some(p) = served_as_is(bytes, key, false)? {
         return Ok(p);
     }
     let head = Header::read(bytes)?;
@@ -631,7 +651,7 @@ impl PhotoCache {
     pub fn save_plan(&self, path: Option<&Path>, plan: &BTreeMap<String, (u32, u32)>) {
         if let (Some(p), Ok(json)) = (path, serde_json::to_vec(plan)) {
             let _ = p.parent().map(std::fs::create_dir_all);
-            let _ = crate::output::write_atomic(p, &json);
+            let _ = crate::output::write_replacing(p, &json);
         }
     }
 }

@@ -1025,7 +1025,7 @@ fn lay_out_fitted(
         // best effort: the cache only saves time
         if let Ok(json) = serde_json::to_vec(&(key, keep)) {
             let _ = path.parent().map(std::fs::create_dir_all);
-            let _ = crate::output::write_atomic(path, &json);
+            let _ = crate::output::write_replacing(path, &json);
         }
     }
     // The document kept is that of the last pass: make sure it is the plan's.
