@@ -131,10 +131,10 @@ def watch_rebuilds(folio, root, out):
     finally:
         proc.kill()
         proc.wait()
-    decoded_first = int(re.search(r"(\d+) photo\(s\) decoded", first).group(1))
-    decoded_later = sum(p[-1] for p in parts)
+    read_first = int(re.search(r"(\d+) photo\(s\) read", first).group(1))
+    read_later = sum(p[-1] for p in parts)
     med = [statistics.median(p[i] for p in parts) for i in range(5)]
-    return times, med, rss, decoded_first, decoded_later
+    return times, med, rss, read_first, read_later
 
 
 PY_COLD = """
