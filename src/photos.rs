@@ -245,7 +245,12 @@ fn process_one(path: &Path, cache: &PhotoCache, keep_cmyk: bool) -> Result<Proce
     // the disk cache (writing the sample's 8.5 MB there took ~70 ms of a
     // cold build, and reading it back is no cheaper than the original).
     if let Some(p) = served_as_is(&bytes, &key, keep_cmyk)? {
-        cache.remember(&key, &p);
+        // A kept CMYK original is print's alone: under `key`, the memory
+        // holds what every profile is served (a build of print and screen
+        // shares this cache).
+        if !p.cmyk {
+            cache.remember(&key, &p);
+        }
         return Ok(p);
     }
     if let Some(p) = cache.get(&key) {

@@ -551,6 +551,11 @@ fn max_tac_per_page_matches_ghostscript_within_30_points() {
 
 /// A CMYK JPEG filled with `c m y k` (0–1), made by Ghostscript's jpegcmyk device.
 fn cmyk_jpeg(path: &Path, cmyk: [f64; 4]) {
+    cmyk_jpeg_sized(path, cmyk, "2400x1800");
+}
+
+/// [`cmyk_jpeg`] of `size` pixels ("WxH").
+fn cmyk_jpeg_sized(path: &Path, cmyk: [f64; 4], size: &str) {
     let ps = format!(
         "{} {} {} {} setcmykcolor 0 0 1000 1000 rectfill showpage",
         cmyk[0], cmyk[1], cmyk[2], cmyk[3]
@@ -563,7 +568,7 @@ fn cmyk_jpeg(path: &Path, cmyk: [f64; 4]) {
             "-dSAFER",
             "-sDEVICE=jpegcmyk",
             "-r300",
-            "-g2400x1800",
+            &format!("-g{size}"),
             "-dJPEGQ=95",
         ])
         .arg(format!("-sOutputFile={}", path.display()))
@@ -732,6 +737,52 @@ fn page_count_of(issue: &Path) -> usize {
     v["pages"].as_array().unwrap().len()
 }
 
+/// A column of `pdfimages -list` for every placed image (5: colour space,
+/// 6: components).
+fn image_column(pdf: &Path, column: usize) -> Vec<String> {
+    tool("pdfimages", &["-list", pdf.to_str().unwrap()])
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().nth(column).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn one_build_of_print_and_screen_keeps_the_cmyk_original_to_print() {
+    if !have_gs() {
+        return;
+    }
+    // Small enough that screen serves it unresampled: what screen gets is
+    // what the shared photo cache hands it.
+    let dir = minimal_copy("cmykboth", |d| {
+        cmyk_jpeg_sized(
+            &d.join("photos/gradient.jpg"),
+            [0.2, 0.4, 0.1, 0.1],
+            "1100x825",
+        );
+    });
+    let print = out_beside(dir.path(), "print.pdf");
+    let screen = out_beside(dir.path(), "screen.pdf");
+    let project = folio::project::Project::resolve(dir.path(), None).expect("project");
+    folio::pipeline::build(
+        &project,
+        &[
+            (folio::compile::Profile::Print, print.clone()),
+            (folio::compile::Profile::Screen, screen.clone()),
+        ],
+        folio::pipeline::OutputOptions::default(),
+        false,
+    )
+    .expect("both profiles build");
+    // A CMYK JPEG is embedded with its 4 components (ICC-based).
+    let (print, screen) = (image_column(&print, 6), image_column(&screen, 6));
+    assert!(print.iter().any(|c| c == "4"), "{print:?}");
+    assert!(
+        !screen.is_empty() && screen.iter().all(|c| c == "3"),
+        "screen got the print original: {screen:?}"
+    );
+}
+
 #[test]
 fn cmyk_photos_converts_rgb_jpegs_to_the_press_condition() {
     let dir = minimal_copy("cmykphotos", |_| {});
@@ -744,16 +795,8 @@ fn cmyk_photos_converts_rgb_jpegs_to_the_press_condition() {
         let o = folio(&args);
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    // pdfimages: colour space of every placed image.
-    let spaces = |pdf: &Path| -> Vec<String> {
-        tool("pdfimages", &["-list", pdf.to_str().unwrap()])
-            .lines()
-            .skip(2)
-            .filter_map(|l| l.split_whitespace().nth(5).map(str::to_string))
-            .collect()
-    };
-    let before = spaces(&rgb);
-    let after = spaces(&cmyk);
+    let before = image_column(&rgb, 5);
+    let after = image_column(&cmyk, 5);
     assert!(
         !before.is_empty() && before.iter().all(|s| s != "cmyk"),
         "{before:?}"
