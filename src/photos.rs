@@ -88,13 +88,20 @@ impl PhotoCache {
     }
 
     /// What `path` was processed into, when it has not changed since
-    /// (same size and mtime) and the result is in memory.
-    fn stamped(&self, path: &Path, stamp: Stamp) -> Option<Processed> {
+    /// (same size and mtime) and the result is in memory; with `keep_cmyk`,
+    /// a CMYK photo as print keeps it (see [`memory_key`]).
+    fn stamped(&self, path: &Path, stamp: Stamp, keep_cmyk: bool) -> Option<Processed> {
         let key = match self.stamps.lock().ok()?.get(path) {
             Some((s, key)) if *s == stamp && stamp.1.is_some() => key.clone(),
             _ => return None,
         };
-        self.memory.lock().ok()?.get(&key).cloned()
+        let memory = self.memory.lock().ok()?;
+        if keep_cmyk && let Some(p) = memory.get(&memory_key(&key, true)) {
+            return Some(p.clone());
+        }
+        // (a CMYK photo's RGB conversion, when print may keep the original:
+        // processed again, see `served_as_is`)
+        memory.get(&key).filter(|p| !(keep_cmyk && p.cmyk)).cloned()
     }
 
     fn get(&self, key: &str) -> Option<Processed> {
@@ -153,15 +160,8 @@ pub fn process(
     let results: Vec<(PathBuf, Result<Processed, Diag>)> = unique
         .par_iter()
         .map(|(path, origin)| {
-            let r = process_one(path, cache, keep_cmyk)
-                .map(|p| {
-                    if keep_cmyk && p.cmyk && !p.name.ends_with(CMYK_KEPT) {
-                        keep_cmyk_original(path, p)
-                    } else {
-                        p
-                    }
-                })
-                .map_err(|msg| origin_error(origin, path, msg));
+            let r =
+                process_one(path, cache, keep_cmyk).map_err(|msg| origin_error(origin, path, msg));
             progress.tick();
             (path.clone(), r)
         })
@@ -183,26 +183,15 @@ pub fn process(
     Ok(done)
 }
 
-/// The original CMYK JPEG instead of its RGB conversion, unless it needs
-/// rotating (then the RGB copy stays: rotating means re-encoding, and
-/// folio's JPEG encoder writes RGB only).
-fn keep_cmyk_original(path: &Path, p: Processed) -> Processed {
-    let Ok(bytes) = std::fs::read(path) else {
-        return p;
-    };
-    let upright = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Jpeg)
-        .into_decoder()
-        .ok()
-        .and_then(|mut d| d.orientation().ok())
-        .is_some_and(|o| o == Orientation::NoTransforms);
-    if !upright {
-        return p;
-    }
-    let stem = p.name.rsplit_once('.').map_or(p.name.as_str(), |(s, _)| s);
-    Processed {
-        name: format!("{stem}{CMYK_KEPT}"),
-        bytes,
-        ..p
+/// The memory cache's key for what a photo file of content `key` is
+/// served as: a CMYK original kept for print (see [`served_as_is`]) has a
+/// key of its own, since the other profiles are served its RGB conversion
+/// under `key` (a build of print and screen shares the cache).
+fn memory_key(key: &str, kept_cmyk: bool) -> String {
+    if kept_cmyk {
+        format!("{key}{CMYK_KEPT}")
+    } else {
+        key.to_string()
     }
 }
 
@@ -223,7 +212,7 @@ fn process_one(path: &Path, cache: &PhotoCache, keep_cmyk: bool) -> Result<Proce
     let stamp: Option<Stamp> = std::fs::metadata(path)
         .ok()
         .map(|m| (m.len(), m.modified().ok()));
-    if let Some(p) = stamp.and_then(|s| cache.stamped(path, s)) {
+    if let Some(p) = stamp.and_then(|s| cache.stamped(path, s, keep_cmyk)) {
         return Ok(p);
     }
     cache.reads.fetch_add(1, Ordering::Relaxed);
@@ -245,12 +234,7 @@ fn process_one(path: &Path, cache: &PhotoCache, keep_cmyk: bool) -> Result<Proce
     // the disk cache (writing the sample's 8.5 MB there took ~70 ms of a
     // cold build, and reading it back is no cheaper than the original).
     if let Some(p) = served_as_is(&bytes, &key, keep_cmyk)? {
-        // A kept CMYK original is print's alone: under `key`, the memory
-        // holds what every profile is served (a build of print and screen
-        // shares this cache).
-        if !p.cmyk {
-            cache.remember(&key, &p);
-        }
+        cache.remember(&memory_key(&key, p.cmyk), &p);
         return Ok(p);
     }
     if let Some(p) = cache.get(&key) {
