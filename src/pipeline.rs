@@ -1281,24 +1281,30 @@ fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
 /// The process's resident and peak memory, for `FOLIO_TIME` (where the
 /// peak of a build is reached).
 fn peak_rss() -> String {
-    match (status_kb("VmRSS:"), status_kb("VmHWM:")) {
-        (Some(rss), Some(hwm)) => format!(", rss {} MB, peak {} MB", rss / 1024, hwm / 1024),
+    match status_mb(&["VmRSS:", "VmHWM:"])[..] {
+        [Some(rss), Some(hwm)] => format!(", rss {rss} MB, peak {hwm} MB"),
         _ => String::new(),
     }
 }
 
 /// The process's resident memory in MB (`None` where /proc is not there).
 fn resident_mb() -> Option<u64> {
-    status_kb("VmRSS:").map(|kb| kb / 1024)
+    status_mb(&["VmRSS:"])[0]
 }
 
-/// A field of /proc/self/status in kB.
-fn status_kb(name: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(name))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+/// Fields of /proc/self/status (given in kB) in MB, read at one moment.
+fn status_mb(names: &[&str]) -> Vec<Option<u64>> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    names
+        .iter()
+        .map(|name| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map(|kb| kb / 1024)
+        })
+        .collect()
 }
 
 /// CPU milliseconds (user and system) this process has used so far.
