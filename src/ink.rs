@@ -461,19 +461,6 @@ impl Measure<'_> {
         let cmyk_photos = found.placed.iter().any(|p| self.cmyk.contains_key(&p.hash));
         let rgb = self.rgb_layer(page, &found);
         let (w, h) = rgb.dimensions();
-        // The page as drawn, for the report: the RGB layer with the CMYK
-        // layers below laid on it in their colours (each text glyph is
-        // drawn once). A page with CMYK photos, which the RGB layer leaves
-        // out, is drawn whole.
-        let mut image = if cmyk_photos {
-            let mut full = page.clone();
-            crate::raster::swap_images(&mut full.frame, self.proxies);
-            let px = typst_render::render(&full, &self.opts);
-            Some(crate::raster::on_white(w, h, px.data()))
-        } else {
-            None
-        };
-        let mut layered = image.is_none().then(|| rgb.clone());
         let mut ink: Vec<f32> = self
             .sep
             .separate(rgb.as_raw())
@@ -492,8 +479,20 @@ impl Measure<'_> {
                 paint_image(&mut ink, w, h, place, &img);
             }
         }
-        self.paint_cmyk_layers(page, &found, (&mut ink, glyphs), (w, h), layered.as_mut());
-        let image = image.take().or(layered).unwrap_or(rgb);
+        // The page as drawn, for the report: the RGB layer with the CMYK
+        // layers laid on it in their colours (each text glyph is drawn
+        // once). A page with CMYK photos, which the RGB layer leaves out,
+        // is drawn whole.
+        let (mut image, layered) = if cmyk_photos {
+            let mut full = page.clone();
+            crate::raster::swap_images(&mut full.frame, self.proxies);
+            let px = typst_render::render(&full, &self.opts);
+            (crate::raster::on_white(w, h, px.data()), false)
+        } else {
+            (rgb, true)
+        };
+        let drawn = layered.then_some(&mut image);
+        self.paint_cmyk_layers(page, &found, (&mut ink, glyphs), (w, h), drawn);
         let tac: Vec<f32> = ink
             .chunks_exact(4)
             .map(|c| (c[0] + c[1] + c[2] + c[3]) * 100.0)
