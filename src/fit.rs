@@ -64,6 +64,9 @@ const LEAD_MAX_GROWN: f64 = theme::LEAD_MAX_GROWN;
 /// a word across a page turn together is not kept.
 const TURN_SINGLES: usize = 3;
 
+/// A page filled below this holds no more than a stray line: blank.
+const BLANK: f64 = 0.02;
+
 /// About the height a pull quote adds to its column (pt): rules, spacing
 /// and three lines of display type.
 const PULL_QUOTE_PT: f64 = 80.0;
@@ -890,7 +893,11 @@ impl Engine<'_> {
             let now: BTreeSet<String> = plan
                 .articles
                 .keys()
-                .filter(|id| overrun(&pages, id).is_some())
+                .filter(|id| {
+                    overrun(&pages, id).is_some()
+                        || overrun_before_end(&pages, id, plan.articles[id.as_str()].inline_scale)
+                            .is_some()
+                })
                 .cloned()
                 .collect();
             let (base, mends) = overrun_mends(&plan, &pages, |id| seen_over.contains(id))
@@ -903,7 +910,14 @@ impl Engine<'_> {
             let got = self.run(layout, &combined)?;
             let px = |src: &str| photo_px(issue, src);
             let improves = |keys: &[String], tiny_ok: bool| {
-                segment_improves((&pages, &plan), (&got, &combined), keys, &px, tiny_ok)
+                segment_improves(
+                    (&pages, &plan),
+                    (&got, &combined),
+                    keys,
+                    &px,
+                    &|pages: &[PageInfo], i: usize| before_right_hand(issue, pages, i),
+                    tiny_ok,
+                )
             };
             let mut accepted = base;
             self.decisions.extend(mends);
@@ -946,12 +960,7 @@ impl Engine<'_> {
         let body = body_of(pages, p);
         let text_h = body[3] - body[1];
         // The article whose text ends on p, and what starts after the hole.
-        let ending = pages[p]
-            .marks
-            .iter()
-            .rev()
-            .find(|m| m.kind == kind::AFTER || m.kind == kind::ARTICLE_END)
-            .map(|m| m.id.clone());
+        let ending = ending_on(&pages[p]);
         let next_article = pages
             .iter()
             .skip(p + 1)
@@ -974,6 +983,9 @@ impl Engine<'_> {
             next_article,
         };
         let mut out = Vec::new();
+        // (a blank page before a right-hand page stays when the column
+        // block that spilled onto it is cut back: the side's turn first)
+        self.blank_variants(plan, r, &h, &mut out);
         self.spill_variant(plan, r, &h, &mut out);
         for lever in &self.ladder {
             match lever.as_str() {
@@ -1009,6 +1021,18 @@ impl Engine<'_> {
         }
         self.opener_flow_variants(plan, r, &h, &mut out);
         self.ad_tail_variants(plan, r, &h, &mut out);
+        // two rungs may propose the same plan: it is laid out once
+        let mut seen: Vec<&FitPlan> = Vec::new();
+        let keep: Vec<bool> = out
+            .iter()
+            .map(|(v, _)| {
+                let new = !seen.contains(&v);
+                seen.push(v);
+                new
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        out.retain(|_| keep.next().unwrap_or(true));
         out
     }
 
@@ -1043,6 +1067,119 @@ impl Engine<'_> {
                     format!("its column block ran onto page {page_no} without text"),
                 ),
             ));
+        }
+    }
+
+    /// A page left blank by a break to a side (a right-hand full-page ad
+    /// after an article that ends on a right-hand page): no article ends on
+    /// it, so the hole belongs to the run ending on the page before. That
+    /// run either runs over onto it, at least [`MIN_FILL`] full (its lead
+    /// photos taller, one column fewer, or every loosening rung at its limit
+    /// at once), or gives its last page up, so what follows moves up two
+    /// pages (its lead photos shorter, every tightening rung at its limit, or
+    /// the article that starts it flowing on); the page count is reached
+    /// afterwards.
+    fn blank_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
+        let p = h.p;
+        if p == 0 || h.fill >= BLANK || !before_right_hand(self.issue, r.pages, p) {
+            return;
+        }
+        let q = p - 1;
+        let Some(id) = ending_on(&r.pages[q]) else {
+            return;
+        };
+        let Some(fill) = r.fills[q] else { return };
+        if !hole_after(r, q, &id) && !r.pages[q].has(kind::AFTER, &id) {
+            return;
+        }
+        let page_no = p + 1;
+        let run = self.run_of(plan, r, q, &id);
+        let body = body_of(r.pages, q);
+        let text_h = body[3] - body[1];
+        let why = |how: &str| format!("page {page_no} was left blank after it: {how}");
+        let over = (1.0 - fill + MIN_FILL) * text_h + SLACK_PT;
+        let back = fill * text_h + SLACK_PT;
+        let mut push = |v: FitPlan, subject: &str, lever: &str, from: &str, to: &str, how: &str| {
+            if v != *plan {
+                out.push((v, decision(subject, lever, from, to, page_no, why(how))));
+            }
+        };
+        let names = run.join(", ");
+        // Runs over onto it, then gives its last page up; the least change
+        // first each way.
+        for shrink in [false, true] {
+            let (need, to, how) = if shrink {
+                (back, "shorter", "its run gives its last page up")
+            } else {
+                (over, "taller", "its run runs over onto it")
+            };
+            if self.uses("lead-photo")
+                && let Some((v, subjects)) = self.scale_leads(plan, r, q, &id, need, shrink, text_h)
+            {
+                push(v, &subjects.join(", "), "lead-photo", "", to, how);
+            }
+            if !shrink
+                && self.uses("columns")
+                && let (Some(f), Some(a)) = (plan.articles.get(&id), self.article(&id))
+            {
+                let cur = f.columns.unwrap_or(a.columns);
+                if cur >= 2 && cur <= a.columns {
+                    let mut v = plan.clone();
+                    if let Some(g) = v.articles.get_mut(&id) {
+                        (g.columns, g.balance, g.gap) = (Some(cur - 1), 0, 0);
+                    }
+                    let (from, to) = (cur.to_string(), (cur - 1).to_string());
+                    push(
+                        v,
+                        &id,
+                        "columns",
+                        &from,
+                        &to,
+                        "set longer, it runs over onto it",
+                    );
+                }
+            }
+            let mut v = plan.clone();
+            if self.uses("lead-photo") {
+                if shrink {
+                    self.least_photos(&mut v, &run);
+                } else {
+                    v = self.grow_run(v, r, &run, over, page_no, 0.0);
+                }
+            }
+            self.run_type_limit(&mut v, &run, shrink);
+            let (to, how) = if shrink {
+                (
+                    "tightest",
+                    "its run gives its last page up with every tightening step at its limit",
+                )
+            } else {
+                (
+                    "loosest",
+                    "its run runs over onto it with every loosening step at its limit",
+                )
+            };
+            push(v, &names, "tracking", "", to, how);
+        }
+        if self.uses("flow")
+            && let Some(first) = run.last()
+            && plan
+                .articles
+                .get(first)
+                .is_some_and(|f| f.start == Start::Page)
+        {
+            let mut v = plan.clone();
+            if let Some(f) = v.articles.get_mut(first) {
+                f.start = Start::Flow;
+            }
+            push(
+                v,
+                first,
+                "flow",
+                "new page",
+                "flows on",
+                "its run gives a page up",
+            );
         }
     }
 
@@ -1208,13 +1345,7 @@ impl Engine<'_> {
         if before + h.fill > 1.0 + AD_PULL {
             return;
         }
-        let Some(id) = r.pages[p - 1]
-            .marks
-            .iter()
-            .rev()
-            .find(|m| m.kind == kind::AFTER || m.kind == kind::ARTICLE_END)
-            .map(|m| m.id.clone())
-        else {
+        let Some(id) = ending_on(&r.pages[p - 1]) else {
             return;
         };
         let run = self.run_of(plan, r, p - 1, &id);
@@ -1844,9 +1975,28 @@ impl Engine<'_> {
         let fill = r.fills[p].unwrap_or(0.0);
         let body = body_of(r.pages, p);
         let text_h = body[3] - body[1];
-        let mut left = (1.0 - fill) * text_h - SLACK_PT;
+        v = self.grow_run(v, r, run, (1.0 - fill) * text_h - SLACK_PT, p + 1, fill);
+        let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
+        match self.scale_inline(&v, r, p, id, hole) {
+            Some((w, _)) => w,
+            None => v,
+        }
+    }
+
+    /// `v` with the lead photos of `run` grown, one after another within
+    /// their caps, by up to `left` points in all (for a hole on page
+    /// `page_no`, `fill` full).
+    fn grow_run(
+        &self,
+        mut v: FitPlan,
+        r: &Reading,
+        run: &[String],
+        mut left: f64,
+        page_no: usize,
+        fill: f64,
+    ) -> FitPlan {
         for g in run {
-            if let Some((w, _)) = self.grow(&v, r, g, left, p + 1, fill)
+            if let Some((w, _)) = self.grow(&v, r, g, left, page_no, fill)
                 && let Some((h, _, _)) = self.lead_frame(r, g)
             {
                 let (old, new) = (
@@ -1857,11 +2007,7 @@ impl Engine<'_> {
                 v = w;
             }
         }
-        let hole = (MIN_FILL + 0.12 - fill).max(0.0) * text_h;
-        match self.scale_inline(&v, r, p, id, hole) {
-            Some((w, _)) => w,
-            None => v,
-        }
+        v
     }
 
     /// [`Self::type_limit`] for every article of `run`.
@@ -3083,6 +3229,37 @@ fn no_worse(old: &[PageInfo], new: &[PageInfo]) -> bool {
         && Reading::new(new).underfilled().len() <= Reading::new(old).underfilled().len()
 }
 
+/// Whether page `p` holds no text (at most the empty end of a column
+/// block whose text ended earlier) and comes before a right-hand
+/// full-page ad: the page that ad's break to a side leaves blank.
+fn before_right_hand(issue: &Issue, pages: &[PageInfo], p: usize) -> bool {
+    let right_hand = |id: &str| {
+        issue.sections.iter().flat_map(|s| &s.items).any(|it| {
+            matches!(it, Item::Sponsor(sp) if sp.id == id && sp.right_hand && sp.size == SponsorSize::Full)
+        })
+    };
+    let empty = pages[p].marks.iter().all(|m| match m.kind.as_str() {
+        kind::RUNNING | kind::RUNNING_HEAD | kind::FOLIO => true,
+        kind::AFTER => !pages[p].has(kind::ARTICLE_END, &m.id),
+        _ => false,
+    });
+    empty
+        && pages.get(p + 1).is_some_and(|n| {
+            n.marks
+                .iter()
+                .any(|m| m.kind == kind::SPONSOR && right_hand(&m.id))
+        })
+}
+
+/// The article whose text or column block ends last on a page.
+fn ending_on(p: &PageInfo) -> Option<String> {
+    p.marks
+        .iter()
+        .rev()
+        .find(|m| m.kind == kind::AFTER || m.kind == kind::ARTICLE_END)
+        .map(|m| m.id.clone())
+}
+
 /// Whether article `id` ends on page `p` with nothing starting after it
 /// there: the rest of the page is a hole the article could grow into.
 fn hole_after(r: &Reading, p: usize, id: &str) -> bool {
@@ -3196,6 +3373,7 @@ fn segment_improves(
     new: (&[PageInfo], &FitPlan),
     keys: &[String],
     px: &dyn Fn(&str) -> Option<(u32, u32)>,
+    stays: &dyn Fn(&[PageInfo], usize) -> bool,
     tiny_ok: bool,
 ) -> bool {
     let in_seg =
@@ -3209,8 +3387,12 @@ fn segment_improves(
             .into_iter()
             .filter(|&i| in_seg(laid, i))
             // (a long spill is a hole until its trim is accepted: Typst may
-            // set the columns of a shorter block differently)
-            .partition(|&i| matches!(spill(pages, i), Some((_, Take::Lines(_)))));
+            // set the columns of a shorter block differently; so is one
+            // before a right-hand ad, whose break keeps the page when the
+            // block is cut back)
+            .partition(|&i| {
+                matches!(spill(pages, i), Some((_, Take::Lines(_)))) && !stays(pages, i)
+            });
         let holes = holes
             .into_iter()
             .map(|i| (i - start, r.fills[i].unwrap_or(0.0)))
@@ -3509,26 +3691,38 @@ fn column_bottoms(p: &PageInfo, id: &str, cols: usize, pitch: f64) -> Option<Vec
     Some(bottoms)
 }
 
+/// The text block of page `p` and the photos set in a column of article
+/// `id` there: narrower than the block, at or below its head (not an
+/// earlier article's photo above it).
+fn column_photos(p: &PageInfo, id: &str) -> Option<([f64; 4], Vec<crate::inspect::Rect>)> {
+    let body = p.body()?;
+    let top = p
+        .marks
+        .iter()
+        .find(|m| m.kind == kind::ARTICLE && m.id == id)
+        .map_or(body[1], |m| m.rect.y);
+    let photos = p
+        .images
+        .iter()
+        .map(|im| im.visible)
+        .filter(|r| r.y >= top - 1.0 && r.w < (body[2] - body[0]) * 0.6)
+        .collect();
+    Some((body, photos))
+}
+
 /// Lines an inline photo on an article's last page runs past the foot of
 /// its column block (onto what follows), with room for its caption.
 fn photo_overrun(p: &PageInfo, id: &str, pitch: f64) -> Option<i32> {
-    let body = p.body()?;
     let foot = p
         .marks
         .iter()
         .find(|m| m.kind == kind::AFTER && m.id == id)?
         .rect
         .y;
-    let top = p
-        .marks
-        .iter()
-        .find(|m| m.kind == kind::ARTICLE && m.id == id)
-        .map_or(body[1], |m| m.rect.y);
-    let over = p
-        .images
-        .iter()
-        .map(|im| im.visible)
-        .filter(|r| r.y >= top - 1.0 && r.y < foot && r.w < (body[2] - body[0]) * 0.6)
+    let over = column_photos(p, id)?
+        .1
+        .into_iter()
+        .filter(|r| r.y < foot)
         .map(|r| r.y + r.h - foot)
         .fold(0.0f64, f64::max);
     (over > 1.0).then(|| (over / pitch).ceil() as i32 + 3)
@@ -3546,6 +3740,28 @@ fn overrun(pages: &[PageInfo], id: &str) -> Option<(i32, usize)> {
     (last..=after.max(last)).find_map(|i| Some((photo_overrun(&pages[i], id, pitch)?, i)))
 }
 
+/// An inline photo of a multi-column article that runs past the foot of
+/// the text block on a page its text continues from: Typst sets a photo
+/// that finds no room at the head of an empty column there anyway, over
+/// the folio, since no taller block makes room on that page. The inline
+/// photos' height factor that lets it end, with its caption, on the text
+/// block's last line (at least [`MIN_SCALE`]), and the page (0-based).
+fn overrun_before_end(pages: &[PageInfo], id: &str, scale: f64) -> Option<(f64, usize)> {
+    let (_, pitch) = columns_of(pages, id)?;
+    let first = pages.iter().position(|p| p.has(kind::FIT, id))?;
+    let last = pages.iter().rposition(|p| p.has(kind::ARTICLE_END, id))?;
+    (first..last).find_map(|i| {
+        let (body, photos) = column_photos(&pages[i], id)?;
+        let r = photos
+            .into_iter()
+            .find(|r| r.y + r.h > body[3] + 1.0 && r.h > 0.0)?;
+        // the caption's lines stay under it
+        let room = body[3] - r.y - 3.0 * pitch;
+        let to = ((scale * room / r.h * 100.0).floor() / 100.0).max(MIN_SCALE);
+        (to < scale - 0.01).then_some((to, i))
+    })
+}
+
 /// `plan` with the column block of every article (of those `which` takes)
 /// whose inline photo runs past it ([`overrun`]) taller by the lines the photo needs, and the
 /// decisions; none when no photo runs over.
@@ -3557,6 +3773,19 @@ fn overrun_mends(
     let mut v = plan.clone();
     let mut ds = Vec::new();
     for (id, f) in v.articles.iter_mut().filter(|(id, _)| which(id)) {
+        if let Some((scale, page)) = overrun_before_end(pages, id, f.inline_scale) {
+            let from = f.inline_scale;
+            f.inline_scale = scale;
+            ds.push(decision(
+                id,
+                "lead-photo",
+                &format!("inline {from:.2}"),
+                &format!("inline {scale:.2}"),
+                page + 1,
+                "an inline photo ran past the foot of the page its text continues from".into(),
+            ));
+            continue;
+        }
         let Some((lines, page)) = overrun(pages, id) else {
             continue;
         };
@@ -3940,7 +4169,14 @@ mod tests {
         let plan = empty_plan();
         let s = ["s:s".to_string()];
         let better = |old: &[PageInfo], new: &[PageInfo], tiny_ok| {
-            segment_improves((old, &plan), (new, &plan), &s, &|_| None, tiny_ok)
+            segment_improves(
+                (old, &plan),
+                (new, &plan),
+                &s,
+                &|_| None,
+                &|_, _| false,
+                tiny_ok,
+            )
         };
         assert!(better(&deep, &tiny, true));
         // … and not otherwise (a foreword running over has none)

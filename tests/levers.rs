@@ -533,6 +533,30 @@ fn a_tail_before_an_opener_page_takes_the_next_section_in() {
     );
 }
 
+/// A right-hand full-page ad after an article that ends on a right-hand
+/// page (`folio synth --seed 4`, tests/fixtures/right-hand-ad: its print
+/// layout ended a19 on page 7, 33% full, and the ad's break to a right-hand
+/// page left page 8 blank). The blank page is a hole of the run before it:
+/// that run runs over onto it or gives its last page up, so no page of
+/// flowing text is blank or under-filled and the ad still stands on a
+/// right-hand page.
+#[test]
+fn a_right_hand_ad_leaves_no_blank_page_before_it() {
+    let dir = fixture_copy("right-hand-ad", "right-hand-ad", |_| {});
+    // (print: the profile with the drop cap that sets a19 that way)
+    let json = check(dir.path());
+    let ds = decisions(&json);
+    assert_eq!(under_filled(&json), vec![], "{ds:?}");
+    let pages = json["pages"].as_array().expect("a pages array");
+    let ad = pages
+        .iter()
+        .find(|p| p["kind"] == "sponsor-full")
+        .and_then(|p| p["page"].as_u64())
+        .expect("the full-page ad");
+    assert_eq!(ad % 2, 1, "the ad on left-hand page {ad}: {ds:?}");
+    assert_eq!(pages.len() % 4, 0, "{ds:?}");
+}
+
 /// A step for the page count that leaves a tail behind (`folio synth
 /// --seed 96`: an opener page given up for a band and one events page
 /// fewer lost a page, the column block above ran onto an empty page): the
