@@ -834,8 +834,8 @@ fn bytes_hash(bytes: &typst::foundations::Bytes) -> u128 {
 }
 
 /// Findings from the measurements: an error per page whose ink exceeds the
-/// condition's limit (naming the photo or the spot), and a warning per page
-/// with small text on several plates.
+/// condition's limit (naming the photo or the spot), and a warning per
+/// colour and size of small text on several plates, naming its pages.
 pub fn findings(issue: &Issue, pages: &[PageInk], small: &[(usize, Vec<SmallText>)]) -> Vec<Diag> {
     let cond = &issue.print;
     let mut out = Vec::new();
@@ -867,25 +867,84 @@ pub fn findings(issue: &Issue, pages: &[PageInk], small: &[(usize, Vec<SmallText
             out.push(origin.diag(d));
         }
     }
+    // One warning per colour: the same running head on every page is one
+    // fix in the theme, not thirty findings.
+    let mut styles: Vec<([i32; 4], Vec<usize>, Vec<&SmallText>)> = Vec::new();
     for (page, runs) in small {
-        let first = &runs[0];
-        let sample: String = first.text.chars().take(40).collect();
+        for run in runs {
+            let key = run.inks.map(|i| i.round() as i32);
+            let i = match styles.iter().position(|(k, _, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    styles.push((key, Vec::new(), Vec::new()));
+                    styles.len() - 1
+                }
+            };
+            let (_, on, texts) = &mut styles[i];
+            if on.last() != Some(page) {
+                on.push(*page);
+            }
+            texts.push(run);
+        }
+    }
+    for (_, on, texts) in styles {
+        let first = texts[0];
+        let mut samples: Vec<String> = Vec::new();
+        // words say more than a page number does
+        let wordy = |t: &&&SmallText| t.text.chars().filter(|c| c.is_alphabetic()).count() >= 3;
+        for t in texts.iter().filter(wordy).chain(&texts) {
+            let sample: String = t.text.chars().take(40).collect();
+            if samples.len() < 3 && !samples.contains(&sample) {
+                samples.push(sample);
+            }
+        }
         let [c, m, y, k] = first.inks;
+        let lo = texts.iter().map(|t| t.size).fold(f64::MAX, f64::min);
+        let hi = texts.iter().map(|t| t.size).fold(f64::MIN, f64::max);
+        let sizes = if hi - lo < 0.05 {
+            format!("{lo:.1} pt")
+        } else {
+            format!("{lo:.1}–{hi:.1} pt")
+        };
         out.push(
             Diag::warning(
                 "plates",
                 format!(
-                    "page {page}: {} text run{} under {SMALL_TEXT_PT:.0} pt print on several plates, e.g. \"{sample}\" ({:.1} pt, C {c:.0} M {m:.0} Y {y:.0} K {k:.0})",
-                    runs.len(),
-                    if runs.len() == 1 { "" } else { "s" },
-                    first.size
+                    "{}: {} text run{} under {SMALL_TEXT_PT:.0} pt print on several plates ({sizes}, C {c:.0} M {m:.0} Y {y:.0} K {k:.0}), e.g. {}",
+                    page_list(&on),
+                    texts.len(),
+                    if texts.len() == 1 { "" } else { "s" },
+                    samples.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
                 ),
             )
             .hint("misregistration blurs such text: set it in a tint of black alone, e.g. cmyk(0%, 0%, 0%, 100%) for print in the layout's theme.typ")
-            .on_page(*page),
+            .on_page(on[0]),
         );
     }
     out
+}
+
+/// "page 3" or "pages 2–5, 7, 9–12" for sorted page numbers.
+fn page_list(pages: &[usize]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &p in pages {
+        match runs.last_mut() {
+            Some((_, hi)) if *hi + 1 == p => *hi = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    let parts: Vec<String> = runs
+        .iter()
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                lo.to_string()
+            } else {
+                format!("{lo}–{hi}")
+            }
+        })
+        .collect();
+    let noun = if pages.len() == 1 { "page" } else { "pages" };
+    format!("{noun} {}", parts.join(", "))
 }
 
 /// The TAC of every page as a short table for the terminal.
@@ -1288,4 +1347,15 @@ pub fn heat_map(page: &PageInk, limit: f64) -> RgbImage {
         px.0 = heat(t, limit as f32);
     }
     img
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_list;
+
+    #[test]
+    fn page_lists_join_runs() {
+        assert_eq!(page_list(&[3]), "page 3");
+        assert_eq!(page_list(&[2, 3, 4, 5, 7, 9, 10]), "pages 2–5, 7, 9–10");
+    }
 }

@@ -22,6 +22,7 @@ pub mod fonts;
 pub mod html;
 pub mod ink;
 pub mod inspect;
+pub mod language;
 pub mod limits;
 pub mod manifest;
 pub mod markdown;

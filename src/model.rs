@@ -194,6 +194,10 @@ pub struct Article {
     pub pages: Option<f64>,
     /// Language of the article text (ISO 639), or null for the issue's.
     pub language: Option<String>,
+    /// The language was not given but read off the text's letters
+    /// ([`crate::language::guess`]); preflight says so.
+    #[serde(skip)]
+    pub language_guessed: Option<crate::language::Guess>,
     /// Lead photos.
     pub photos: Vec<Photo>,
     /// Body blocks (inline photos included).
@@ -273,6 +277,9 @@ pub struct AdData {
     pub contacts: Vec<String>,
     /// Language.
     pub language: Option<String>,
+    /// The language was not given but read off the ad's letters.
+    #[serde(skip)]
+    pub language_guessed: Option<crate::language::Guess>,
 }
 
 /// The events section.
@@ -414,6 +421,8 @@ struct Resolver<'a> {
     dir: &'a Path,
     manifest: Origin,
     errors: Vec<Diag>,
+    /// The issue's language, for the text whose letters say otherwise.
+    language: String,
 }
 
 impl Resolver<'_> {
@@ -701,7 +710,17 @@ impl Resolver<'_> {
             ..file_origin.clone()
         });
         let pages = fm.pages.as_ref().map(|p| *p.get_ref());
-        let language = self.check_language_and_pages(&fm, &file_origin, pages_origin.as_ref());
+        let mut language = self.check_language_and_pages(&fm, &file_origin, pages_origin.as_ref());
+        let language_guessed = match language {
+            Some(_) => None,
+            None => {
+                let text = format!("{}\n{}", fm.title, markdown::plain_text(&body));
+                crate::language::guess(&text, &self.language)
+            }
+        };
+        if let Some(g) = language_guessed {
+            language = Some(g.code.to_string());
+        }
         let pull_quotes = self.pull_quotes(&file_origin, &fm.pull_quotes, &body);
         Some(Article {
             id,
@@ -713,6 +732,7 @@ impl Resolver<'_> {
             new_page: fm.new_page,
             pages,
             language,
+            language_guessed,
             photos: lead,
             body,
             pull_quotes,
@@ -1237,31 +1257,51 @@ impl Resolver<'_> {
             }
         }
     });
-        let ad = sp.ad.as_ref().map(|ad| AdData {
-            headline: ad.headline.clone(),
-            text: ad.text.clone(),
-            logo: ad.logo.as_ref().and_then(|l| {
-                let lo = self.at(l.span());
-                let path = self.file(&lo, l.get_ref(), "logo file")?;
-                if let Err(msg) = crate::photos::inspect_artwork(&path) {
-                    self.err(
-                        &lo,
-                        Diag::error("artwork", format!("sponsor logo `{}`: {msg}", l.get_ref()))
+        let ad = sp.ad.as_ref().map(|ad| {
+            let guessed = match ad.language {
+                Some(_) => None,
+                None => {
+                    let text = format!(
+                        "{}\n{}",
+                        ad.headline,
+                        ad.text.as_deref().unwrap_or_default()
+                    );
+                    crate::language::guess(&text, &self.language)
+                }
+            };
+            AdData {
+                headline: ad.headline.clone(),
+                text: ad.text.clone(),
+                logo: ad.logo.as_ref().and_then(|l| {
+                    let lo = self.at(l.span());
+                    let path = self.file(&lo, l.get_ref(), "logo file")?;
+                    if let Err(msg) = crate::photos::inspect_artwork(&path) {
+                        self.err(
+                            &lo,
+                            Diag::error(
+                                "artwork",
+                                format!("sponsor logo `{}`: {msg}", l.get_ref()),
+                            )
                             .label("expected a valid PDF, SVG, PNG or JPEG file")
                             .hint("ask the sponsor for the file again, or leave `logo` out"),
-                    );
-                    return None;
-                }
-                Some(format!("{}{}", vpath::ISSUE, rel_virtual(self.dir, &path)))
-            }),
-            logo_alt: ad.logo.as_ref().map(|_| {
-                AltSource::resolve(ad.logo_alt.as_deref(), None, false)
-                    .0
-                    .unwrap_or_else(|| format!("{} logo", sp.name))
-            }),
-            logo_alt_given: ad.logo_alt.as_deref().is_some_and(|a| !a.trim().is_empty()),
-            contacts: ad.contacts.clone(),
-            language: ad.language.clone(),
+                        );
+                        return None;
+                    }
+                    Some(format!("{}{}", vpath::ISSUE, rel_virtual(self.dir, &path)))
+                }),
+                logo_alt: ad.logo.as_ref().map(|_| {
+                    AltSource::resolve(ad.logo_alt.as_deref(), None, false)
+                        .0
+                        .unwrap_or_else(|| format!("{} logo", sp.name))
+                }),
+                logo_alt_given: ad.logo_alt.as_deref().is_some_and(|a| !a.trim().is_empty()),
+                contacts: ad.contacts.clone(),
+                language: ad
+                    .language
+                    .clone()
+                    .or_else(|| guessed.map(|g| g.code.to_string())),
+                language_guessed: guessed,
+            }
         });
         match (&sp.artwork, &sp.ad) {
         (None, None) => self.err(
@@ -1459,6 +1499,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         dir: &dir,
         manifest: origin.clone(),
         errors: Vec::new(),
+        language: String::new(),
     };
 
     if let Some((span, c)) = crate::limits::control_in_values(&text) {
@@ -1470,6 +1511,7 @@ pub fn load(dir: &Path) -> FolioResult<Issue> {
         r.err(&o, d);
     }
     let settings = r.settings(&m);
+    r.language = settings.language.clone();
     let (w, h) = settings.paper.size_mm();
 
     let cover_photo = m

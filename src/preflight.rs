@@ -37,6 +37,7 @@ pub fn check(
     sponsors(issue, pages, profile, &mut out);
     edges(issue, pages, profile, &mut out);
     overlaps(issue, pages, &mut out);
+    languages(issue, &mut out);
     if profile.is_accessible() {
         accessibility(issue, pages, &mut out);
     }
@@ -444,6 +445,42 @@ fn sponsors(issue: &Issue, pages: &[PageInfo], profile: Profile, out: &mut Vec<D
                 }
             }
         }
+    }
+}
+
+/// Articles and ads without `language` whose letters are of another script
+/// than the issue's language: the model set them in the language the letters
+/// point to ([`crate::language`]); the editor confirms or corrects it.
+fn languages(issue: &Issue, out: &mut Vec<Diag>) {
+    let mut guessed: Vec<(Origin, String, &str, crate::language::Guess)> = Vec::new();
+    for a in issue.articles() {
+        if let Some(g) = a.language_guessed {
+            let first_line = a.origin.text.find('\n').unwrap_or(0);
+            let at = Origin {
+                span: 0..first_line,
+                ..a.origin.clone()
+            };
+            guessed.push((at, format!("article `{}`", a.id), "this front matter", g));
+        }
+    }
+    for sp in issue.sponsors() {
+        if let Some(g) = sp.ad.as_ref().and_then(|ad| ad.language_guessed) {
+            let what = format!("the ad of sponsor `{}`", sp.id);
+            guessed.push((sp.origin.clone(), what, "its [sponsors.ad]", g));
+        }
+    }
+    for (at, what, place, g) in guessed {
+        out.push(at.diag(
+            Diag::warning(
+                "language",
+                format!(
+                    "{what} has no `language` and is written in Cyrillic: set as {} ({}), not the issue's `{}`",
+                    g.name, g.code, issue.issue.language
+                ),
+            )
+            .label(format!("add `language = \"{}\"` to {place}", g.code))
+            .hint("its language sets its hyphenation, quotes and the language screen readers use; name the right ISO 639 code if the guess is wrong"),
+        ));
     }
 }
 

@@ -566,8 +566,9 @@ fn decorative_photo_is_an_artifact_and_ad_artwork_needs_alt() {
     );
 }
 
-/// Builds the minimal issue with article one in `lang` and a long Russian
-/// body; returns (PDF path, text of the article page).
+/// Builds the minimal issue with article one in `lang` (no `language` line
+/// when empty) and a long Russian body; returns (PDF path, text of the
+/// article page).
 fn language_build(name: &str, lang: &str) -> (tempfile::TempDir, PathBuf) {
     let body = "Совещание министров иностранных дел государств-членов \
         подтвердило приверженность дальнейшему углублению многостороннего \
@@ -579,10 +580,12 @@ fn language_build(name: &str, lang: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = minimal_copy(name, move |d| {
         let p = d.join("articles/one.md");
         let s = std::fs::read_to_string(&p).unwrap();
-        let s = s.replace(
-            "columns = 2\n",
-            &format!("columns = 3\nlanguage = \"{code}\"\n"),
-        );
+        let language = if code.is_empty() {
+            String::new()
+        } else {
+            format!("language = \"{code}\"\n")
+        };
+        let s = s.replace("columns = 2\n", &format!("columns = 3\n{language}"));
         let s = s.replace(
             "caption = \"A portrait\"\n",
             "caption = \"A portrait\"\nalt = \"A grey gradient\"\n",
@@ -651,6 +654,44 @@ fn russian_article_is_tagged_ru_and_hyphenated_kazakh_falls_back_to_no_hyphenati
             .iter()
             .any(|e| e.lang.as_deref() == Some("kk")),
         "kk article is not tagged /Lang (kk)"
+    );
+}
+
+#[test]
+fn a_cyrillic_article_without_language_is_set_as_russian_and_preflight_says_so() {
+    let (dir, ru) = language_build("a11y-guess", "");
+    let r = hyphen_breaks(&ru);
+    assert!(
+        r >= 3,
+        "the unlabelled Russian article is hyphenated (found {r} breaks)"
+    );
+    assert!(
+        struct_elems(&Document::load(&ru).unwrap())
+            .iter()
+            .any(|e| e.lang.as_deref() == Some("ru")),
+        "the unlabelled Russian article is not tagged /Lang (ru)"
+    );
+    let o = folio(&["check", dir.path().to_str().unwrap(), "--profile", "screen"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "article `one` has no `language` and is written in Cyrillic: set as Russian (ru)"
+        ) && err.contains("one.md:1:")
+            && err.contains("add `language = \"ru\"`"),
+        "{err}"
+    );
+    // an explicit language is never second-guessed
+    let (en_dir, _) = language_build("a11y-guess-en", "en");
+    let o = folio(&[
+        "check",
+        en_dir.path().to_str().unwrap(),
+        "--profile",
+        "screen",
+    ]);
+    assert!(
+        !stderr(&o).contains("written in Cyrillic"),
+        "{}",
+        stderr(&o)
     );
 }
 

@@ -663,6 +663,16 @@ fn small_text_on_several_plates_is_a_warning() {
             .any(|f| f["message"].as_str().unwrap().contains("NEWS")),
         "{v}"
     );
+    // One finding per colour, naming its pages: the accent's running heads
+    // on pages 2 and 3 are one fix in the theme, not a finding per page.
+    assert_eq!(plates.len(), 1, "{plates:?}");
+    assert!(
+        plates[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("pages 2–3: "),
+        "{plates:?}"
+    );
     // Body text is K only: no finding quotes a body sentence.
     assert!(
         !plates
