@@ -31,7 +31,12 @@ mod count;
 /// A flowing page must be at least this full.
 pub const MIN_FILL: f64 = 0.6;
 /// Most layout passes one build may run (the first included).
-pub const MAX_PASSES: usize = 32;
+pub const MAX_PASSES: usize = 40;
+/// Passes the filling leaves to the page count, besides the six it leaves
+/// to balancing and the last stages: a print issue spends most of its
+/// passes on holes, and a count left to one or two variants ends on house
+/// pages.
+const COUNT_PASSES: usize = 8;
 /// A section gets a full-page opener (with `opener = "auto"`) when its
 /// articles fill at least this many pages.
 pub const OPENER_MIN_PAGES: usize = 4;
@@ -846,7 +851,7 @@ impl Engine<'_> {
         let mut seen_over: BTreeSet<String> = BTreeSet::new();
         let issue = self.issue;
         // Leave room for the page-count and balance passes.
-        while self.passes + 6 < self.max_passes {
+        while self.passes + 6 + COUNT_PASSES < self.max_passes {
             let r = Reading::new(&pages);
             let mut picks: Vec<(String, Vec<String>, FitPlan, Decision)> = Vec::new();
             let mut seen = BTreeSet::new();

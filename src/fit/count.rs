@@ -30,6 +30,13 @@ const MAX_COUNT_VARIANTS: usize = 8;
 /// the count is reached whatever the levers spent.
 const RESERVED: usize = 2;
 
+/// A step that reaches the count but leaves holes gets this many filling
+/// passes to mend them ([`Engine::count_levers`]) …
+const REPAIR_PASSES: usize = 6;
+
+/// … at most this many times in one search for the count.
+const MAX_REPAIRS: usize = 1;
+
 /// At most this many variants reach only part of the count (one page
 /// gained of two or three missing), and as many pairs of steps that each
 /// lose a page where one is to lose.
@@ -97,6 +104,7 @@ impl Engine<'_> {
         // the first variant that reached part of the count
         let mut part: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
         let mut mends = 0;
+        let mut repairs = 0;
         for (v, ds, partial) in self.count_variants(&plan, &pages, m) {
             if self.passes + RESERVED + 1 >= self.max_passes || (partial && part.is_some()) {
                 break;
@@ -113,6 +121,25 @@ impl Engine<'_> {
                 if missing(again.len()) < missing(got.len()) {
                     (v, got) = (w, again);
                     ds.extend(more);
+                }
+            }
+            // a step that reached the count but opened holes deeper than a
+            // tail: the filling rungs mend them, once per search
+            if missing(got.len()) == 0
+                && repairs < MAX_REPAIRS
+                && Reading::new(&got).underfilled().len() > under
+                && overlap_pages(&got) <= overlaps
+                && self.passes + REPAIR_PASSES + RESERVED < self.max_passes
+            {
+                repairs += 1;
+                let (decided, cap) = (self.decisions.len(), self.max_passes);
+                self.max_passes = self.passes + REPAIR_PASSES + 6 + super::COUNT_PASSES;
+                let (w, again) = self.fill(layout, v.clone(), got.clone())?;
+                self.max_passes = cap;
+                let fixed: Vec<Decision> = self.decisions.drain(decided..).collect();
+                if missing(again.len()) == 0 {
+                    (v, got) = (w, again);
+                    ds.extend(fixed);
                 }
             }
             let kept = missing(got.len()) < missing(n)
@@ -286,6 +313,7 @@ impl Engine<'_> {
         if self.uses("tracking") {
             steps.extend(self.type_steps(&b, true));
             steps.extend(self.type_steps(&b, false));
+            steps.extend(self.issue_type_steps(&b));
         }
         steps
     }
@@ -592,6 +620,36 @@ impl Engine<'_> {
             plan: v,
             decision: decision(&run.join(", "), "tracking", "", to, n, b.why(what)),
         }]
+    }
+
+    /// Every article of the issue at the type rungs' tight limit (to lose a
+    /// page) or loose limit (to gain one): when no one run can give or take
+    /// a page, the slack of all of them together may, and an issue set
+    /// evenly reads better than one run set apart. Tried last: it changes
+    /// every page, and by how many pages is known only once laid out.
+    fn issue_type_steps(&self, b: &Base) -> Vec<Step> {
+        let (plan, n) = (b.plan, b.pages.len());
+        let all: Vec<String> = plan.articles.keys().cloned().collect();
+        let mut steps = Vec::new();
+        for tight in [true, false] {
+            let mut v = plan.clone();
+            self.run_type_limit(&mut v, &all, tight);
+            if v == *plan {
+                continue;
+            }
+            let (delta, to, what) = if tight {
+                (-1, "tightest", "every article at its tightest type")
+            } else {
+                (1, "loosest", "every article at its loosest type")
+            };
+            steps.push(Step {
+                delta,
+                cost: 5,
+                plan: v,
+                decision: decision("issue", "tracking", "", to, n, b.why(what)),
+            });
+        }
+        steps
     }
 
     /// Scales the lead photos of the run ending on page `p` by `need`
