@@ -174,12 +174,28 @@ fn glyphs(issue: &Issue, pages: &[PageInfo], out: &mut Vec<Diag>) {
                     "add a font covering these characters to fonts/ and to the layout's font list",
                 )
                 .on_page(page.number);
-            let origin = last_article
+            // the characters where the editor wrote them: in the article
+            // last begun, else in any article or the manifest
+            let article = last_article
                 .as_ref()
-                .and_then(|id| issue.articles().find(|a| &a.id == id))
-                .map(|a| Origin {
-                    span: 0..0,
-                    ..a.origin.clone()
+                .and_then(|id| issue.articles().find(|a| &a.id == id));
+            let origin = article
+                .map(|a| &a.origin)
+                .into_iter()
+                .chain(issue.articles().map(|a| &a.origin))
+                .chain([&issue.manifest])
+                .find_map(|o| {
+                    let at = o.text.find(miss.text.as_str())?;
+                    Some(Origin {
+                        span: at..at + miss.text.len(),
+                        ..o.clone()
+                    })
+                })
+                .or_else(|| {
+                    article.map(|a| Origin {
+                        span: 0..0,
+                        ..a.origin.clone()
+                    })
                 });
             out.push(match origin {
                 Some(o) => o.diag(d),

@@ -383,6 +383,12 @@ fn names_in_kazakh_chinese_arabic_and_hebrew() {
     assert!(err.contains("no font can draw `𓀀`"), "{err}");
     assert!(err.contains("U+13000"), "{err}");
     assert!(err.contains("hint:"), "{err}");
+    // shown where the editor wrote it, not at the top of the file
+    assert!(
+        err.lines()
+            .any(|l| l.contains('│') && l.contains("Hieroglyph: 𓀀")),
+        "{err}"
+    );
 }
 
 #[test]
