@@ -30,6 +30,10 @@ const MAX_COUNT_VARIANTS: usize = 8;
 /// the count is reached whatever the levers spent.
 const RESERVED: usize = 2;
 
+/// The cost of a step that changes every article of the issue, tried
+/// alone and last.
+const ISSUE_COST: u32 = 5;
+
 /// A step that reaches the count but leaves holes gets this many filling
 /// passes to mend them ([`Engine::count_levers`]) …
 const REPAIR_PASSES: usize = 6;
@@ -274,7 +278,10 @@ impl Engine<'_> {
         // Then a gained page where two or three are missing: one house page
         // less (losing one of two or three pages only adds to them).
         if gain >= 2 {
-            let mut partial: Vec<&Step> = steps.iter().filter(|s| s.delta == 1).collect();
+            let mut partial: Vec<&Step> = steps
+                .iter()
+                .filter(|s| s.delta == 1 && s.cost < ISSUE_COST)
+                .collect();
             partial.sort_by_key(|s| s.cost);
             for s in partial.into_iter().take(MAX_PARTIAL) {
                 out.push((
@@ -644,7 +651,7 @@ impl Engine<'_> {
             };
             steps.push(Step {
                 delta,
-                cost: 5,
+                cost: ISSUE_COST,
                 plan: v,
                 decision: decision("issue", "tracking", "", to, n, b.why(what)),
             });
@@ -723,6 +730,10 @@ fn run_ends(r: &Reading) -> Vec<(usize, String)> {
 /// one article combine when they change different parameters of it (its
 /// pull quotes and its type, say); sections and the events grid go whole.
 fn pair(base: &FitPlan, a: &Step, b: &Step) -> Option<FitPlan> {
+    // (a step over the whole issue goes alone: it already changes every page)
+    if a.cost >= ISSUE_COST || b.cost >= ISSUE_COST {
+        return None;
+    }
     let changed = |v: &FitPlan| -> Vec<String> {
         let sections = v
             .sections
