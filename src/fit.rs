@@ -3407,11 +3407,9 @@ fn segment_improves(
     // A change must not blur a photo below what print accepts: judged by
     // the original's pixels (a pass may show a photo downsampled for the
     // profile, and the fit must be the same in every profile and run).
-    // (by the photos: a page that moves into the run with the change,
-    // holding a photo as blurred as it was, makes nothing worse)
-    let blurred = |laid: (&[PageInfo], &FitPlan), all: bool| {
+    let blurred = |laid: (&[PageInfo], &FitPlan)| {
         (0..laid.0.len())
-            .filter(|&i| all || in_seg(laid, i))
+            .filter(|&i| in_seg(laid, i))
             .flat_map(|i| &laid.0[i].images)
             .filter(|im| {
                 let Some((w, h)) = im.src.as_deref().and_then(px) else {
@@ -3420,10 +3418,9 @@ fn segment_improves(
                 let (rw, rh) = (im.rect.w / 72.0, im.rect.h / 72.0);
                 rw > 0.0 && rh > 0.0 && (f64::from(w) / rw).min(f64::from(h) / rh) < MIN_PPI
             })
-            .filter_map(|im| im.src.clone())
-            .collect::<BTreeSet<String>>()
+            .count()
     };
-    if !blurred(new, false).is_subset(&blurred(old, true)) {
+    if blurred(new) > blurred(old) {
         return false;
     }
     // Nor may it set text over a photo (a column block squeezed past its

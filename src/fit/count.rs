@@ -15,7 +15,7 @@
 use super::{
     ArticleFit, Decision, Engine, FitPlan, Layout, MIN_FILL, MIN_SCALE, Opener, QuoteStyle,
     Reading, SLACK_PT, Start, body_of, decision, events_pages, kind, merge_changes, overlap_pages,
-    section_span,
+    section_span, spill,
 };
 use crate::inspect::PageInfo;
 use crate::markdown::Block;
@@ -109,6 +109,10 @@ impl Engine<'_> {
         let mut part: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
         let mut mends = 0;
         let mut repairs = 0;
+        // (pages gained with holes are not mended where the manifest's
+        // fillers can make them up: they are there for it)
+        let fillers_can =
+            self.uses("fillers") && self.filler_units(&plan, &pages).len() >= missing(n);
         for (v, ds, partial) in self.count_variants(&plan, &pages, m) {
             if self.passes + RESERVED + 1 >= self.max_passes || (partial && part.is_some()) {
                 break;
@@ -131,6 +135,7 @@ impl Engine<'_> {
             // tail: the filling rungs mend them, once per search
             if missing(got.len()) == 0
                 && repairs < MAX_REPAIRS
+                && !(got.len() > n && fillers_can)
                 && Reading::new(&got).underfilled().len() > under
                 && overlap_pages(&got) <= overlaps
                 && self.passes + REPAIR_PASSES + RESERVED < self.max_passes
@@ -188,7 +193,13 @@ impl Engine<'_> {
         let tails: Vec<usize> = holes
             .iter()
             .copied()
-            .filter(|&p| r.fills[p].is_some_and(|f| f < TINY_TAIL))
+            // (a column block run onto a page its text never reaches, or a
+            // half-page ad left alone on a page, is a tail too)
+            .filter(|&p| {
+                r.fills[p].is_some_and(|f| f < TINY_TAIL)
+                    || spill(got, p).is_some()
+                    || only_ads(&got[p])
+            })
             .collect();
         if tails.is_empty() || holes.len() - tails.len() > under || !self.budget() {
             return None;
@@ -196,10 +207,10 @@ impl Engine<'_> {
         let mut w = v.clone();
         let mut ds = Vec::new();
         for p in tails {
-            let (x, d) = self
-                .variants(v, &r, p)
-                .into_iter()
-                .find(|(_, d)| matches!(d.lever.as_str(), "balance" | "lead-photo"))?;
+            let (x, d) = self.variants(v, &r, p).into_iter().find(|(_, d)| {
+                matches!(d.lever.as_str(), "balance" | "lead-photo")
+                    || d.lever == "tracking" && d.to == "tightest"
+            })?;
             merge_changes(&mut w, v, &x);
             ds.push(d);
         }
@@ -637,8 +648,15 @@ impl Engine<'_> {
     fn issue_type_steps(&self, b: &Base) -> Vec<Step> {
         let (plan, n) = (b.plan, b.pages.len());
         let all: Vec<String> = plan.articles.keys().cloned().collect();
+        // the manifest's fillers are there to make up pages: the issue is
+        // not set looser where they can
+        let fill_in =
+            self.uses("fillers") && self.filler_units(plan, b.pages).len() >= b.m - n % b.m;
         let mut steps = Vec::new();
         for tight in [true, false] {
+            if !tight && fill_in {
+                continue;
+            }
             let mut v = plan.clone();
             self.run_type_limit(&mut v, &all, tight);
             if v == *plan {
@@ -701,6 +719,22 @@ impl Engine<'_> {
         }
         None
     }
+}
+
+/// Whether a page holds nothing but ads (besides its running head and
+/// folio): an article's run pulled back from under a half-page ad.
+fn only_ads(p: &PageInfo) -> bool {
+    let mut held = p
+        .marks
+        .iter()
+        .filter(|m| {
+            !matches!(
+                m.kind.as_str(),
+                kind::RUNNING | kind::RUNNING_HEAD | kind::FOLIO
+            )
+        })
+        .peekable();
+    held.peek().is_some() && held.all(|m| m.kind == kind::SPONSOR)
 }
 
 /// The last pages of runs: pages whose last text is an article's end with
