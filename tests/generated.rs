@@ -1,12 +1,22 @@
 //! The layout engine judged on synthetic issues (`folio::synth`): 30 fixed
 //! seeds, each generated into a temp folder and preflighted with the real
-//! binary (`folio check --format json`). Over all of them:
+//! binary (`folio check --format json`) in the **print** profile, the one
+//! `folio build` writes by default and the press gets; every
+//! [`SCREEN_EVERY`]th seed also in the screen profile. Each profile is
+//! fitted on its own layout (print opens articles with a three-line drop
+//! cap, screen with a lead-in), so the two break pages differently; print
+//! is judged on all seeds because it is the one readers hold, screen on a
+//! third of them so the test's run time grows by a third rather than
+//! double. Over all the issues of a profile:
 //!
 //! - every issue builds (check exits 0, no errors);
 //! - at most 2% of the non-designed pages are filled below 60%;
 //! - every page count is a multiple of 4 (saddle stitch);
 //! - no photo appears twice on a spread (pages 2k and 2k+1; page 1 alone);
-//! - house pages for the page count stay rare ([`MAX_HOUSE_PAGES`]).
+//! - no non-designed page is blank;
+//! - no text is drawn over a photo;
+//! - house pages for the page count stay rare ([`MAX_HOUSE_PAGES`],
+//!   [`MAX_HOUSE_PAGES_SCREEN`]).
 //!
 //! Fill and page kinds come from the `pages` array of `folio check --format
 //! json` (issue 11). While that array is missing, the fill and page-count
@@ -14,7 +24,7 @@
 //! photo repetition falls back to `folio snapshot`'s index.json (a second
 //! layout per issue, so it is off by default).
 //!
-//! `cargo test --test generated -- --nocapture` prints a table per seed.
+//! `cargo test --test generated -- --nocapture` prints a table per profile.
 
 mod common;
 
@@ -35,36 +45,44 @@ const THREADS: usize = 2;
 const LIMIT: Duration = Duration::from_secs(600);
 /// A non-designed page filled below this is under-filled.
 const MIN_FILL: f64 = 0.6;
-/// Largest share of under-filled non-designed pages, over all issues.
-/// Issue 11 asks for 2%; the engine reaches 1.95% on these seeds (21 of
-/// 1076 pages, `folio check --profile screen` per seed; 2.04% before a
-/// half-page ad left alone on its page could be taken back under its
-/// article, 2.7% before a hole before an `auto` opener page could make the
-/// section give its opener up and flow on, 4.4% before long column-block
-/// spills were trimmed, every rung was tried at its limit over a run,
-/// forewords were set larger and most generated sections left their opener
-/// to the engine).
+/// Largest share of under-filled non-designed pages, over all issues of a
+/// profile. Issue 11 asks for 2%. Print reaches 1.61% on these seeds (17 of
+/// 1058 pages; 1.89% before a page left blank before a right-hand ad became
+/// a hole of the run before it and the page count got passes of its own);
+/// screen 1.95% (21 of 1076 pages over all 30 seeds when it was the profile
+/// judged; 2.04% before a half-page ad left alone on its page could be
+/// taken back under its article, 2.7% before a hole before an `auto` opener
+/// page could make the section give its opener up and flow on, 4.4% before
+/// long column-block spills were trimmed, every rung was tried at its limit
+/// over a run, forewords were set larger and most generated sections left
+/// their opener to the engine).
 const MAX_UNDERFILLED: f64 = 0.02;
 /// A non-designed page filled below this is blank but for a line or a
 /// column block's empty end: never acceptable, whatever the share (seed 16
-/// once had an empty page before a full-page opener).
+/// once had an empty page before a full-page opener; seed 4 in print had
+/// page 44 empty before a right-hand full-page ad).
 const BLANK_FILL: f64 = 0.02;
 
-/// Designed house pages over the 30 issues (issue 11: the engine reaches
-/// the page count by loosening or tightening the issue; house pages are the
-/// last resort). While the generator pinned every section's opener and the
-/// count had only openers and events pages to work with, 16 issues ended
-/// with 37 house pages, 9 of them with three in a row, which read as three
-/// back covers. Measured now: 6 in 5 issues, one each in seeds 1, 3, 15
-/// and 17, 2 in seed 19 (34 pages: nothing loses a page, and the pull
-/// quotes, the only step that adds one, keep 34; nor do the pull quotes
-/// left out together with its longest article at its tightest type, a
-/// pair of steps on one article since they change different parameters). Seed 29 lost its three
-/// (37 pages) when an `auto` opener could give way to a band that flows on,
-/// seed 16 its one to two band openers taken together, seed 20 its one to
-/// the opener lever too (10 before them). The goal is at most one per
-/// issue; this guards the level.
-const MAX_HOUSE_PAGES: usize = 6;
+/// Designed house pages over the 30 print issues (issue 11: the engine
+/// reaches the page count by loosening or tightening the issue; house pages
+/// are the last resort). Measured: 14 in 7 issues, 2 each in seeds 2, 3,
+/// 4, 6 and 20, 3 in seed 19, 1 in seed 5. Main had 14 in print too once
+/// Cyrillic articles without a `language` were set as Russian and
+/// hyphenated (12 before that): seed 1 lost its 3 since every article at
+/// its tightest type is a step for the count and the holes such a step
+/// opens get filling passes of their own, seed 4 gained 2 when its run
+/// before a right-hand ad gave its last page up instead of leaving the page
+/// before the ad blank, seed 20 one. While the generator pinned every
+/// section's opener and the count had only openers and events pages to
+/// work with, 16 issues (screen) ended with 37 house pages, 9 of them with
+/// three in a row, which read as three back covers. The goal is at most
+/// one per issue; this guards the level.
+const MAX_HOUSE_PAGES: usize = 14;
+/// Designed house pages over the screen builds ([`SCREEN_EVERY`]): 2, in
+/// seed 3 (seeds 3, 6, …, 30).
+const MAX_HOUSE_PAGES_SCREEN: usize = 2;
+/// Every this many seeds is built in the screen profile too.
+const SCREEN_EVERY: u64 = 3;
 
 /// One entry of the `pages` array of `folio check --format json`.
 #[derive(Debug, Clone)]
@@ -80,6 +98,8 @@ struct Page {
 #[derive(Debug)]
 struct Outcome {
     seed: u64,
+    /// `print` or `screen`.
+    profile: &'static str,
     summary: SynthSummary,
     /// `folio check` exited 0 and reported no error.
     built: bool,
@@ -169,9 +189,9 @@ fn snapshot_photos(issue: &Path, scratch: &Path) -> Result<Vec<Vec<String>>, Str
         .collect())
 }
 
-fn run_seed(seed: u64, base: &Path) -> Outcome {
+fn run_seed(seed: u64, profile: &'static str, base: &Path) -> Outcome {
     let start = Instant::now();
-    let scratch = base.join(format!("seed-{seed}"));
+    let scratch = base.join(format!("{profile}-seed-{seed}"));
     let dir = scratch.join(format!("synth-{seed}"));
     let summary = generate(seed, &dir, &SynthOptions::default())
         .unwrap_or_else(|e| panic!("seed {seed}: generating failed: {e}"));
@@ -179,10 +199,8 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
         &[
             "check",
             dir.to_str().unwrap(),
-            // the fit is the same in every profile; screen skips the ink
-            // rendering that print adds to every check
             "--profile",
-            "screen",
+            profile,
             "--root",
             root().to_str().unwrap(),
             "--format",
@@ -242,6 +260,7 @@ fn run_seed(seed: u64, base: &Path) -> Outcome {
     }
     Outcome {
         seed,
+        profile,
         summary,
         built,
         failure,
@@ -295,7 +314,14 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         .prefix("generated-")
         .tempdir_in(root().join("target"))
         .unwrap();
-    let seeds: Vec<u64> = SEEDS.collect();
+    let jobs: Vec<(u64, &'static str)> = SEEDS
+        .map(|s| (s, "print"))
+        .chain(
+            SEEDS
+                .filter(|s| s % SCREEN_EVERY == 0)
+                .map(|s| (s, "screen")),
+        )
+        .collect();
     let next = AtomicUsize::new(0);
     let outcomes = Mutex::new(Vec::new());
     let started = Instant::now();
@@ -304,9 +330,11 @@ fn generated_issues_build_fill_their_pages_and_bind() {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&seed) = seeds.get(i) else { break };
-                    let o = run_seed(seed, base.path());
-                    eprintln!("seed {seed}: done in {:.1} s", o.secs);
+                    let Some(&(seed, profile)) = jobs.get(i) else {
+                        break;
+                    };
+                    let o = run_seed(seed, profile, base.path());
+                    eprintln!("seed {seed} ({profile}): done in {:.1} s", o.secs);
                     outcomes.lock().unwrap().push(o);
                 }
             });
@@ -314,7 +342,31 @@ fn generated_issues_build_fill_their_pages_and_bind() {
     });
     let mut outcomes = outcomes.into_inner().unwrap();
     outcomes.sort_by_key(|o| o.seed);
+    eprintln!(
+        "{} builds in {:.0} s",
+        outcomes.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut failures = Vec::new();
+    for (profile, max_house) in [
+        ("print", MAX_HOUSE_PAGES),
+        ("screen", MAX_HOUSE_PAGES_SCREEN),
+    ] {
+        let of: Vec<&Outcome> = outcomes.iter().filter(|o| o.profile == profile).collect();
+        failures.extend(judge(profile, &of, base.path(), max_house));
+    }
+    if outcomes.iter().any(|o| !o.built) {
+        // Keep the failing issues: the temp folder is not removed.
+        let _ = base.keep();
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
 
+/// Prints the table of one profile's builds and returns what they break,
+/// one message per property.
+fn judge(profile: &str, outcomes: &[&Outcome], base: &Path, max_house: usize) -> Vec<String> {
+    let mut fails = Vec::new();
+    eprintln!("\n{profile}:");
     // The table.
     eprintln!(
         "\n{:>4} {:>5} {:>4} {:>4} {:>5} {:>3} {:>5} {:>5} {:>4} {:>6} {:>6} {:>4} {:>6} {:>6}  status",
@@ -337,7 +389,7 @@ fn generated_issues_build_fill_their_pages_and_bind() {
     let (mut house_total, mut house_seeds) = (0usize, Vec::new());
     let mut problems: Vec<String> = Vec::new();
     let mut missing_pages = Vec::new();
-    for o in &outcomes {
+    for o in outcomes {
         let s = &o.summary;
         let (pages, flow, under, rep, status) = match &o.pages {
             Some(Ok(pages)) => {
@@ -448,9 +500,8 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         0.0
     };
     eprintln!(
-        "{} issues in {:.0} s; under-filled non-designed pages: {under_total} of {flow_total} ({:.1}%)\n",
+        "{} issues ({profile}); under-filled non-designed pages: {under_total} of {flow_total} ({:.1}%)\n",
         outcomes.len(),
-        started.elapsed().as_secs_f64(),
         share * 100.0
     );
 
@@ -461,28 +512,26 @@ fn generated_issues_build_fill_their_pages_and_bind() {
             format!(
                 "seed {} does not build (kept in {}):\n{}",
                 o.seed,
-                base.path().join(format!("seed-{}", o.seed)).display(),
+                base.join(format!("{profile}-seed-{}", o.seed)).display(),
                 o.failure
             )
         })
         .collect();
     if !failed.is_empty() {
-        // Keep the failing issues: the temp folder is not removed.
-        let _ = base.keep();
+        fails.push(format!(
+            "{profile}: {} of {} generated issues fail:\n\n{}",
+            failed.len(),
+            outcomes.len(),
+            failed.join("\n\n")
+        ));
     }
-    assert!(
-        failed.is_empty(),
-        "{} of {} generated issues fail:\n\n{}",
-        failed.len(),
-        outcomes.len(),
-        failed.join("\n\n")
-    );
-    assert!(
-        missing_pages.is_empty(),
-        "`folio check --format json` has no `pages` array (issue 11: [{{page, kind, designed, fill, photos}}]) \
-         for seeds {missing_pages:?}: the fill and page-count properties cannot be judged. Other findings:\n{}",
-        problems.join("\n")
-    );
+    if !missing_pages.is_empty() {
+        fails.push(format!(
+            "{profile}: `folio check --format json` has no `pages` array (issue 11: [{{page, kind, designed, fill, photos}}]) \
+             for seeds {missing_pages:?}: the fill and page-count properties cannot be judged. Other findings:\n{}",
+            problems.join("\n")
+        ));
+    }
     // Fill must never be bought by setting text over a photo (a squeezed
     // column block or a head taller than its page once did). No page of the
     // 30 issues has text over a photo: 5 when the check came in; mended
@@ -505,11 +554,12 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         .collect::<Vec<_>>()
         .join("\n");
     eprintln!("text over photos on {} pages:\n{listed}\n", overlaps.len());
-    assert!(
-        overlaps.is_empty(),
-        "text is drawn over photos on {} pages:\n{listed}",
-        overlaps.len()
-    );
+    if !overlaps.is_empty() {
+        fails.push(format!(
+            "{profile}: text is drawn over photos on {} pages:\n{listed}",
+            overlaps.len()
+        ));
+    }
     let blank: Vec<String> = outcomes
         .iter()
         .filter_map(|o| Some((o.seed, o.pages.as_ref()?.as_ref().ok()?)))
@@ -527,13 +577,14 @@ fn generated_issues_build_fill_their_pages_and_bind() {
                 })
         })
         .collect();
-    assert!(
-        blank.is_empty(),
-        "{} non-designed pages are blank (filled below {:.0}%):\n{}",
-        blank.len(),
-        BLANK_FILL * 100.0,
-        blank.join("\n")
-    );
+    if !blank.is_empty() {
+        fails.push(format!(
+            "{profile}: {} non-designed pages are blank (filled below {:.0}%):\n{}",
+            blank.len(),
+            BLANK_FILL * 100.0,
+            blank.join("\n")
+        ));
+    }
     let over = share > MAX_UNDERFILLED;
     let not_mod4: Vec<&String> = problems
         .iter()
@@ -544,25 +595,29 @@ fn generated_issues_build_fill_their_pages_and_bind() {
         "house pages: {house_total}, in issues with more than one:\n{}\n",
         house_seeds.join("\n")
     );
-    assert!(
-        house_total <= MAX_HOUSE_PAGES,
-        "{house_total} house pages (at most {MAX_HOUSE_PAGES} allowed):\n{}",
-        house_seeds.join("\n")
-    );
-    assert!(
-        !over
-            && not_mod4.is_empty()
-            && twice.is_empty()
-            && problems.iter().all(|p| !p.contains("pages[")),
-        "{under_total} of {flow_total} non-designed pages ({:.1}%, at most {:.0}% allowed) are filled below {:.0}%; \
-         {} page counts are not multiples of 4; {} photos appear twice on a spread:\n{}",
-        share * 100.0,
-        MAX_UNDERFILLED * 100.0,
-        MIN_FILL * 100.0,
-        not_mod4.len(),
-        twice.len(),
-        problems.join("\n")
-    );
+    if house_total > max_house {
+        fails.push(format!(
+            "{profile}: {house_total} house pages (at most {max_house} allowed):\n{}",
+            house_seeds.join("\n")
+        ));
+    }
+    if over
+        || !not_mod4.is_empty()
+        || !twice.is_empty()
+        || problems.iter().any(|p| p.contains("pages["))
+    {
+        fails.push(format!(
+            "{profile}: {under_total} of {flow_total} non-designed pages ({:.1}%, at most {:.0}% allowed) are filled below {:.0}%; \
+             {} page counts are not multiples of 4; {} photos appear twice on a spread:\n{}",
+            share * 100.0,
+            MAX_UNDERFILLED * 100.0,
+            MIN_FILL * 100.0,
+            not_mod4.len(),
+            twice.len(),
+            problems.join("\n"),
+        ));
+    }
+    fails
 }
 
 /// Every file under `dir`, relative, with its bytes.

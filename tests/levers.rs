@@ -574,7 +574,7 @@ fn a_count_step_that_leaves_a_tail_takes_it_back() {
         base.path().to_str().unwrap(),
     ]);
     assert!(o.status.success(), "synth failed:\n{}", stderr(&o));
-    // (screen: the profile tests/generated.rs judges)
+    // (screen: the profile this count path was found in)
     let json = check_with(&base.path().join("synth-96"), &["--profile", "screen"]);
     let ds = decisions(&json);
     assert_eq!(under_filled(&json), vec![], "{ds:?}");
