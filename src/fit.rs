@@ -1086,10 +1086,22 @@ impl Engine<'_> {
     /// afterwards.
     fn blank_variants(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
         let p = h.p;
-        if p == 0 || h.fill >= BLANK || !before_right_hand(self.issue, r.pages, p) {
+        if p == 0 || !next_right_hand(self.issue, r.pages, p) {
             return;
         }
-        let q = p - 1;
+        // a blank page: the run ends on the page before; a tail: on this
+        // page, and pulling it back would only leave the page blank
+        let tail = match &h.ending {
+            Some(id) if hole_after(r, p, id) => r.find(kind::ARTICLE, id, false) < Some(p),
+            _ => false,
+        };
+        let q = if tail {
+            p
+        } else if h.fill < BLANK && before_right_hand(self.issue, r.pages, p) {
+            p - 1
+        } else {
+            return;
+        };
         let Some(id) = ending_on(&r.pages[q]) else {
             return;
         };
@@ -1102,7 +1114,11 @@ impl Engine<'_> {
         let body = body_of(r.pages, q);
         let text_h = body[3] - body[1];
         let why = |how: &str| format!("page {page_no} was left blank after it: {how}");
-        let over = (1.0 - fill + MIN_FILL) * text_h + SLACK_PT;
+        let over = if tail {
+            (MIN_FILL - fill) * text_h + 2.0 * SLACK_PT
+        } else {
+            (1.0 - fill + MIN_FILL) * text_h + SLACK_PT
+        };
         let back = fill * text_h + SLACK_PT;
         let mut push = |v: FitPlan, subject: &str, lever: &str, from: &str, to: &str, how: &str| {
             if v != *plan {
@@ -1112,7 +1128,8 @@ impl Engine<'_> {
         let names = run.join(", ");
         // Runs over onto it, then gives its last page up; the least change
         // first each way.
-        for shrink in [false, true] {
+        // (a tail's page cannot be given up: the ad's break keeps it)
+        for shrink in [false, true].into_iter().filter(|&x| !(x && tail)) {
             let (need, to, how) = if shrink {
                 (back, "shorter", "its run gives its last page up")
             } else {
@@ -1167,6 +1184,7 @@ impl Engine<'_> {
             push(v, &names, "tracking", "", to, how);
         }
         if self.uses("flow")
+            && !tail
             && let Some(first) = run.last()
             && plan
                 .articles
@@ -3238,22 +3256,26 @@ fn no_worse(old: &[PageInfo], new: &[PageInfo]) -> bool {
 /// block whose text ended earlier) and comes before a right-hand
 /// full-page ad: the page that ad's break to a side leaves blank.
 fn before_right_hand(issue: &Issue, pages: &[PageInfo], p: usize) -> bool {
-    let right_hand = |id: &str| {
-        issue.sections.iter().flat_map(|s| &s.items).any(|it| {
-            matches!(it, Item::Sponsor(sp) if sp.id == id && sp.right_hand && sp.size == SponsorSize::Full)
-        })
-    };
     let empty = pages[p].marks.iter().all(|m| match m.kind.as_str() {
         kind::RUNNING | kind::RUNNING_HEAD | kind::FOLIO => true,
         kind::AFTER => !pages[p].has(kind::ARTICLE_END, &m.id),
         _ => false,
     });
-    empty
-        && pages.get(p + 1).is_some_and(|n| {
-            n.marks
-                .iter()
-                .any(|m| m.kind == kind::SPONSOR && right_hand(&m.id))
+    empty && next_right_hand(issue, pages, p)
+}
+
+/// Whether the page after page `p` holds a right-hand full-page ad.
+fn next_right_hand(issue: &Issue, pages: &[PageInfo], p: usize) -> bool {
+    let right_hand = |id: &str| {
+        issue.sections.iter().flat_map(|s| &s.items).any(|it| {
+            matches!(it, Item::Sponsor(sp) if sp.id == id && sp.right_hand && sp.size == SponsorSize::Full)
         })
+    };
+    pages.get(p + 1).is_some_and(|n| {
+        n.marks
+            .iter()
+            .any(|m| m.kind == kind::SPONSOR && right_hand(&m.id))
+    })
 }
 
 /// The article whose text or column block ends last on a page.
