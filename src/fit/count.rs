@@ -109,16 +109,9 @@ impl Engine<'_> {
         let mut neutral: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
         let lose = n % m <= m - n % m;
         let mut mends = 0;
-        // steps that, taken alone, opened a hole or set text over a photo
-        let mut spoilt: Vec<[String; 4]> = Vec::new();
-        let key = |d: &Decision| [&d.lever, &d.subject, &d.from, &d.to].map(|x| x.clone());
         for (v, ds, partial) in self.count_variants(&plan, &pages, m) {
             if self.passes + RESERVED + 1 >= self.max_passes || (partial && part.is_some()) {
                 break;
-            }
-            // the hole a step opens stays when another is taken with it
-            if ds.len() > 1 && ds.iter().any(|d| spoilt.contains(&key(d))) {
-                continue;
             }
             let mut got = self.run(layout, &v)?;
             let (mut v, mut ds) = (v, ds);
@@ -143,9 +136,6 @@ impl Engine<'_> {
                     .map(|d| format!("{} {}→{}", d.lever, d.from, d.to))
                     .collect();
                 eprintln!("  count {n} → {}: {} ({kept})", got.len(), what.join(" + "));
-            }
-            if !clean && let [d] = ds.as_slice() {
-                spoilt.push(key(d));
             }
             if kept && missing(got.len()) == 0 {
                 self.decisions.extend(ds);
