@@ -586,3 +586,33 @@ fn a_count_step_that_leaves_a_tail_takes_it_back() {
     let house = pages.iter().filter(|p| p["kind"] == "house").count();
     assert_eq!((pages.len() % 4, house), (0, 0), "{ds:?}");
 }
+
+/// Steps for the page count taken one on top of the other (`folio synth
+/// --seed 1`, tests/fixtures/count-accumulate: 33 pages in screen). One
+/// events page less and pull quotes left out each kept 33 pages, the
+/// Russian article at its tightest type alone opened holes, so three house
+/// pages made up the count; from the layout the first two left, the third
+/// loses the page: 32 pages, none of them house pages or under-filled.
+#[test]
+fn count_steps_that_lose_no_page_alone_lose_it_together() {
+    let dir = fixture_copy("count-accumulate", "count-accumulate", |_| {});
+    let json = check_with(dir.path(), &["--profile", "screen"]);
+    let ds = decisions(&json);
+    assert_eq!(under_filled(&json), vec![], "{ds:?}");
+    let pages = json["pages"].as_array().expect("a pages array");
+    let house = pages.iter().filter(|p| p["kind"] == "house").count();
+    assert_eq!((pages.len() % 4, house), (0, 0), "{ds:?}");
+    // the steps taken for the count say so in their reason
+    let count = json["fit"]["decisions"]
+        .as_array()
+        .expect("a decisions array")
+        .iter()
+        .filter(|d| {
+            d["why"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("for a multiple of")
+        })
+        .count();
+    assert!(count >= 2, "fewer than two steps for the count: {ds:?}");
+}

@@ -9,8 +9,12 @@
 //! one page rather than gaining three, gaining one rather than losing
 //! three; losing when both are two pages, since a tighter issue reads
 //! better than a padded one). Each is laid out in turn; the first that
-//! reaches the count without a new under-filled page is kept, or else the
-//! first single page gained towards it (one house page fewer).
+//! reaches the count without a new under-filled page is kept. Otherwise
+//! steps are taken one on top of the other, each predicted from the layout
+//! the last left ([`Engine::accumulate`]): to lose a page, from a variant
+//! that kept the count without opening a hole (a step predicted from one
+//! pass often empties its run's last page only in part); to gain, from the
+//! first single page gained towards the count (one house page fewer).
 
 use super::{
     ArticleFit, Decision, Engine, FitPlan, Layout, MIN_FILL, MIN_SCALE, Opener, QuoteStyle,
@@ -49,6 +53,10 @@ const MAX_PARTIAL: usize = 2;
 /// At most this many articles of one lever are offered as single steps
 /// (the most promising first), so the variants stay few.
 const MAX_PER_LEVER: usize = 3;
+
+/// At most this many steps are taken one on top of the other to lose a
+/// page ([`Engine::accumulate`]).
+const MAX_GREEDY: usize = 3;
 
 /// A page this little full after a step for the count holds a tail that
 /// the fitting rungs may pull back ([`Engine::tail_mends`]) …
@@ -107,6 +115,10 @@ impl Engine<'_> {
         let overlaps = overlap_pages(&pages);
         // the first variant that reached part of the count
         let mut part: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
+        // the variant of most steps that lost no page but opened no hole
+        // either (the first of them)
+        let mut neutral: Option<(FitPlan, Vec<PageInfo>, Vec<Decision>)> = None;
+        let lose = n % m <= m - n % m;
         let mut mends = 0;
         let mut repairs = 0;
         // (pages gained with holes are not mended where the manifest's
@@ -151,9 +163,9 @@ impl Engine<'_> {
                     ds.extend(fixed);
                 }
             }
-            let kept = missing(got.len()) < missing(n)
-                && Reading::new(&got).underfilled().len() <= under
-                && overlap_pages(&got) <= overlaps;
+            let clean =
+                Reading::new(&got).underfilled().len() <= under && overlap_pages(&got) <= overlaps;
+            let kept = missing(got.len()) < missing(n) && clean;
             if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
                 let what: Vec<String> = ds
                     .iter()
@@ -167,14 +179,106 @@ impl Engine<'_> {
             }
             if kept && part.is_none() {
                 part = Some((v, got, ds));
+            } else if lose
+                && neutral.as_ref().is_none_or(|x| x.2.len() < ds.len())
+                && got.len() == n
+                && clean
+            {
+                neutral = Some((v, got, ds));
             }
         }
-        if let Some((v, got, ds)) = part {
+        // Steps taken one on top of the other, from the layouts those left.
+        let limits = (m, under, overlaps);
+        if let Some(start) = neutral {
+            let (v, got, ds) = self.accumulate(layout, start, limits, true)?;
+            if missing(got.len()) == 0 {
+                self.decisions.extend(ds);
+                return Ok((v, got));
+            }
+        }
+        if let Some(start) = part {
+            let (v, got, ds) = self.accumulate(layout, start, limits, false)?;
             self.decisions.extend(ds);
             return Ok((v, got));
         }
         // The last pass must be the kept plan's.
         self.restore(plan, pages)
+    }
+
+    /// Steps for the count taken one on top of the other from a variant
+    /// that reached part of it (`lose` false: each page gained is one house
+    /// page fewer) or, to lose a page, from one that lost none but opened no
+    /// hole either (`lose`): a step predicted from one pass often empties
+    /// its run's last page only in part, and the next step, predicted from
+    /// the layout it left, takes the rest. A step is kept when it opens no
+    /// hole, puts no text over a photo and brings the count closer (or, to
+    /// lose a page, keeps it); at most [`MAX_GREEDY`] are tried. Returns
+    /// the layout reached.
+    fn accumulate(
+        &mut self,
+        layout: &mut dyn Layout,
+        start: (FitPlan, Vec<PageInfo>, Vec<Decision>),
+        (m, under, overlaps): (usize, usize, usize),
+        lose: bool,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>, Vec<Decision>)> {
+        let missing = |k: usize| (m - k % m) % m;
+        let (mut acc, mut pages, mut ds) = start;
+        let mut tried: Vec<(String, String)> = ds
+            .iter()
+            .map(|d| (d.lever.clone(), d.subject.clone()))
+            .collect();
+        for _ in 0..MAX_GREEDY {
+            let n = pages.len();
+            if missing(n) == 0 || self.passes + RESERVED + 1 >= self.max_passes {
+                break;
+            }
+            let want = if lose { -((n % m) as i64) } else { 1 };
+            let Some(s) = self
+                .count_steps(&acc, &pages, m)
+                .into_iter()
+                .filter(|s| s.delta == want)
+                .filter(|s| {
+                    !tried.contains(&(s.decision.lever.clone(), s.decision.subject.clone()))
+                })
+                .min_by_key(|s| s.cost)
+            else {
+                break;
+            };
+            tried.push((s.decision.lever.clone(), s.decision.subject.clone()));
+            let (mut v, mut step) = (s.plan, vec![s.decision]);
+            let mut got = self.run(layout, &v)?;
+            // a step that left a tail of a few lines behind: pulled back
+            if missing(got.len()) >= missing(n)
+                && let Some((w, more)) = self.tail_mends(&v, &got, under)
+            {
+                let again = self.run(layout, &w)?;
+                if missing(again.len()) < missing(got.len()) {
+                    (v, got) = (w, again);
+                    step.extend(more);
+                }
+            }
+            let k = got.len();
+            let kept = Reading::new(&got).underfilled().len() <= under
+                && overlap_pages(&got) <= overlaps
+                && k <= n + missing(n)
+                && (missing(k) < missing(n) || (lose && k == n));
+            if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+                let what: Vec<String> = step
+                    .iter()
+                    .map(|d| format!("{} {}→{}", d.lever, d.from, d.to))
+                    .collect();
+                eprintln!(
+                    "  count {n} → {k} on {} step(s): {} ({kept})",
+                    ds.len(),
+                    what.join(" + ")
+                );
+            }
+            if kept {
+                ds.extend(step);
+                (acc, pages) = (v, got);
+            }
+        }
+        Ok((acc, pages, ds))
     }
 
     /// A variant whose new under-filled pages (over `under`) are all tails
