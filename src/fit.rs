@@ -1126,9 +1126,8 @@ impl Engine<'_> {
             }
         };
         let names = run.join(", ");
-        // Runs over onto it, then gives its last page up; the least change
-        // first each way.
-        // (a tail's page cannot be given up: the ad's break keeps it)
+        // Runs over onto it, then gives its last page up (not a tail's page:
+        // the ad's break keeps it); the least change first each way.
         for shrink in [false, true].into_iter().filter(|&x| !(x && tail)) {
             let (need, to, how) = if shrink {
                 (back, "shorter", "its run gives its last page up")
