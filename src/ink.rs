@@ -835,7 +835,7 @@ fn bytes_hash(bytes: &typst::foundations::Bytes) -> u128 {
 
 /// Findings from the measurements: an error per page whose ink exceeds the
 /// condition's limit (naming the photo or the spot), and a warning per
-/// colour and size of small text on several plates, naming its pages.
+/// colour of small text on several plates, naming its pages and sizes.
 pub fn findings(issue: &Issue, pages: &[PageInk], small: &[(usize, Vec<SmallText>)]) -> Vec<Diag> {
     let cond = &issue.print;
     let mut out = Vec::new();

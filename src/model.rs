@@ -710,17 +710,10 @@ impl Resolver<'_> {
             ..file_origin.clone()
         });
         let pages = fm.pages.as_ref().map(|p| *p.get_ref());
-        let mut language = self.check_language_and_pages(&fm, &file_origin, pages_origin.as_ref());
-        let language_guessed = match language {
-            Some(_) => None,
-            None => {
-                let text = format!("{}\n{}", fm.title, markdown::plain_text(&body));
-                crate::language::guess(&text, &self.language)
-            }
-        };
-        if let Some(g) = language_guessed {
-            language = Some(g.code.to_string());
-        }
+        let given = self.check_language_and_pages(&fm, &file_origin, pages_origin.as_ref());
+        let (language, language_guessed) = self.text_language(given, || {
+            format!("{}\n{}", fm.title, markdown::plain_text(&body))
+        });
         let pull_quotes = self.pull_quotes(&file_origin, &fm.pull_quotes, &body);
         Some(Article {
             id,
@@ -868,6 +861,21 @@ impl Resolver<'_> {
             }
         }
         (lead, inline)
+    }
+
+    /// The language a text is set in: the one `given`, else the one its
+    /// letters point to ([`crate::language::guess`], returned beside it so
+    /// preflight can say so), else none (the issue's).
+    fn text_language(
+        &self,
+        given: Option<String>,
+        text: impl FnOnce() -> String,
+    ) -> (Option<String>, Option<crate::language::Guess>) {
+        if given.is_some() {
+            return (given, None);
+        }
+        let guessed = crate::language::guess(&text(), &self.language);
+        (guessed.map(|g| g.code.to_string()), guessed)
     }
 
     /// Checks `language` and the page budget; returns the language.
@@ -1258,17 +1266,13 @@ impl Resolver<'_> {
         }
     });
         let ad = sp.ad.as_ref().map(|ad| {
-            let guessed = match ad.language {
-                Some(_) => None,
-                None => {
-                    let text = format!(
-                        "{}\n{}",
-                        ad.headline,
-                        ad.text.as_deref().unwrap_or_default()
-                    );
-                    crate::language::guess(&text, &self.language)
-                }
-            };
+            let (language, language_guessed) = self.text_language(ad.language.clone(), || {
+                format!(
+                    "{}\n{}",
+                    ad.headline,
+                    ad.text.as_deref().unwrap_or_default()
+                )
+            });
             AdData {
                 headline: ad.headline.clone(),
                 text: ad.text.clone(),
@@ -1296,11 +1300,8 @@ impl Resolver<'_> {
                 }),
                 logo_alt_given: ad.logo_alt.as_deref().is_some_and(|a| !a.trim().is_empty()),
                 contacts: ad.contacts.clone(),
-                language: ad
-                    .language
-                    .clone()
-                    .or_else(|| guessed.map(|g| g.code.to_string())),
-                language_guessed: guessed,
+                language,
+                language_guessed,
             }
         });
         match (&sp.artwork, &sp.ad) {
