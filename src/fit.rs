@@ -346,7 +346,10 @@ fn first_lead(issue: &Issue, section: &str) -> Option<String> {
     lead_photos(issue, section).into_iter().next()
 }
 
-/// Every lead photo of a section, in order.
+/// Every lead photo of a section an opener may show, in order. A photo
+/// with `fit = "fit"` asks to be shown whole, letterboxed in a tinted box;
+/// an opener's band runs into the bleed and crops, so it never takes one
+/// (its letterboxed edge could end on the trim).
 fn lead_photos(issue: &Issue, section: &str) -> Vec<String> {
     issue
         .sections
@@ -354,9 +357,11 @@ fn lead_photos(issue: &Issue, section: &str) -> Vec<String> {
         .filter(|s| s.id == section)
         .flat_map(|s| &s.items)
         .filter_map(|it| match it {
-            Item::Article(a) => a.photos.first().map(|p| p.src.clone()),
+            Item::Article(a) => a.photos.first(),
             Item::Sponsor(_) => None,
         })
+        .filter(|p| p.fit != crate::manifest::Fit::Fit)
+        .map(|p| p.src.clone())
         .collect()
 }
 
@@ -4288,6 +4293,49 @@ mod tests {
             .map(|s| s.id.as_str())
             .collect();
         assert_eq!(band, ["spotlight"]);
+    }
+
+    #[test]
+    fn openers_never_take_a_photo_that_must_be_shown_whole() {
+        // (`folio synth --seed 55`: a letterboxed lead photo in an opener's
+        // bleed band ended on the trim, and the print build failed)
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("issues/2023-q3");
+        let mut issue = crate::model::load(&dir).expect("the sample loads");
+        // (served names are given by photo processing: the paths stand in)
+        for s in &mut issue.sections {
+            for it in &mut s.items {
+                if let Item::Article(a) = it {
+                    for p in &mut a.photos {
+                        p.src = p.path.display().to_string();
+                    }
+                }
+            }
+        }
+        let leads = |issue: &Issue| {
+            let s = issue
+                .sections
+                .iter()
+                .find(|s| !lead_photos(issue, &s.id).is_empty());
+            s.map(|s| (s.id.clone(), lead_photos(issue, &s.id)))
+                .expect("a section with lead photos")
+        };
+        let (id, before) = leads(&issue);
+        let first = issue
+            .sections
+            .iter_mut()
+            .find(|s| s.id == id)
+            .and_then(|s| {
+                s.items.iter_mut().find_map(|it| match it {
+                    Item::Article(a) if !a.photos.is_empty() => Some(&mut a.photos[0]),
+                    _ => None,
+                })
+            })
+            .expect("the section's first lead photo");
+        assert_eq!(first.src, before[0]);
+        first.fit = crate::manifest::Fit::Fit;
+        let after = lead_photos(&issue, &id);
+        assert_eq!(after, before[1..], "{id}");
+        assert_ne!(first_lead(&issue, &id), Some(before[0].clone()));
     }
 
     #[test]
