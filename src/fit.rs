@@ -1149,7 +1149,8 @@ impl Engine<'_> {
                 && let (Some(f), Some(a)) = (plan.articles.get(&id), self.article(&id))
             {
                 let cur = f.columns.unwrap_or(a.columns);
-                if cur >= 2 && cur <= a.columns {
+                if cur >= 2 && cur <= a.columns && self.fewer_columns_keep_photos_sharp(r, &id, cur)
+                {
                     let mut v = plan.clone();
                     if let Some(g) = v.articles.get_mut(&id) {
                         (g.columns, g.balance, g.gap) = (Some(cur - 1), 0, 0);
@@ -1547,7 +1548,7 @@ impl Engine<'_> {
                 (v, d)
             };
             // (never undoing the other direction's change)
-            if cur >= 2 && cur <= a.columns {
+            if cur >= 2 && cur <= a.columns && self.fewer_columns_keep_photos_sharp(r, id, cur) {
                 out.push(set(
                     cur - 1,
                     format!(
@@ -1571,6 +1572,45 @@ impl Engine<'_> {
                 ));
             }
         }
+    }
+
+    /// Whether article `id` set in `n - 1` columns instead of `n` keeps
+    /// every inline photo it has laid out at the print floor
+    /// ([`crate::preflight::PPI_ERROR`], with 5 % to spare): inline photos
+    /// are as wide as a column, and their frames grow with it, so fewer
+    /// columns print them coarser (`folio synth --seed 96`: a 347 px photo
+    /// went from three columns of an A5 page to two and fell to 149 ppi,
+    /// which fails a print build).
+    fn fewer_columns_keep_photos_sharp(&self, r: &Reading, id: &str, n: u8) -> bool {
+        let Some(a) = self.article(id) else {
+            return true;
+        };
+        let n = f64::from(n.max(2));
+        a.body.iter().all(|b| {
+            let crate::markdown::Block::Photo { photo } = b else {
+                return true;
+            };
+            r.pages.iter().all(|q| {
+                let Some(mark) = q
+                    .marks
+                    .iter()
+                    .find(|m| m.kind == kind::PHOTO && m.id == photo.src)
+                else {
+                    return true;
+                };
+                let Some(&c) = mark.lengths.get("w") else {
+                    return true;
+                };
+                // the body's width gives the gutter; without it, none
+                let w = q.body().map_or(n * c, |b| b[2] - b[0]).max(n * c);
+                let g = (w - n * c) / (n - 1.0);
+                let wider = (w - (n - 2.0) * g) / (n - 1.0);
+                q.images
+                    .iter()
+                    .filter(|im| im.src.as_deref() == Some(photo.src.as_str()))
+                    .all(|im| im.ppi * c / wider >= crate::preflight::PPI_ERROR * 1.05)
+            })
+        })
     }
 
     /// `events`: the events grid flows on, gets denser or roomier rows, or
@@ -2584,8 +2624,10 @@ impl Engine<'_> {
         if n.is_multiple_of(m) {
             return Ok((plan, pages));
         }
-        // House pages: exactly one page each, after the events.
-        if self.uses("house-pages") && self.budget() {
+        // House pages: exactly one page each, after the events. They reach
+        // the count whatever the levers left, so they may take the last
+        // pass the budget has (no pass is needed to restore after them).
+        if self.uses("house-pages") && self.passes < self.max_passes {
             let add = m - n % m;
             let mut v = plan.clone();
             v.house_pages += add;

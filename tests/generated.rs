@@ -621,6 +621,47 @@ fn judge(profile: &str, outcomes: &[&Outcome], base: &Path, max_house: usize) ->
 }
 
 /// Every file under `dir`, relative, with its bytes.
+/// Seeds beyond [`SEEDS`] whose print build once failed or missed the
+/// binding, each for a reason of its own: 55, an opener took a lead photo
+/// with `fit = "fit"`, letterboxed in its bleed band onto the trim (the
+/// bleed check failed the build); 57 (72 pages), the count's levers spent
+/// the passes the house pages needed and the issue ended on 71 pages; 96,
+/// two columns instead of three printed an inline photo at 149 ppi, under
+/// the print floor.
+const ONCE_FAILED: [u64; 3] = [55, 57, 96];
+
+#[test]
+fn issues_that_once_failed_in_print_build_and_bind() {
+    let base = tempfile::Builder::new()
+        .prefix("once-failed-")
+        .tempdir_in(root().join("target"))
+        .unwrap();
+    let mut problems = Vec::new();
+    for seed in ONCE_FAILED {
+        let o = run_seed(seed, "print", base.path());
+        if !o.built {
+            problems.push(format!("seed {seed} did not build: {}", o.failure));
+            continue;
+        }
+        let Some(Ok(pages)) = &o.pages else {
+            problems.push(format!("seed {seed}: no pages array"));
+            continue;
+        };
+        if pages.len() % 4 != 0 {
+            problems.push(format!("seed {seed}: {} pages", pages.len()));
+        }
+        let blank: Vec<usize> = pages
+            .iter()
+            .filter(|p| !p.designed && p.fill < BLANK_FILL)
+            .map(|p| p.page)
+            .collect();
+        if !blank.is_empty() {
+            problems.push(format!("seed {seed}: blank pages {blank:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
