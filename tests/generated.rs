@@ -273,6 +273,14 @@ fn run_seed(seed: u64, profile: &'static str, base: &Path) -> Outcome {
     }
 }
 
+/// A temp folder under target/ for one test's issues.
+fn scratch_base(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(root().join("target"))
+        .unwrap()
+}
+
 /// The longest run of consecutive house pages.
 fn house_run(pages: &[Page]) -> usize {
     pages
@@ -310,10 +318,7 @@ fn repeats(photos_per_page: &[Vec<String>]) -> Vec<(usize, String)> {
 
 #[test]
 fn generated_issues_build_fill_their_pages_and_bind() {
-    let base = tempfile::Builder::new()
-        .prefix("generated-")
-        .tempdir_in(root().join("target"))
-        .unwrap();
+    let base = scratch_base("generated-");
     let jobs: Vec<(u64, &'static str)> = SEEDS
         .map(|s| (s, "print"))
         .chain(
@@ -632,10 +637,7 @@ const ONCE_FAILED: [u64; 3] = [55, 57, 96];
 
 #[test]
 fn issues_that_once_failed_in_print_build_and_bind() {
-    let base = tempfile::Builder::new()
-        .prefix("once-failed-")
-        .tempdir_in(root().join("target"))
-        .unwrap();
+    let base = scratch_base("once-failed-");
     let mut problems = Vec::new();
     for seed in ONCE_FAILED {
         let o = run_seed(seed, "print", base.path());
