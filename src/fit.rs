@@ -252,6 +252,10 @@ pub struct FitPlan {
     /// Event tiles (manifest indices) set over two columns of their row.
     #[serde(default)]
     pub events_features: Vec<usize>,
+    /// Right-hand full-page ads (sponsor ids) with a designed house page on
+    /// the left-hand page before them, which the layout left blank.
+    #[serde(default)]
+    pub house_before: Vec<String>,
 }
 
 /// One change the engine made, and why.
@@ -321,6 +325,7 @@ impl FitPlan {
             fillers: Vec::new(),
             spare_tiles: 0,
             events_features: Vec::new(),
+            house_before: Vec::new(),
         }
     }
 
@@ -602,7 +607,9 @@ pub fn fit(
     // the layout), and the last choice mostly holds, which saves the pass
     // that would set them at the end.
     let p = e.with_opener_photos(&p, &pg);
+    let (p, pg) = e.house_before_ads(layout, p, pg)?;
     let (p, pg) = e.page_count(layout, p, pg)?;
+    let (p, pg) = e.house_before_ads(layout, p, pg)?;
     let p = e.with_opener_photos(&p, &pg);
     let (p, pg) = e.lone_tile(layout, p, pg)?;
     // Balancing an article moves what follows it up and may open a hole at
@@ -1821,6 +1828,70 @@ impl Engine<'_> {
         pages: Vec<PageInfo>,
     ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
         Ok((plan, pages))
+    }
+
+    /// No blank page before a right-hand full-page ad: where the run before
+    /// it could neither grow onto that page nor give its last page up (the
+    /// filling's [`Self::blank_variants`]), the page gets a designed house
+    /// page, as a magazine fills the left-hand page a sponsor's right-hand
+    /// page leaves. The page count stays; kept when the blank pages become
+    /// fewer and no page gets under-filled.
+    fn house_before_ads(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let blanks = |ps: &[PageInfo]| -> Vec<usize> {
+            let r = Reading::new(ps);
+            (1..ps.len().saturating_sub(1))
+                .filter(|&p| {
+                    r.fills[p].is_some_and(|f| f < BLANK) && before_right_hand(self.issue, ps, p)
+                })
+                .collect()
+        };
+        let before = blanks(&pages);
+        if before.is_empty() || !self.uses("house-pages") || !self.budget() {
+            return Ok((plan, pages));
+        }
+        let mut v = plan.clone();
+        let mut ds = Vec::new();
+        for &p in &before {
+            let Some(id) = pages[p + 1]
+                .marks
+                .iter()
+                .find(|m| m.kind == kind::SPONSOR)
+                .map(|m| m.id.clone())
+            else {
+                continue;
+            };
+            if !v.house_before.contains(&id) {
+                v.house_before.push(id.clone());
+                ds.push(decision(
+                    &id,
+                    "house-pages",
+                    "blank page",
+                    "house page",
+                    p + 1,
+                    format!(
+                        "page {} was left blank before the right-hand ad: a designed house page takes it",
+                        p + 1
+                    ),
+                ));
+            }
+        }
+        if ds.is_empty() {
+            return Ok((plan, pages));
+        }
+        let got = self.run(layout, &v)?;
+        if got.len() == pages.len()
+            && blanks(&got).len() < before.len()
+            && Reading::new(&got).underfilled().len() <= Reading::new(&pages).underfilled().len()
+        {
+            self.decisions.extend(ds);
+            return Ok((v, got));
+        }
+        self.restore(plan, pages)
     }
 
     /// No last events row of one tile where the layout leaves one (rows of
@@ -3551,6 +3622,9 @@ fn merge_changes(into: &mut FitPlan, base: &FitPlan, v: &FitPlan) {
     if v.foreword_scale != base.foreword_scale {
         into.foreword_scale = v.foreword_scale;
     }
+    if v.house_before != base.house_before {
+        into.house_before = v.house_before.clone();
+    }
     if v.fillers != base.fillers {
         into.fillers = v.fillers.clone();
     }
@@ -4272,6 +4346,7 @@ mod tests {
             fillers: Vec::new(),
             spare_tiles: 0,
             events_features: Vec::new(),
+            house_before: Vec::new(),
         }
     }
 

@@ -632,8 +632,10 @@ fn judge(profile: &str, outcomes: &[&Outcome], base: &Path, max_house: usize) ->
 /// bleed check failed the build); 57 (72 pages), the count's levers spent
 /// the passes the house pages needed and the issue ended on 71 pages; 96,
 /// two columns instead of three printed an inline photo at 149 ppi, under
-/// the print floor.
-const ONCE_FAILED: [u64; 3] = [55, 57, 96];
+/// the print floor; 69, a right-hand full-page ad left page 44 blank
+/// before it, and the article before could neither grow onto it nor give
+/// its last page up (now a designed house page takes it).
+const ONCE_FAILED: [u64; 4] = [55, 57, 69, 96];
 
 #[test]
 fn issues_that_once_failed_in_print_build_and_bind() {
