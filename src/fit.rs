@@ -1153,25 +1153,17 @@ impl Engine<'_> {
             }
             if !shrink
                 && self.uses("columns")
-                && let (Some(f), Some(a)) = (plan.articles.get(&id), self.article(&id))
+                && let Some((v, cur)) = self.fewer_columns(plan, r, &id)
             {
-                let cur = f.columns.unwrap_or(a.columns);
-                if cur >= 2 && cur <= a.columns && self.fewer_columns_keep_photos_sharp(r, &id, cur)
-                {
-                    let mut v = plan.clone();
-                    if let Some(g) = v.articles.get_mut(&id) {
-                        (g.columns, g.balance, g.gap) = (Some(cur - 1), 0, 0);
-                    }
-                    let (from, to) = (cur.to_string(), (cur - 1).to_string());
-                    push(
-                        v,
-                        &id,
-                        "columns",
-                        &from,
-                        &to,
-                        "set longer, it runs over onto it",
-                    );
-                }
+                let (from, to) = (cur.to_string(), (cur - 1).to_string());
+                push(
+                    v,
+                    &id,
+                    "columns",
+                    &from,
+                    &to,
+                    "set longer, it runs over onto it",
+                );
             }
             let mut v = plan.clone();
             if self.uses("lead-photo") {
@@ -1537,6 +1529,24 @@ impl Engine<'_> {
             && fill < 0.5
         {
             let cur = f.columns.unwrap_or(a.columns);
+            // one column fewer
+            if let Some((v, _)) = self.fewer_columns(plan, r, id) {
+                let why = format!(
+                    "set longer, it fills page {page_no} ({:.0}% full)",
+                    fill * 100.0
+                );
+                out.push((
+                    v,
+                    decision(
+                        id,
+                        "columns",
+                        &cur.to_string(),
+                        &(cur - 1).to_string(),
+                        page_no,
+                        why,
+                    ),
+                ));
+            }
             let set = |n: u8, why: String| {
                 let mut v = plan.clone();
                 if let Some(f) = v.articles.get_mut(id) {
@@ -1554,16 +1564,6 @@ impl Engine<'_> {
                 );
                 (v, d)
             };
-            // (never undoing the other direction's change)
-            if cur >= 2 && cur <= a.columns && self.fewer_columns_keep_photos_sharp(r, id, cur) {
-                out.push(set(
-                    cur - 1,
-                    format!(
-                        "set longer, it fills page {page_no} ({:.0}% full)",
-                        fill * 100.0
-                    ),
-                ));
-            }
             // … or, a tail alone on its page, one column more sets
             // it shorter (1 → 2 drops the wide single-column indent)
             if cur < 3
@@ -1579,6 +1579,22 @@ impl Engine<'_> {
                 ));
             }
         }
+    }
+
+    /// Article `id` in one column fewer (its balance reset), with the
+    /// columns it has now: never undoing the other direction's change (not
+    /// under what its manifest sets, at least 2 now), and only when its
+    /// inline photos stay sharp enough ([`Self::fewer_columns_keep_photos_sharp`]).
+    fn fewer_columns(&self, plan: &FitPlan, r: &Reading, id: &str) -> Option<(FitPlan, u8)> {
+        let (f, a) = (plan.articles.get(id)?, self.article(id)?);
+        let cur = f.columns.unwrap_or(a.columns);
+        if cur < 2 || cur > a.columns || !self.fewer_columns_keep_photos_sharp(r, id, cur) {
+            return None;
+        }
+        let mut v = plan.clone();
+        let g = v.articles.get_mut(id)?;
+        (g.columns, g.balance, g.gap) = (Some(cur - 1), 0, 0);
+        Some((v, cur))
     }
 
     /// Whether article `id` set in `n - 1` columns instead of `n` keeps
