@@ -2903,6 +2903,7 @@ impl Engine<'_> {
                 continue;
             }
             if got.len() != pages.len()
+                || blank_pages(&got) > blank_pages(&pages)
                 || !lenient
                     && Reading::new(&got).underfilled().len()
                         > Reading::new(&pages).underfilled().len()
@@ -2938,10 +2939,55 @@ impl Engine<'_> {
         let got = self.run(layout, &v)?;
         if overlap_pages(&got) < overlap_pages(&pages) && got.len() == pages.len() {
             self.decisions.extend(ds);
-            Ok((v, got))
+            self.overrun_spills(layout, v, got)
         } else {
             self.restore(plan, pages)
         }
+    }
+
+    /// After [`Self::overruns`]: a block made taller that now runs onto a
+    /// page its text never reaches (`folio synth --article-language --seed
+    /// 209`: page 17 left blank) is cut back by exactly that part, kept when
+    /// the blank pages become fewer with no more text over photos.
+    fn overrun_spills(
+        &mut self,
+        layout: &mut dyn Layout,
+        plan: FitPlan,
+        pages: Vec<PageInfo>,
+    ) -> crate::diag::FolioResult<(FitPlan, Vec<PageInfo>)> {
+        let r = Reading::new(&pages);
+        let mut v = plan.clone();
+        let mut ds = Vec::new();
+        for p in 0..pages.len() {
+            if !r.fills[p].is_some_and(|f| f < BLANK) {
+                continue;
+            }
+            let hole = Hole {
+                p,
+                fill: r.fills[p].unwrap_or(0.0),
+                text_h: 0.0,
+                ending: None,
+                next_article: None,
+            };
+            let mut out = Vec::new();
+            self.spill_variant(&v, &r, &hole, &mut out);
+            if let Some((w, d)) = out.pop() {
+                merge_changes(&mut v, &plan, &w);
+                ds.push(d);
+            }
+        }
+        if ds.is_empty() || !self.budget() {
+            return Ok((plan, pages));
+        }
+        let got = self.run(layout, &v)?;
+        if got.len() == pages.len()
+            && blank_pages(&got) < blank_pages(&pages)
+            && overlap_pages(&got) <= overlap_pages(&pages)
+        {
+            self.decisions.extend(ds);
+            return Ok((v, got));
+        }
+        self.restore(plan, pages)
     }
 
     /// Openers never show a photo that is on their spread: each opener takes
@@ -3721,6 +3767,17 @@ pub fn spread_of(i: usize, n: usize) -> Vec<usize> {
     // 1-based even pages are left-hand pages
     let left = if (i + 1).is_multiple_of(2) { i } else { i - 1 };
     (left..=(left + 1).min(n - 1)).collect()
+}
+
+/// Pages of flowing text left blank (filled under [`BLANK`]): worse than
+/// any under-filled page, so a step that leaves more of them is never kept,
+/// whatever it does to the count of under-filled pages.
+fn blank_pages(pages: &[PageInfo]) -> usize {
+    Reading::new(pages)
+        .fills
+        .iter()
+        .filter(|f| f.is_some_and(|f| f < BLANK))
+        .count()
 }
 
 /// The most lines [`spill`] takes back from a column block.

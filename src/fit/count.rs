@@ -18,8 +18,8 @@
 
 use super::{
     ArticleFit, Decision, Engine, FitPlan, Layout, MIN_FILL, MIN_SCALE, Opener, QuoteStyle,
-    Reading, SLACK_PT, Start, body_of, decision, events_pages, kind, merge_changes, overlap_pages,
-    section_span, spill,
+    Reading, SLACK_PT, Start, blank_pages, body_of, decision, events_pages, kind, merge_changes,
+    overlap_pages, section_span, spill,
 };
 use crate::inspect::PageInfo;
 use crate::markdown::Block;
@@ -164,8 +164,9 @@ impl Engine<'_> {
                     ds.extend(fixed);
                 }
             }
-            let clean =
-                Reading::new(&got).underfilled().len() <= under && overlap_pages(&got) <= overlaps;
+            let clean = Reading::new(&got).underfilled().len() <= under
+                && overlap_pages(&got) <= overlaps
+                && blank_pages(&got) <= blank_pages(&pages);
             let kept = missing(got.len()) < missing(n) && clean;
             if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
                 let what: Vec<String> = ds
@@ -262,6 +263,7 @@ impl Engine<'_> {
             let k = got.len();
             let kept = Reading::new(&got).underfilled().len() <= under
                 && overlap_pages(&got) <= overlaps
+                && blank_pages(&got) <= blank_pages(&pages)
                 && k <= n + missing(n)
                 && (missing(k) < missing(n) || (lose && k == n));
             if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
