@@ -1861,8 +1861,10 @@ impl Engine<'_> {
         let blanks = |ps: &[PageInfo]| -> Vec<usize> {
             let r = Reading::new(ps);
             (1..ps.len().saturating_sub(1))
+                // (blank by its fill: an article's end mark may have run
+                // onto it after its last line)
                 .filter(|&p| {
-                    r.fills[p].is_some_and(|f| f < BLANK) && before_right_hand(self.issue, ps, p)
+                    r.fills[p].is_some_and(|f| f < BLANK) && next_right_hand(self.issue, ps, p)
                 })
                 .collect()
         };
@@ -1881,6 +1883,22 @@ impl Engine<'_> {
             else {
                 continue;
             };
+            // a column block that spilled onto the page is cut back, or the
+            // house page would come after it
+            let hole = Hole {
+                p,
+                fill: 0.0,
+                text_h: 0.0,
+                ending: None,
+                next_article: None,
+            };
+            let mut trims = Vec::new();
+            self.spill_variant(&v, &Reading::new(&pages), &hole, &mut trims);
+            if let Some((w, d)) = trims.pop() {
+                let base = v.clone();
+                merge_changes(&mut v, &base, &w);
+                ds.push(d);
+            }
             if !v.house_before.contains(&id) {
                 v.house_before.push(id.clone());
                 ds.push(decision(
@@ -1900,6 +1918,15 @@ impl Engine<'_> {
             return Ok((plan, pages));
         }
         let got = self.run(layout, &v)?;
+        if std::env::var_os("FOLIO_FIT_TRACE").is_some() {
+            eprintln!(
+                "  house before ads: {} pages, blank {:?} → {} pages, blank {:?}",
+                pages.len(),
+                before,
+                got.len(),
+                blanks(&got)
+            );
+        }
         if got.len() == pages.len()
             && blanks(&got).len() < before.len()
             && Reading::new(&got).underfilled().len() <= Reading::new(&pages).underfilled().len()
