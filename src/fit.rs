@@ -1599,7 +1599,7 @@ impl Engine<'_> {
 
     /// Whether article `id` set in `n - 1` columns instead of `n` keeps
     /// every inline photo it has laid out at the print floor
-    /// ([`crate::preflight::PPI_ERROR`], with 5 % to spare): inline photos
+    /// ([`crate::limits::PPI_ERROR`], with 5 % to spare): inline photos
     /// are as wide as a column, and their frames grow with it, so fewer
     /// columns print them coarser (`folio synth --seed 96`: a 347 px photo
     /// went from three columns of an A5 page to two and fell to 149 ppi,
@@ -1631,7 +1631,7 @@ impl Engine<'_> {
                 q.images
                     .iter()
                     .filter(|im| im.src.as_deref() == Some(photo.src.as_str()))
-                    .all(|im| im.ppi * c / wider >= crate::preflight::PPI_ERROR * 1.05)
+                    .all(|im| im.ppi * c / wider >= crate::limits::PPI_ERROR * 1.05)
             })
         })
     }

@@ -11,6 +11,11 @@ use std::path::Path;
 use crate::diag::{Diag, SourceFile};
 use crate::manifest::Manifest;
 
+/// Resolution below which a printed photo is an error (preflight; the
+/// fitting engine never sets a photo below it by its own steps).
+pub const PPI_ERROR: f64 = 150.0;
+/// Resolution below which a printed photo gets a warning.
+pub const PPI_WARN: f64 = 300.0;
 /// Largest manifest or article file, in bytes.
 pub const MAX_TEXT_BYTES: u64 = 2_000_000;
 /// Largest sponsor artwork or logo file (PDF, SVG, PNG, JPEG), in bytes.

@@ -14,10 +14,7 @@ use crate::diag::{Diag, Severity};
 use crate::inspect::PageInfo;
 use crate::model::{Issue, Origin};
 
-/// Resolution below which a printed photo is an error.
-pub const PPI_ERROR: f64 = 150.0;
-/// Resolution below which a printed photo gets a warning.
-pub const PPI_WARN: f64 = 300.0;
+pub use crate::limits::{PPI_ERROR, PPI_WARN};
 /// Body line pitch used to express overset in lines (the digest layout's).
 pub const LINE_MM: f64 = crate::contract::theme::LINE_MM;
 
