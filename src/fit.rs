@@ -607,7 +607,6 @@ pub fn fit(
     // the layout), and the last choice mostly holds, which saves the pass
     // that would set them at the end.
     let p = e.with_opener_photos(&p, &pg);
-    let (p, pg) = e.house_before_ads(layout, p, pg)?;
     let (p, pg) = e.page_count(layout, p, pg)?;
     let (p, pg) = e.house_before_ads(layout, p, pg)?;
     let p = e.with_opener_photos(&p, &pg);
@@ -1603,8 +1602,13 @@ impl Engine<'_> {
     /// are as wide as a column, and their frames grow with it, so fewer
     /// columns print them coarser (`folio synth --seed 96`: a 347 px photo
     /// went from three columns of an A5 page to two and fell to 149 ppi,
-    /// which fails a print build).
+    /// which fails a print build). Print only: the screen edition has no
+    /// such floor.
     fn fewer_columns_keep_photos_sharp(&self, r: &Reading, id: &str, n: u8) -> bool {
+        // (the floor is the press's: the screen edition has none)
+        if self.issue.page.profile != "print" {
+            return true;
+        }
         let Some(a) = self.article(id) else {
             return true;
         };
@@ -1631,7 +1635,12 @@ impl Engine<'_> {
                 q.images
                     .iter()
                     .filter(|im| im.src.as_deref() == Some(photo.src.as_str()))
-                    .all(|im| im.ppi * c / wider >= crate::limits::PPI_ERROR * 1.05)
+                    // at the original's resolution: the screen profile
+                    // serves photos downsampled, and is laid out as print is
+                    .all(|im| {
+                        let full = f64::from(photo.width) / f64::from(im.px.0.max(1));
+                        im.ppi * full.max(1.0) * c / wider >= crate::limits::PPI_ERROR * 1.05
+                    })
             })
         })
     }
@@ -1869,7 +1878,9 @@ impl Engine<'_> {
                 .collect()
         };
         let before = blanks(&pages);
-        if before.is_empty() || !self.uses("house-pages") || !self.budget() {
+        // (its pass is taken even when the search spent the budget, as the
+        // house pages for the count are: one pass past it at most)
+        if before.is_empty() || !self.uses("house-pages") {
             return Ok((plan, pages));
         }
         let mut v = plan.clone();
@@ -2739,9 +2750,9 @@ impl Engine<'_> {
             return Ok((plan, pages));
         }
         // House pages: exactly one page each, after the events. They reach
-        // the count whatever the levers left, so they may take the last
-        // pass the budget has (no pass is needed to restore after them).
-        if self.uses("house-pages") && self.passes < self.max_passes {
+        // the count whatever the levers left, so they get their pass even
+        // when the levers spent the budget (one pass past it at most).
+        if self.uses("house-pages") {
             let add = m - n % m;
             let mut v = plan.clone();
             v.house_pages += add;

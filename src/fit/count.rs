@@ -134,7 +134,6 @@ impl Engine<'_> {
             // a step that left a tail of a few lines behind: pulled back
             if missing(got.len()) > 0
                 && mends < MAX_MENDS
-                && self.passes + RESERVED + 1 < self.max_passes
                 && let Some((w, more)) = self.tail_mends(&v, &got, under)
             {
                 mends += 1;
@@ -251,7 +250,6 @@ impl Engine<'_> {
             let mut got = self.run(layout, &v)?;
             // a step that left a tail of a few lines behind: pulled back
             if missing(got.len()) >= missing(n)
-                && self.passes + RESERVED + 1 < self.max_passes
                 && let Some((w, more)) = self.tail_mends(&v, &got, under)
             {
                 let again = self.run(layout, &w)?;
