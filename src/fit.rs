@@ -1056,34 +1056,42 @@ impl Engine<'_> {
     /// its text never reaches: its height is corrected first (not a design
     /// choice, so not on the ladder).
     fn spill_variant(&self, plan: &FitPlan, r: &Reading, h: &Hole, out: &mut Variants) {
-        let pages = r.pages;
-        let (p, page_no) = (h.p, h.p + 1);
-        if let Some((id, take)) = spill(pages, p)
-            && let Some(f) = plan.articles.get(&id)
-        {
-            let mut v = plan.clone();
-            let mut g = f.clone();
-            match take {
-                Take::Lines(n) => g.balance -= n,
-                Take::Points(x) => g.trim += x,
-            }
-            let (from, to) = match take {
-                Take::Lines(_) => (f.balance.to_string(), g.balance.to_string()),
-                Take::Points(_) => (format!("-{:.1}pt", f.trim), format!("-{:.1}pt", g.trim)),
-            };
-            v.articles.insert(id.clone(), g);
-            out.push((
-                v,
-                decision(
-                    &id,
-                    "balance",
-                    &from,
-                    &to,
-                    page_no,
-                    format!("its column block ran onto page {page_no} without text"),
-                ),
-            ));
+        out.extend(self.spill_step(plan, r.pages, h.p));
+    }
+
+    /// The [`Self::spill_variant`] of page `p` (0-based): `plan` with the
+    /// spilled block cut back, and its decision.
+    fn spill_step(
+        &self,
+        plan: &FitPlan,
+        pages: &[PageInfo],
+        p: usize,
+    ) -> Option<(FitPlan, Decision)> {
+        let page_no = p + 1;
+        let (id, take) = spill(pages, p)?;
+        let f = plan.articles.get(&id)?;
+        let mut v = plan.clone();
+        let mut g = f.clone();
+        match take {
+            Take::Lines(n) => g.balance -= n,
+            Take::Points(x) => g.trim += x,
         }
+        let (from, to) = match take {
+            Take::Lines(_) => (f.balance.to_string(), g.balance.to_string()),
+            Take::Points(_) => (format!("-{:.1}pt", f.trim), format!("-{:.1}pt", g.trim)),
+        };
+        v.articles.insert(id.clone(), g);
+        Some((
+            v,
+            decision(
+                &id,
+                "balance",
+                &from,
+                &to,
+                page_no,
+                format!("its column block ran onto page {page_no} without text"),
+            ),
+        ))
     }
 
     /// A page left blank by a break to a side (a right-hand full-page ad
@@ -1896,18 +1904,8 @@ impl Engine<'_> {
             };
             // a column block that spilled onto the page is cut back, or the
             // house page would come after it
-            let hole = Hole {
-                p,
-                fill: 0.0,
-                text_h: 0.0,
-                ending: None,
-                next_article: None,
-            };
-            let mut trims = Vec::new();
-            self.spill_variant(&v, &Reading::new(&pages), &hole, &mut trims);
-            if let Some((w, d)) = trims.pop() {
-                let base = v.clone();
-                merge_changes(&mut v, &base, &w);
+            if let Some((w, d)) = self.spill_step(&v, &pages, p) {
+                v = w;
                 ds.push(d);
             }
             if !v.house_before.contains(&id) {
@@ -3000,17 +2998,8 @@ impl Engine<'_> {
             if !r.fills[p].is_some_and(|f| f < BLANK) {
                 continue;
             }
-            let hole = Hole {
-                p,
-                fill: r.fills[p].unwrap_or(0.0),
-                text_h: 0.0,
-                ending: None,
-                next_article: None,
-            };
-            let mut out = Vec::new();
-            self.spill_variant(&v, &r, &hole, &mut out);
-            if let Some((w, d)) = out.pop() {
-                merge_changes(&mut v, &plan, &w);
+            if let Some((w, d)) = self.spill_step(&v, &pages, p) {
+                v = w;
                 ds.push(d);
             }
         }
